@@ -1,0 +1,46 @@
+// swift-tools-version:6.2
+import PackageDescription
+
+let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+
+let package = Package(
+    name: "viz-workflow",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "viz-workflow", targets: ["VizWorkflow"]),
+        .executable(name: "runtime-bench", targets: ["RuntimeBench"]),
+        .library(name: "Dataflow", targets: ["Dataflow"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0")
+    ],
+    targets: [
+        // MARK: System libraries (Debian -dev packages; .ci/run installs them)
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+
+        // MARK: Runtime
+        .target(name: "Apps"),
+        .target(name: "Monitoring", dependencies: ["CSQLite"]),
+        .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
+
+        // MARK: Executables
+        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", argumentParser]),
+        .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow"]),
+        .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow"),
+
+        // MARK: Tests
+        .testTarget(name: "AppsTests", dependencies: ["Apps"]),
+        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
+        .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring"]),
+    ]
+)
+
+// One settings list for every target of ours: Swift 6 mode, strict concurrency, warnings are errors.
+for target in package.targets where [.regular, .executable, .test].contains(target.type) {
+    var settings = target.swiftSettings ?? []
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.treatAllWarnings(as: .error))
+    target.swiftSettings = settings
+}
