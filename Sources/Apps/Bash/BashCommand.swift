@@ -1,0 +1,67 @@
+/// The command line a bash app's body returns, run with `/bin/bash -c`.
+public struct BashCommand: Sendable, Hashable {
+    /// The shell command line.
+    public var commandLine: String
+    /// File for standard output; `nil` means `<run_dir>/task_logs/<app>/task-<id>-try-<n>.stdout`.
+    public var stdout: String?
+    /// File for standard error; `nil` means the same as stdout with `.stderr`.
+    public var stderr: String?
+    /// Extra environment variables, added to the worker's environment.
+    public var environment: [String: String]
+    /// Working directory; `nil` means the worker's current directory.
+    public var workingDirectory: String?
+
+    public init(
+        _ commandLine: String,
+        stdout: String? = nil,
+        stderr: String? = nil,
+        environment: [String: String] = [:],
+        workingDirectory: String? = nil
+    ) {
+        self.commandLine = commandLine
+        self.stdout = stdout
+        self.stderr = stderr
+        self.environment = environment
+        self.workingDirectory = workingDirectory
+    }
+}
+
+/// What a bash app's future holds when its command exited with status 0.
+public struct BashResult: Codable, Sendable, Hashable {
+    public var exitCode: Int32
+    public var stdoutPath: String
+    public var stderrPath: String
+}
+
+/// A bash app's command failed: non-zero exit, killed by a signal, or past its walltime.
+public struct BashFailure: Error, Sendable, CustomStringConvertible {
+    /// The exit status, or `128 + signal` when the command was killed.
+    public var exitCode: Int32
+    /// The last lines of the command's standard error (at most 2 KiB).
+    public var stderrTail: String
+    public var commandLine: String
+    public var stderrPath: String
+
+    public var description: String {
+        let tail = stderrTail.isEmpty ? "" : "; stderr ends with:\n\(stderrTail)"
+        return "command exited with status \(exitCode): \(commandLine)\(tail)"
+    }
+}
+
+extension AppRegistry.Builder {
+    /// Registers a bash app (Parsl `bash_app`): `makeCommand` turns the input into a command line, which runs
+    /// in `/bin/bash -c` in its own process group with stdout and stderr captured to files. A non-zero exit
+    /// fails the task with a ``BashFailure`` carrying the exit code and the tail of stderr; cancellation and
+    /// walltime kill the whole process group.
+    @discardableResult
+    public mutating func bashApp<Input: Codable & Sendable>(
+        _ name: String,
+        options: AppOptions = AppOptions(),
+        _ makeCommand: @escaping @Sendable (Input) throws -> BashCommand
+    ) -> App<Input, BashResult> {
+        register(name, kind: .bash, options: options) { (input: Input, context: TaskContext) in
+            let command = try makeCommand(input)
+            return try await BashRunner.run(command, app: name, context: context)
+        }
+    }
+}

@@ -1,0 +1,89 @@
+/// One entry of an ``AppRegistry``: the app's name, kind and options and its type-erased body.
+///
+/// The kernel runs apps in-process through ``invoke(_:context:)``; a remote worker that receives encoded
+/// bytes runs them through ``invoke(encodedInput:context:)``.
+public final class RegisteredApp: Sendable {
+    public let name: String
+    public let kind: AppKind
+    public let options: AppOptions
+    /// `String(reflecting:)` of the input and output types, part of the registry fingerprint.
+    public let signature: String
+
+    let body: @Sendable (any Sendable, TaskContext) async throws -> any Sendable
+    let inputCoder: ValueCoder
+    let outputCoder: ValueCoder
+
+    init<Input: Codable & Sendable, Output: Codable & Sendable>(
+        name: String,
+        kind: AppKind,
+        options: AppOptions,
+        input: Input.Type,
+        output: Output.Type,
+        body: @escaping @Sendable (Input, TaskContext) async throws -> Output
+    ) {
+        self.name = name
+        self.kind = kind
+        self.options = options
+        self.signature = "\(kind.rawValue) \(name)(\(String(reflecting: Input.self))) -> \(String(reflecting: Output.self))"
+        self.inputCoder = ValueCoder(Input.self)
+        self.outputCoder = ValueCoder(Output.self)
+        self.body = { input, context in
+            guard let typed = input as? Input else {
+                throw AppError(
+                    .typeMismatch,
+                    "app '\(name)' expects \(Input.self) but was given \(type(of: input))"
+                )
+            }
+            return try await body(typed, context)
+        }
+    }
+
+    /// Runs the app on an in-memory input.
+    public func invoke(_ input: any Sendable, context: TaskContext) async throws -> any Sendable {
+        try await body(input, context)
+    }
+
+    /// Decodes the input, runs the app and encodes its output: what a worker does with a task from the wire.
+    public func invoke(encodedInput: [UInt8], context: TaskContext) async throws -> [UInt8] {
+        let input = try decodeInput(encodedInput)
+        let output = try await body(input, context)
+        return try encodeOutput(output)
+    }
+
+    public func encodeInput(_ value: any Sendable) throws -> [UInt8] { try inputCoder.encode(value, app: name) }
+    public func decodeInput(_ bytes: [UInt8]) throws -> any Sendable { try inputCoder.decode(bytes, app: name) }
+    public func encodeOutput(_ value: any Sendable) throws -> [UInt8] { try outputCoder.encode(value, app: name) }
+    public func decodeOutput(_ bytes: [UInt8]) throws -> any Sendable { try outputCoder.decode(bytes, app: name) }
+}
+
+/// Encodes and decodes values of one concrete type behind `any Sendable`.
+struct ValueCoder: Sendable {
+    let encode: @Sendable (any Sendable) throws -> [UInt8]
+    let decode: @Sendable ([UInt8]) throws -> any Sendable
+    let typeName: String
+
+    init<T: Codable & Sendable>(_ type: T.Type) {
+        typeName = String(reflecting: T.self)
+        encode = { value in
+            guard let typed = value as? T else {
+                throw AppError(.typeMismatch, "expected \(T.self), got \(Swift.type(of: value))")
+            }
+            return try CompactEncoder().encode(typed)
+        }
+        decode = { bytes in try CompactDecoder().decode(T.self, from: bytes) }
+    }
+
+    func encode(_ value: any Sendable, app: String) throws -> [UInt8] {
+        do { return try encode(value) } catch let error as AppError { throw error } catch {
+            throw AppError(.typeMismatch, "app '\(app)': cannot encode \(typeName): \(error)")
+        }
+    }
+
+    func decode(_ bytes: [UInt8], app: String) throws -> any Sendable {
+        do { return try decode(bytes) } catch let error as AppError {
+            throw AppError(error.code, "app '\(app)': \(error.message)")
+        } catch {
+            throw AppError(.typeMismatch, "app '\(app)': cannot decode \(typeName): \(error)")
+        }
+    }
+}

@@ -1,0 +1,79 @@
+extension DataFlowKernel {
+    /// How the kernel runs: executors, retries, memoization and checkpointing, monitoring (Parsl `Config`).
+    ///
+    /// Every property has a default, so `Configuration()` runs apps in this process with checkpoints and a
+    /// monitoring database under `runinfo/`. ``load(path:)`` reads the same settings from a JSON file with
+    /// Parsl's option names.
+    public struct Configuration: Sendable {
+        /// The executors; apps pin to them by label, and unpinned apps use the first. Default: one
+        /// ``ThreadPoolExecutor``.
+        public var executors: [any ExecutionBackend]
+        /// Where runs keep their files: each run gets `<runDirectory>/NNN/` (Parsl `run_dir`). Default `runinfo`.
+        public var runDirectory: String
+        /// How many times a failed task is tried again (Parsl `retries`). Default 0.
+        public var retries: Int
+        /// Decides per failure whether to retry and at what cost (Parsl `retry_handler`). Default: every
+        /// failure costs 1, except cancellations and dependency failures, which are never retried.
+        public var retryHandler: (@Sendable (TaskError) -> RetryDecision)?
+        /// Memoize cacheable apps within the run and from checkpoints (Parsl `app_cache`). Default `true`.
+        public var appCache: Bool
+        /// When results of cacheable apps are checkpointed; `nil` turns checkpointing off. Default `.taskExit`.
+        public var checkpointMode: CheckpointMode?
+        /// Checkpoint files to load at start; `nil` loads every earlier run's checkpoint under
+        /// ``runDirectory`` (when checkpointing is on). Default `nil`.
+        public var checkpointFiles: [String]?
+        /// Record task states in `<runDirectory>/monitoring.db` (SQLite). Default `true`.
+        public var monitoring: Bool
+        /// The workflow name stored in monitoring. Default `"workflow"`.
+        public var workflowName: String
+        /// The workflow version stored in monitoring. Default `"1"`.
+        public var workflowVersion: String
+
+        public init(
+            executors: [any ExecutionBackend] = [ThreadPoolExecutor()],
+            runDirectory: String = "runinfo",
+            retries: Int = 0,
+            retryHandler: (@Sendable (TaskError) -> RetryDecision)? = nil,
+            appCache: Bool = true,
+            checkpointMode: CheckpointMode? = .taskExit,
+            checkpointFiles: [String]? = nil,
+            monitoring: Bool = true,
+            workflowName: String = "workflow",
+            workflowVersion: String = "1"
+        ) {
+            self.executors = executors
+            self.runDirectory = runDirectory
+            self.retries = retries
+            self.retryHandler = retryHandler
+            self.appCache = appCache
+            self.checkpointMode = checkpointMode
+            self.checkpointFiles = checkpointFiles
+            self.monitoring = monitoring
+            self.workflowName = workflowName
+            self.workflowVersion = workflowVersion
+        }
+    }
+
+    /// When the results of cacheable apps are written to the checkpoint file (Parsl `checkpoint_mode`).
+    public enum CheckpointMode: Sendable, Hashable {
+        /// As each task finishes, durably (fsynced, with group commit) before its future completes, so that
+        /// nothing a dependent saw can be lost by a crash. The default.
+        case taskExit
+        /// Every `period` (Parsl `checkpoint_period`).
+        case periodic(Duration)
+        /// Once, at shutdown.
+        case dfkExit
+        /// Only when ``DataFlowKernel/checkpoint()`` is called.
+        case manual
+    }
+
+    /// What to do about one failure (returned by ``Configuration/retryHandler``).
+    public enum RetryDecision: Sendable, Hashable {
+        /// Retry if the task's accumulated cost stays within `retries`; this failure costs 1.
+        case retry
+        /// Retry if the accumulated cost, with this failure costing `cost`, stays within `retries`.
+        case retryWithCost(Double)
+        /// Fail now, whatever retries are left.
+        case fail
+    }
+}

@@ -1,0 +1,77 @@
+/// Something that runs tasks for the kernel: in this process, or on workers elsewhere (Parsl's executors).
+///
+/// The kernel hands each ready try to ``submit(_:)``; the backend reports back through the request's
+/// ``TaskSink``: once when the try starts running (optional) and exactly once when it ends. Backends are
+/// chosen per app by ``label``.
+public protocol ExecutionBackend: AnyObject, Sendable {
+    /// The label apps use to pin themselves to this backend (Parsl `label`).
+    var label: String { get }
+    /// Starts the backend (worker loops, listeners, initial blocks). Called once by the kernel.
+    func start(runDirectory: String) async throws
+    /// Queues one try. Must not block; must eventually call `request.sink.taskFinished` exactly once.
+    func submit(_ request: TaskRequest)
+    /// Tries submitted and not yet finished (Parsl `outstanding`), for scaling and progress.
+    var outstanding: Int { get }
+    /// Stops the backend. Queued tries that never ran are finished with a `cancelled` error.
+    func shutdown() async
+}
+
+/// One try of a task, as handed to an ``ExecutionBackend``.
+public struct TaskRequest: Sendable {
+    public let taskID: Int
+    public let tryID: Int
+    public let app: RegisteredApp
+    /// The resolved input value (dependencies already replaced by their outputs).
+    public let input: any Sendable
+    public let runDirectory: String
+    /// The app's walltime for one try, if any.
+    public var walltime: Duration? { app.options.walltime }
+    /// Where to report progress and the outcome.
+    public let sink: any TaskSink
+    /// The kernel's own bookkeeping for this task, opaque to backends.
+    package let token: any AnyObject & Sendable
+
+    package init(
+        taskID: Int,
+        tryID: Int,
+        app: RegisteredApp,
+        input: any Sendable,
+        runDirectory: String,
+        sink: any TaskSink,
+        token: any AnyObject & Sendable
+    ) {
+        self.taskID = taskID
+        self.tryID = tryID
+        self.app = app
+        self.input = input
+        self.runDirectory = runDirectory
+        self.sink = sink
+        self.token = token
+    }
+
+    /// The context an app body sees when this try runs at `location`.
+    public func context(location: String) -> TaskContext {
+        TaskContext(taskID: taskID, tryID: tryID, runDirectory: runDirectory, location: location)
+    }
+}
+
+/// How a try ended.
+public struct TaskOutcome: Sendable {
+    /// The app's output, or the error it threw (or a backend error such as worker loss).
+    public var result: Result<any Sendable, any Error>
+    /// Where the try ran, e.g. "local" or "worker 3 on host-a (block 0)".
+    public var location: String?
+
+    public init(result: Result<any Sendable, any Error>, location: String?) {
+        self.result = result
+        self.location = location
+    }
+}
+
+/// Receives progress and outcomes of tries from backends; the kernel is the sink.
+public protocol TaskSink: AnyObject, Sendable {
+    /// The try has started running at `location` (monitoring state `running`).
+    func taskRunning(_ request: TaskRequest, location: String)
+    /// The try has ended; called exactly once per submitted request.
+    func taskFinished(_ request: TaskRequest, _ outcome: TaskOutcome)
+}

@@ -1,0 +1,2 @@
+@_exported import Apps
+@_exported import enum Monitoring.TaskState

@@ -1,0 +1,195 @@
+extension MonitoringStore {
+    /// The schema version stored in `PRAGMA user_version`; bump it when a table changes.
+    static let schemaVersion = 1
+
+    /// Parsl's monitoring tables, with Parsl's table and column names.
+    ///
+    /// Differences from Parsl, and why:
+    /// - times are REAL unix seconds (Parsl stores datetimes); the `*_utc` views show them as text;
+    /// - `status` has no primary key: Parsl's key includes `timestamp`, which collides when two changes
+    ///   share a clock tick, and an append-only rowid table is the fastest thing SQLite can write;
+    ///   rowid order is record order, so "latest row" means "latest state";
+    /// - `task` gains `task_executor`, `task_status_name` (final state) and `task_fail_message`, and
+    ///   `block` gains `reason`, so a status report needs no other source;
+    /// - columns we never fill (stdin/stdout paths, resource samples, python versions) are left out.
+    static let schemaSQL = """
+        CREATE TABLE IF NOT EXISTS workflow (
+            run_id TEXT PRIMARY KEY NOT NULL,
+            workflow_name TEXT,
+            workflow_version TEXT,
+            time_began REAL NOT NULL,
+            time_completed REAL,
+            host TEXT,
+            user TEXT,
+            rundir TEXT,
+            tasks_failed_count INTEGER NOT NULL DEFAULT 0,
+            tasks_completed_count INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE IF NOT EXISTS task (
+            task_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
+            task_depends TEXT,
+            task_func_name TEXT NOT NULL,
+            task_memoize INTEGER NOT NULL DEFAULT 0,
+            task_hashsum TEXT,
+            task_executor TEXT,
+            task_time_invoked REAL,
+            task_time_returned REAL,
+            task_fail_count INTEGER NOT NULL DEFAULT 0,
+            task_fail_cost REAL NOT NULL DEFAULT 0,
+            task_status_name TEXT,
+            task_fail_message TEXT,
+            PRIMARY KEY (run_id, task_id)
+        );
+        CREATE INDEX IF NOT EXISTS task_hashsum_idx ON task (task_hashsum);
+        CREATE TABLE IF NOT EXISTS try (
+            try_id INTEGER NOT NULL,
+            task_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
+            block_id TEXT,
+            hostname TEXT,
+            task_executor TEXT,
+            task_try_time_launched REAL,
+            task_try_time_running REAL,
+            task_try_time_returned REAL,
+            task_fail_history TEXT,
+            PRIMARY KEY (run_id, task_id, try_id)
+        );
+        CREATE TABLE IF NOT EXISTS status (
+            task_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
+            task_status_name TEXT NOT NULL,
+            timestamp REAL NOT NULL,
+            try_id INTEGER NOT NULL
+        );
+        -- NOINDEX
+        CREATE TABLE IF NOT EXISTS block (
+            run_id TEXT NOT NULL,
+            block_id TEXT NOT NULL,
+            executor_label TEXT NOT NULL,
+            job_id TEXT,
+            status TEXT NOT NULL,
+            reason TEXT,
+            timestamp REAL NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS block_run_idx ON block (run_id, block_id);
+        CREATE TABLE IF NOT EXISTS node (
+            id INTEGER PRIMARY KEY,
+            run_id TEXT NOT NULL,
+            hostname TEXT NOT NULL,
+            uid TEXT NOT NULL,
+            block_id TEXT,
+            worker_count INTEGER NOT NULL,
+            active INTEGER NOT NULL,
+            timestamp REAL NOT NULL
+        );
+        CREATE VIEW IF NOT EXISTS task_current_status AS
+            SELECT s.run_id, s.task_id, t.task_func_name, s.task_status_name, s.timestamp, s.try_id
+            FROM (SELECT run_id, task_id, task_status_name, timestamp, try_id, max(rowid)
+                  FROM status GROUP BY run_id, task_id) AS s
+            LEFT JOIN task AS t ON t.run_id = s.run_id AND t.task_id = s.task_id;
+        CREATE VIEW IF NOT EXISTS status_utc AS
+            SELECT task_id, run_id, task_status_name,
+                   strftime('%Y-%m-%d %H:%M:%f', timestamp, 'unixepoch') AS time_utc, timestamp, try_id
+            FROM status;
+        CREATE VIEW IF NOT EXISTS workflow_utc AS
+            SELECT run_id, workflow_name, workflow_version,
+                   strftime('%Y-%m-%d %H:%M:%f', time_began, 'unixepoch') AS time_began_utc,
+                   strftime('%Y-%m-%d %H:%M:%f', time_completed, 'unixepoch') AS time_completed_utc,
+                   host, user, rundir, tasks_completed_count, tasks_failed_count
+            FROM workflow;
+        """
+
+    /// Sets the connection up for the writer and creates the schema if the file is new.
+    static func prepareDatabase(
+        _ connection: SQLiteConnection,
+        configuration: Configuration
+    ) throws(MonitoringError) {
+        // WAL: readers (StatusReport, sqlite3) never block the writer and see only committed batches.
+        let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
+        guard mode?.lowercased() == "wal" else {
+            throw connection.error(.schema, "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")
+        }
+        try connection.execute("PRAGMA synchronous=\(configuration.synchronous.rawValue)", code: .schema)
+        // A bigger page cache keeps the index pages of a long run in memory.
+        try connection.execute("PRAGMA cache_size=-65536", code: .schema)
+        try connection.execute("PRAGMA temp_store=MEMORY", code: .schema)
+
+        let version = Int(try connection.scalarText("PRAGMA user_version") ?? "0") ?? 0
+        guard version <= schemaVersion else {
+            throw connection.error(
+                .schema,
+                "database schema version \(version) is newer than this program's (\(schemaVersion))"
+            )
+        }
+        try connection.execute("BEGIN IMMEDIATE", code: .schema)
+        do {
+            try connection.execute(schemaSQL, code: .schema)
+            try connection.execute("PRAGMA user_version=\(schemaVersion)", code: .schema)
+            try connection.execute("COMMIT", code: .schema)
+        } catch {
+            try? connection.execute("ROLLBACK")
+            throw error
+        }
+    }
+
+    // MARK: Writer statements (prepared once, bound per event)
+
+    static let insertWorkflowSQL = """
+        INSERT INTO workflow (run_id, workflow_name, workflow_version, time_began, host, user, rundir)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        ON CONFLICT (run_id) DO UPDATE SET workflow_name = excluded.workflow_name,
+            workflow_version = excluded.workflow_version, time_began = excluded.time_began,
+            host = excluded.host, user = excluded.user, rundir = excluded.rundir
+        """
+    static let endWorkflowSQL = """
+        UPDATE workflow SET time_completed = ?2, tasks_completed_count = ?3, tasks_failed_count = ?4
+        WHERE run_id = ?1
+        """
+    static let insertTaskSQL = """
+        INSERT INTO task (run_id, task_id, task_func_name, task_memoize, task_hashsum, task_depends,
+            task_executor, task_time_invoked)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+        ON CONFLICT (run_id, task_id) DO UPDATE SET task_func_name = excluded.task_func_name,
+            task_memoize = excluded.task_memoize, task_hashsum = excluded.task_hashsum,
+            task_depends = excluded.task_depends, task_executor = excluded.task_executor,
+            task_time_invoked = excluded.task_time_invoked
+        """
+    static let endTaskSQL = """
+        UPDATE task SET task_time_returned = ?3, task_fail_count = ?4, task_fail_cost = ?5,
+            task_status_name = ?6, task_fail_message = ?7
+        WHERE run_id = ?1 AND task_id = ?2
+        """
+    static let insertStatusSQL = """
+        INSERT INTO status (run_id, task_id, try_id, task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)
+        """
+    // The try upserts tolerate any arrival order: a worker's "running" may be recorded before "launched".
+    static let tryLaunchedSQL = """
+        INSERT INTO try (run_id, task_id, try_id, task_executor, task_try_time_launched)
+        VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET task_executor = excluded.task_executor,
+            task_try_time_launched = excluded.task_try_time_launched
+        """
+    static let tryRunningSQL = """
+        INSERT INTO try (run_id, task_id, try_id, hostname, block_id, task_try_time_running)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+        ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
+            hostname = coalesce(excluded.hostname, hostname), block_id = coalesce(excluded.block_id, block_id),
+            task_try_time_running = excluded.task_try_time_running
+        """
+    static let tryReturnedSQL = """
+        INSERT INTO try (run_id, task_id, try_id, task_try_time_returned, task_fail_history)
+        VALUES (?1, ?2, ?3, ?4, ?5)
+        ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
+            task_try_time_returned = excluded.task_try_time_returned,
+            task_fail_history = coalesce(excluded.task_fail_history, task_fail_history)
+        """
+    static let insertBlockSQL = """
+        INSERT INTO block (run_id, block_id, executor_label, job_id, status, reason, timestamp)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        """
+    static let insertNodeSQL = """
+        INSERT INTO node (run_id, hostname, uid, block_id, worker_count, active, timestamp)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        """
+}

@@ -1,0 +1,86 @@
+import Foundation
+
+/// A read-only summary of one run, computed from a monitoring database.
+///
+/// Works while the run is going (another process or thread is writing; WAL mode means the reader never
+/// blocks it, and the report is one consistent snapshot) and after it ended. A task's *current state* is
+/// its latest `status` row; a submitted task with no status row yet counts as `pending`.
+///
+/// ```swift
+/// let report = try StatusReport.load(databasePath: "runinfo/000/monitoring.db")
+/// print(report.render())
+/// let json = try JSONEncoder().encode(report)
+/// ```
+public struct StatusReport: Sendable, Codable, Equatable {
+    /// One failed try, or a task that failed without running (for example `dep_fail`).
+    public struct Failure: Sendable, Codable, Equatable {
+        /// The task's id within the run.
+        public var taskID: Int
+        /// The app (`task_func_name`).
+        public var appName: String
+        /// The try that failed; `nil` when the failure belongs to the task as a whole (no try failed).
+        public var tryID: Int?
+        /// The error message (`try.task_fail_history`, or `task.task_fail_message`).
+        public var message: String
+        /// Where the try ran, when known.
+        public var hostname: String?
+        /// The task's current state: `failed`/`dep_fail` if it gave up, or e.g. `fail_retryable`,
+        /// `pending`, `exec_done` if it was retried.
+        public var currentState: String
+    }
+
+    /// The run's id (`workflow.run_id`).
+    public var runID: String
+    /// The workflow's name and version as recorded at start.
+    public var workflowName: String?
+    /// The workflow's version as recorded at start.
+    public var workflowVersion: String?
+    /// The run directory recorded at start.
+    public var runDirectory: String?
+    /// The host and user that started the run.
+    public var host: String?
+    /// The user that started the run.
+    public var user: String?
+    /// Start time, unix seconds.
+    public var started: Double
+    /// End time, unix seconds; `nil` while the run is going (or if it died without ending).
+    public var ended: Double?
+    /// When this report was read, unix seconds.
+    public var generated: Double
+    /// Number of tasks submitted in the run.
+    public var taskCount: Int
+    /// Per app, the number of tasks in each current state (state names as in Parsl).
+    public var countsByApp: [String: [String: Int]]
+    /// The number of tasks in each current state, over all apps.
+    public var totals: [String: Int]
+    /// Failures ordered by task and try, at most `failureLimit` of them (see ``failureCount``).
+    public var failures: [Failure]
+    /// The number of failures in the database, which may exceed `failures.count`.
+    public var failureCount: Int
+
+    /// Whether the run has not recorded its end.
+    public var isRunning: Bool { self.ended == nil }
+
+    /// Reads a report from a monitoring database.
+    /// - Parameters:
+    ///   - databasePath: The `monitoring.db` file.
+    ///   - runID: The run to report on; `nil` picks the run that started last.
+    ///   - failureLimit: Most failures to list; ``failureCount`` still counts them all.
+    /// - Throws: ``MonitoringError`` (`.openFailed`, `.query`, or `.notFound` when there is no such run).
+    public static func load(databasePath: String, runID: String? = nil, failureLimit: Int = 1_000) throws -> StatusReport {
+        try StatusReportLoader(path: databasePath).load(runID: runID, failureLimit: failureLimit)
+    }
+
+    /// Display order of states: the lifecycle, then the outcomes.
+    static let stateOrder: [TaskState] = [
+        .pending, .launched, .running, .runningEnded, .joining, .failRetryable, .execDone, .memoDone, .failed,
+        .depFail,
+    ]
+
+    /// The states that occur in this report, in display order (unknown names last, sorted).
+    var stateColumns: [String] {
+        let known = Self.stateOrder.map(\.name).filter { self.totals[$0, default: 0] > 0 }
+        let unknown = self.totals.keys.filter { TaskState(name: $0) == nil }.sorted()
+        return known + unknown
+    }
+}
