@@ -10,16 +10,17 @@ public final class AppFuture<Output: Sendable>: Sendable {
     /// The name of the app that produces this future.
     public let appName: String
 
+    // Stored type-erased: settling a future is on the kernel's hot path, which is not generic.
     private let state = Mutex<State>(.pending([]))
 
     private enum State {
         case pending([Waiter])
-        case done(Result<Output, any Error>)
+        case done(Result<any Sendable, any Error>)
     }
 
     private enum Waiter {
-        case continuation(CheckedContinuation<Output, any Error>)
-        case callback(@Sendable (Result<Output, any Error>) -> Void)
+        case continuation(CheckedContinuation<any Sendable, any Error>)
+        case callback(@Sendable (Result<any Sendable, any Error>) -> Void)
     }
 
     init(taskID: Int, appName: String) {
@@ -30,13 +31,9 @@ public final class AppFuture<Output: Sendable>: Sendable {
     /// The app's output; throws the task's ``TaskError`` if it failed.
     public var value: Output {
         get async throws {
-            let ready: Result<Output, any Error>? = state.withLock { state in
-                if case .done(let result) = state { return result }
-                return nil
-            }
-            if let ready { return try ready.get() }
-            return try await withCheckedThrowingContinuation { continuation in
-                let ready: Result<Output, any Error>? = state.withLock { state in
+            if let ready = erasedResult { return try ready.get() as! Output }
+            let output = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+                let ready: Result<any Sendable, any Error>? = state.withLock { state in
                     switch state {
                     case .done(let result): return result
                     case .pending(var waiters):
@@ -48,6 +45,7 @@ public final class AppFuture<Output: Sendable>: Sendable {
                 }
                 if let ready { continuation.resume(with: ready) }
             }
+            return output as! Output
         }
     }
 
@@ -59,18 +57,24 @@ public final class AppFuture<Output: Sendable>: Sendable {
     }
 
     /// Whether the task has finished (successfully or not).
-    public var isDone: Bool {
-        state.withLock { if case .done = $0 { return true } else { return false } }
-    }
+    public var isDone: Bool { erasedResult != nil }
 
     /// The outcome if the task has finished, without waiting.
     public var currentResult: Result<Output, any Error>? {
+        erasedResult.map { $0.map { $0 as! Output } }
+    }
+
+    var erasedResult: Result<any Sendable, any Error>? {
         state.withLock { if case .done(let r) = $0 { return r } else { return nil } }
     }
 
     /// Calls `callback` once the task has finished: at once, on this thread, if it already has.
     public func whenDone(_ callback: @escaping @Sendable (Result<Output, any Error>) -> Void) {
-        let ready: Result<Output, any Error>? = state.withLock { state in
+        whenDoneErased { callback($0.map { $0 as! Output }) }
+    }
+
+    func whenDoneErased(_ callback: @escaping @Sendable (Result<any Sendable, any Error>) -> Void) {
+        let ready: Result<any Sendable, any Error>? = state.withLock { state in
             switch state {
             case .done(let result): return result
             case .pending(var waiters):
@@ -83,8 +87,8 @@ public final class AppFuture<Output: Sendable>: Sendable {
         if let ready { callback(ready) }
     }
 
-    /// Settles the future; later calls are ignored.
-    func complete(_ result: Result<Output, any Error>) {
+    /// Settles the future with a value of type `Output` (or an error); later calls are ignored.
+    func complete(_ result: Result<any Sendable, any Error>) {
         let waiters: [Waiter]? = state.withLock { state in
             guard case .pending(let waiters) = state else { return nil }
             state = .done(result)
@@ -111,19 +115,19 @@ protocol Dependency: Sendable {
 
 extension AppFuture: Dependency {
     func whenSettled(_ callback: @escaping @Sendable () -> Void) {
-        whenDone { _ in callback() }
+        whenDoneErased { _ in callback() }
     }
 
     var settledFailure: (any Error)? {
-        if case .failure(let error) = currentResult { return error }
+        if case .failure(let error) = erasedResult { return error }
         return nil
     }
 
     /// The output of a finished, successful future; only called once every dependency succeeded.
     func settledValue() throws -> Output {
-        guard let result = currentResult else {
+        guard let result = erasedResult else {
             preconditionFailure("dependency \(taskID) read before it finished")
         }
-        return try result.get()
+        return try result.get() as! Output
     }
 }

@@ -56,10 +56,8 @@ extension DataFlowKernel {
             executor: executor,
             dependencies: dependencies,
             makeInput: makeInput,
-            complete: { result in
-                // The only values that reach here are the app's own Output (or decoded from its encoding).
-                future.complete(result.map { $0 as! Output })
-            }
+            // Only the app's own Output (or its decoded encoding) reaches here; `value` casts it back.
+            complete: future.complete
         )
         outstandingTasks.wrappingAdd(1, ordering: .relaxed)
         if let monitoring {

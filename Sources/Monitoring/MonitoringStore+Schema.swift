@@ -40,8 +40,8 @@ extension MonitoringStore {
             task_status_name TEXT,
             task_fail_message TEXT,
             PRIMARY KEY (run_id, task_id)
-        );
-        CREATE INDEX IF NOT EXISTS task_hashsum_idx ON task (task_hashsum);
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS task_hashsum_idx ON task (task_hashsum) WHERE task_hashsum IS NOT NULL;
         CREATE TABLE IF NOT EXISTS try (
             try_id INTEGER NOT NULL,
             task_id INTEGER NOT NULL,
@@ -54,7 +54,7 @@ extension MonitoringStore {
             task_try_time_returned REAL,
             task_fail_history TEXT,
             PRIMARY KEY (run_id, task_id, try_id)
-        );
+        ) WITHOUT ROWID;
         CREATE TABLE IF NOT EXISTS status (
             task_id INTEGER NOT NULL,
             run_id TEXT NOT NULL,
@@ -62,7 +62,6 @@ extension MonitoringStore {
             timestamp REAL NOT NULL,
             try_id INTEGER NOT NULL
         );
-        -- NOINDEX
         CREATE TABLE IF NOT EXISTS block (
             run_id TEXT NOT NULL,
             block_id TEXT NOT NULL,

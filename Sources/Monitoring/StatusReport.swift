@@ -27,6 +27,23 @@ public struct StatusReport: Sendable, Codable, Equatable {
         /// The task's current state: `failed`/`dep_fail` if it gave up, or e.g. `fail_retryable`,
         /// `pending`, `exec_done` if it was retried.
         public var currentState: String
+
+        /// Creates a failure entry.
+        /// - Parameters:
+        ///   - taskID: The task's id within the run.
+        ///   - appName: The app (`task_func_name`).
+        ///   - tryID: The try that failed, or `nil` for a task-level failure.
+        ///   - message: The error message.
+        ///   - hostname: Where the try ran, if known.
+        ///   - currentState: The task's current state name.
+        public init(taskID: Int, appName: String, tryID: Int?, message: String, hostname: String?, currentState: String) {
+            self.taskID = taskID
+            self.appName = appName
+            self.tryID = tryID
+            self.message = message
+            self.hostname = hostname
+            self.currentState = currentState
+        }
     }
 
     /// The run's id (`workflow.run_id`).

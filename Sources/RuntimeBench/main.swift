@@ -1,1 +1,210 @@
-print("runtime-bench: not yet")
+import Dataflow
+import Foundation
+import Synchronization
+
+// runtime-bench: throughput, latency and memory of the dataflow runtime on no-op tasks.
+// Prints progress to stderr and, as its last stdout line, one JSON object.
+
+struct Options {
+    var executor = "local"
+    var tasks = 100_000
+    var workers = 2
+    var dependencies = "none"
+    var monitoring = true
+    var checkpoint = true
+    var sequential = false
+    var payloadBytes = 0
+
+    static func parse(_ args: [String]) -> Options {
+        var o = Options()
+        var i = 0
+        func int() -> Int {
+            let text = value()
+            guard let n = Int(text), n >= 0 else { fail("\(args[i - 1]) needs a non-negative integer, got '\(text)'") }
+            return n
+        }
+        func value() -> String {
+            i += 1
+            guard i < args.count else { fail("missing value for \(args[i - 1])") }
+            return args[i]
+        }
+        while i < args.count {
+            switch args[i] {
+            case "--executor": o.executor = value()
+            case "--tasks": o.tasks = int()
+            case "--workers": o.workers = int()
+            case "--dependencies": o.dependencies = value()
+            case "--monitoring": o.monitoring = value() != "off"
+            case "--checkpoint": o.checkpoint = value() != "off"
+            case "--sequential": o.sequential = true
+            case "--payload-bytes": o.payloadBytes = int()
+            case "--help", "-h":
+                print(
+                    """
+                    usage: runtime-bench --executor local --tasks N [--workers W] [--dependencies none|chain|fanin]
+                                         [--monitoring on|off] [--checkpoint on|off] [--sequential] [--payload-bytes B]
+                    """
+                )
+                exit(0)
+            default: fail("unknown option \(args[i])")
+            }
+            i += 1
+        }
+        guard ["none", "chain", "fanin"].contains(o.dependencies) else { fail("--dependencies must be none, chain or fanin") }
+        guard o.executor == "local" else { fail("--executor \(o.executor) is not available in this build (local only)") }
+        return o
+    }
+}
+
+func fail(_ message: String) -> Never {
+    FileHandle.standardError.write(Data("runtime-bench: \(message)\n".utf8))
+    exit(64)
+}
+
+func peakRSSMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        let kb = line.split(separator: " ").compactMap { Double($0) }.first ?? 0
+        return kb / 1024
+    }
+    return 0
+}
+
+func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}
+
+/// Latencies (submit → future completed) of every 8th task, in nanoseconds.
+final class LatencySampler: Sendable {
+    let samples = Mutex<[UInt64]>([])
+    func record<T>(_ future: AppFuture<T>, submittedAt start: UInt64) {
+        future.whenDone { [self] _ in
+            let elapsed = monotonicNanos() - start
+            samples.withLock { $0.append(elapsed) }
+        }
+    }
+    func percentiles() -> (p50: Double, p99: Double) {
+        var s = samples.withLock { $0 }
+        guard !s.isEmpty else { return (0, 0) }
+        s.sort()
+        func at(_ q: Double) -> Double { Double(s[min(s.count - 1, Int(Double(s.count) * q))]) / 1000 }
+        return (at(0.5), at(0.99))
+    }
+}
+
+let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let runRoot = NSTemporaryDirectory() + "runtime-bench-\(getpid())"
+defer { try? FileManager.default.removeItem(atPath: runRoot) }
+
+var builder = AppRegistry.Builder()
+let appOptions = AppOptions(cacheable: options.checkpoint)
+let noop = builder.register("noop", options: appOptions) { (x: Int) in x }
+let payload = builder.register("payload", options: appOptions) { (bytes: [UInt8]) in bytes }
+let gather = builder.register("gather", options: appOptions) { (xs: [Int]) in xs.count }
+let apps = try builder.build()
+
+let kernel = try await DataFlowKernel(
+    configuration: .init(
+        executors: [ThreadPoolExecutor(configuration: .init(label: "threads", maxThreads: options.workers))],
+        runDirectory: runRoot,
+        checkpointMode: options.checkpoint ? .taskExit : nil,
+        monitoring: options.monitoring,
+        workflowName: "runtime-bench"
+    ),
+    apps: apps
+)
+
+// Warm-up outside the measurement.
+for i in 0..<min(1000, options.tasks) { _ = try await kernel.submit(noop, -1 - i).value }
+
+let sampler = LatencySampler()
+let start = monotonicNanos()
+var p50 = 0.0
+var p99 = 0.0
+if options.sequential {
+    var latencies: [UInt64] = []
+    latencies.reserveCapacity(options.tasks)
+    let body: [UInt8] = Array(repeating: 7, count: options.payloadBytes)
+    for i in 0..<options.tasks {
+        let t0 = monotonicNanos()
+        if options.payloadBytes > 0 {
+            _ = try await kernel.submit(payload, body + [UInt8(truncatingIfNeeded: i)]).value
+        } else {
+            _ = try await kernel.submit(noop, i).value
+        }
+        latencies.append(monotonicNanos() - t0)
+    }
+    latencies.sort()
+    p50 = Double(latencies[latencies.count / 2]) / 1000
+    p99 = Double(latencies[min(latencies.count - 1, latencies.count * 99 / 100)]) / 1000
+} else {
+    switch options.dependencies {
+    case "chain":
+        var previous = kernel.submit(noop, 0)
+        for i in 1..<options.tasks {
+            let t0 = monotonicNanos()
+            previous = kernel.submit(noop, after: previous)
+            if i % 8 == 0 { sampler.record(previous, submittedAt: t0) }
+        }
+        _ = try await previous.value
+    case "fanin":
+        // A chain of fan-ins: 8 tasks depend on the previous aggregate, and the next aggregate gathers them.
+        var aggregate = kernel.submit(noop, 0)
+        var submitted = 1
+        while submitted < options.tasks {
+            let width = min(8, options.tasks - submitted - 1)
+            if width <= 0 { break }
+            let before = aggregate
+            let parts = (0..<width).map { _ in kernel.submit(noop, after: before) }
+            let t0 = monotonicNanos()
+            let counted = kernel.submit(gather, gathering: parts)
+            sampler.record(counted, submittedAt: t0)
+            aggregate = kernel.submit(noop, after: counted)
+            submitted += width + 2
+        }
+        _ = try await aggregate.value
+        await kernel.waitForCurrentTasks()
+    default:
+        var futures: [AppFuture<Int>] = []
+        futures.reserveCapacity(options.tasks)
+        let body: [UInt8] = Array(repeating: 7, count: options.payloadBytes)
+        for i in 0..<options.tasks {
+            let t0 = monotonicNanos()
+            if options.payloadBytes > 0 {
+                let f = kernel.submit(payload, body + [UInt8(truncatingIfNeeded: i)])
+                if i % 8 == 0 { sampler.record(f, submittedAt: t0) }
+            } else {
+                let f = kernel.submit(noop, i)
+                if i % 8 == 0 { sampler.record(f, submittedAt: t0) }
+                futures.append(f)
+            }
+        }
+        await kernel.waitForCurrentTasks()
+    }
+    (p50, p99) = sampler.percentiles()
+}
+let seconds = Double(monotonicNanos() - start) / 1e9
+let summary = kernel.summary
+await kernel.shutdown()
+
+let failures = summary.failed + summary.dependencyFailed
+if failures > 0 { fail("\(failures) tasks failed") }
+let result: [String: any Sendable] = [
+    "executor": options.executor,
+    "tasks": options.tasks,
+    "workers": options.workers,
+    "dependencies": options.dependencies,
+    "monitoring": options.monitoring,
+    "checkpoint": options.checkpoint,
+    "sequential": options.sequential,
+    "payload_bytes": options.payloadBytes,
+    "seconds": (seconds * 1e4).rounded() / 1e4,
+    "tasks_per_second": (Double(options.tasks) / seconds).rounded(),
+    "p50_us": (p50 * 10).rounded() / 10,
+    "p99_us": (p99 * 10).rounded() / 10,
+    "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10,
+]
+let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+print(String(decoding: json, as: UTF8.self))

@@ -16,8 +16,9 @@ public protocol ExecutionBackend: AnyObject, Sendable {
     func shutdown() async
 }
 
-/// One try of a task, as handed to an ``ExecutionBackend``.
-public struct TaskRequest: Sendable {
+/// One try of a task, as handed to an ``ExecutionBackend``. A class: requests pass through queues, and
+/// one reference is cheaper to move than their fields.
+public final class TaskRequest: Sendable {
     public let taskID: Int
     public let tryID: Int
     public let app: RegisteredApp

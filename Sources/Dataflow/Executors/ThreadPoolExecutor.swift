@@ -85,22 +85,37 @@ public final class ThreadPoolExecutor: ExecutionBackend {
     // MARK: Worker loop
 
     private func workerLoop() async {
-        while let request = await nextJob() {
-            await run(request)
-            queue.withLock { $0.running -= 1 }
+        var batch: [TaskRequest] = []
+        batch.reserveCapacity(Self.maxBatch)
+        while await nextJobs(into: &batch) {
+            for request in batch { await run(request) }
+            let done = batch.count
+            batch.removeAll(keepingCapacity: true)
+            queue.withLock { $0.running -= done }
         }
     }
 
-    private func nextJob() async -> TaskRequest? {
-        let immediate: TaskRequest?? = queue.withLock { q in
-            if let job = q.jobs.popFirst() {
-                q.running += 1
-                return .some(job)
+    /// The most tries a worker takes from the queue at once; fewer when the queue is short, so that long
+    /// tasks still spread over all workers.
+    private static let maxBatch = 16
+
+    private func takeBatch(_ q: inout Queue, into batch: inout [TaskRequest]) {
+        let share = Swift.max(1, Swift.min(Self.maxBatch, q.jobs.count / (4 * configuration.maxThreads)))
+        while batch.count < share, let job = q.jobs.popFirst() { batch.append(job) }
+        q.running += batch.count
+    }
+
+    /// Fills `batch` with the next tries; false once the executor has stopped and the queue is empty.
+    private func nextJobs(into batch: inout [TaskRequest]) async -> Bool {
+        let immediate: Bool? = queue.withLock { q in
+            if !q.jobs.isEmpty {
+                takeBatch(&q, into: &batch)
+                return true
             }
-            return q.stopped ? .some(nil) : nil
+            return q.stopped ? false : nil
         }
         if let immediate { return immediate }
-        return await withCheckedContinuation { continuation in
+        let handedOver: TaskRequest? = await withCheckedContinuation { continuation in
             let ready: TaskRequest?? = queue.withLock { q in
                 if let job = q.jobs.popFirst() {
                     q.running += 1
@@ -112,6 +127,9 @@ public final class ThreadPoolExecutor: ExecutionBackend {
             }
             if let ready { continuation.resume(returning: ready) }
         }
+        guard let handedOver else { return false }
+        batch.append(handedOver)
+        return true
     }
 
     private func run(_ request: TaskRequest) async {

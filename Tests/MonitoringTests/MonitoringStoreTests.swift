@@ -1,0 +1,232 @@
+import Foundation
+import Monitoring
+import Testing
+
+struct MonitoringStoreTests {
+    let runID = "3f2a9c1e-0000-4000-8000-000000000001"
+
+    @Test func schemaIsCreatedAndQueryableWithTheSQLiteCAPI() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        store.close()
+
+        let db = try RawDatabase(path: directory.databasePath)
+        let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map { $0[0] }
+        #expect(tables == ["block", "node", "status", "task", "try", "workflow"])
+        let views = try db.rows("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").map { $0[0] }
+        #expect(views == ["status_utc", "task_current_status", "workflow_utc"])
+        #expect(try db.scalar("PRAGMA journal_mode") == "wal")
+        #expect(try db.scalar("PRAGMA user_version") == "1")
+        // Parsl's column names are there and the empty tables answer queries.
+        #expect(try db.scalar("SELECT count(task_status_name) FROM status") == "0")
+        #expect(try db.rows("SELECT task_func_name, task_depends, task_hashsum, task_fail_cost FROM task").isEmpty)
+        #expect(try db.rows("SELECT try_id, block_id, hostname, task_try_time_running FROM try").isEmpty)
+    }
+
+    @Test func reopeningAnExistingDatabaseKeepsItsRows() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let first = try MonitoringStore(path: directory.databasePath)
+        first.taskState(runID: self.runID, taskID: 1, tryID: 0, state: .pending, time: 1)
+        first.close()
+        let second = try MonitoringStore(path: directory.databasePath)
+        second.taskState(runID: self.runID, taskID: 1, tryID: 0, state: .launched, time: 2)
+        second.close()
+        #expect(try RawDatabase(path: directory.databasePath).scalar("SELECT count(*) FROM status") == "2")
+    }
+
+    @Test func statesAreRecordedInOrderWithTimestamps() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        defer { store.close() }
+        let states: [TaskState] = [.pending, .launched, .running, .runningEnded, .execDone]
+        for (index, state) in states.enumerated() {
+            store.taskState(runID: self.runID, taskID: 7, tryID: 0, state: state, time: 1_700_000_000.25 + Double(index))
+        }
+        store.flush()
+
+        let rows = try RawDatabase(path: directory.databasePath).rows(
+            "SELECT task_status_name, timestamp, try_id, run_id FROM status WHERE task_id = 7 ORDER BY rowid"
+        )
+        #expect(rows.map { $0[0] } == ["pending", "launched", "running", "running_ended", "exec_done"])
+        #expect(rows.map { Double($0[1] ?? "") } == (0..<5).map { 1_700_000_000.25 + Double($0) })
+        #expect(rows.allSatisfy { $0[2] == "0" && $0[3] == self.runID })
+        let current = try RawDatabase(path: directory.databasePath).rows(
+            "SELECT task_status_name FROM task_current_status WHERE task_id = 7"
+        )
+        #expect(current == [["exec_done"]])
+    }
+
+    @Test func taskRowIsWrittenAtSubmitAndUpdatedWhenTheTaskEnds() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        defer { store.close() }
+        store.taskSubmitted(
+            runID: self.runID, taskID: 3, appName: "rasterize", memoize: true, hashsum: "abc123",
+            dependsOn: [1, 2], executor: "htex", time: 100
+        )
+        store.flush()
+        let db = try RawDatabase(path: directory.databasePath)
+        let query = """
+            SELECT task_func_name, task_memoize, task_hashsum, task_depends, task_executor, task_time_invoked,
+                   task_time_returned, task_fail_count, task_status_name, task_fail_message
+            FROM task WHERE run_id = '\(self.runID)' AND task_id = 3
+            """
+        #expect(try db.rows(query) == [["rasterize", "1", "abc123", "1,2", "htex", "100.0", nil, "0", nil, nil]])
+
+        store.taskEnded(runID: self.runID, taskID: 3, time: 105.5, failCount: 2, failCost: 2, finalState: .failed, failure: "boom")
+        store.flush()
+        #expect(try db.rows(query) == [["rasterize", "1", "abc123", "1,2", "htex", "100.0", "105.5", "2", "failed", "boom"]])
+    }
+
+    @Test func tryRowCollectsLaunchRunningAndReturnInAnyOrder() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        defer { store.close() }
+        // The worker's "running" may arrive before the kernel's "launched".
+        store.tryRunning(runID: self.runID, taskID: 1, tryID: 0, hostname: "node-a", blockID: "0", time: 11)
+        store.tryLaunched(runID: self.runID, taskID: 1, tryID: 0, executor: "htex", time: 10)
+        store.tryReturned(runID: self.runID, taskID: 1, tryID: 0, time: 12, failure: "ValueError: bad tile")
+        store.tryLaunched(runID: self.runID, taskID: 1, tryID: 1, executor: "htex", time: 13)
+        store.tryRunning(runID: self.runID, taskID: 1, tryID: 1, hostname: nil, blockID: nil, time: 14)
+        store.tryReturned(runID: self.runID, taskID: 1, tryID: 1, time: 15, failure: nil)
+        store.flush()
+
+        let rows = try RawDatabase(path: directory.databasePath).rows(
+            """
+            SELECT try_id, task_executor, hostname, block_id, task_try_time_launched, task_try_time_running,
+                   task_try_time_returned, task_fail_history
+            FROM try WHERE task_id = 1 ORDER BY try_id
+            """
+        )
+        #expect(rows == [
+            ["0", "htex", "node-a", "0", "10.0", "11.0", "12.0", "ValueError: bad tile"],
+            ["1", "htex", nil, nil, "13.0", "14.0", "15.0", nil],
+        ])
+    }
+
+    @Test func workflowBlockAndNodeRowsAreRecorded() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        store.workflowStarted(runID: self.runID, workflowName: "viz", workflowVersion: "1.2", runDirectory: "/runs/000", time: 50)
+        store.blockStatus(runID: self.runID, blockID: "0", executor: "htex", jobID: "job-1", status: "PENDING", reason: nil, time: 51)
+        store.blockStatus(runID: self.runID, blockID: "0", executor: "htex", jobID: "job-1", status: "FAILED", reason: "OOMKilled", time: 52)
+        store.node(runID: self.runID, hostname: "node-a", blockID: "0", workerID: "a1b2c3", workerCount: 4, active: true, time: 53)
+        store.workflowEnded(runID: self.runID, time: 60, tasksCompleted: 9, tasksFailed: 1)
+        store.close()
+
+        let db = try RawDatabase(path: directory.databasePath)
+        #expect(try db.rows(
+            """
+            SELECT workflow_name, workflow_version, rundir, time_began, time_completed, tasks_completed_count,
+                   tasks_failed_count, host IS NOT NULL FROM workflow WHERE run_id = '\(self.runID)'
+            """
+        ) == [["viz", "1.2", "/runs/000", "50.0", "60.0", "9", "1", "1"]])
+        #expect(try db.rows("SELECT status, reason, job_id FROM block ORDER BY timestamp") == [
+            ["PENDING", nil, "job-1"], ["FAILED", "OOMKilled", "job-1"],
+        ])
+        #expect(try db.rows("SELECT hostname, uid, block_id, worker_count, active FROM node") == [
+            ["node-a", "a1b2c3", "0", "4", "1"]
+        ])
+        #expect(try db.scalar("SELECT time_began_utc FROM workflow_utc") == "1970-01-01 00:00:50.000")
+    }
+
+    @Test func flushMakesEverythingRecordedSoFarVisible() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A long interval and a big batch: without flush() nothing would be written for a minute.
+        let configuration = MonitoringStore.Configuration(flushInterval: .seconds(60), batchSize: 1_000_000)
+        let store = try MonitoringStore(path: directory.databasePath, configuration: configuration)
+        defer { store.close() }
+        for task in 0..<1_000 {
+            store.taskState(runID: self.runID, taskID: task, tryID: 0, state: .pending, time: Double(task))
+        }
+        let db = try RawDatabase(path: directory.databasePath)
+        #expect(try db.scalar("SELECT count(*) FROM status") == "0")
+        store.flush()
+        #expect(try db.scalar("SELECT count(*) FROM status") == "1000")
+        store.flush()  // nothing pending: returns at once
+        #expect(try db.scalar("SELECT count(*) FROM status") == "1000")
+    }
+
+    @Test func closeIsIdempotentAndLaterCallsAreIgnored() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath, configuration: .init(flushInterval: .seconds(60)))
+        store.taskState(runID: self.runID, taskID: 1, tryID: 0, state: .pending, time: 1)
+        store.close()  // flushes
+        store.close()
+        store.taskState(runID: self.runID, taskID: 2, tryID: 0, state: .pending, time: 2)
+        store.flush()
+        store.close()
+        #expect(try RawDatabase(path: directory.databasePath).scalar("SELECT count(*) FROM status") == "1")
+        #expect(store.droppedEvents == 0)
+        #expect(store.lastError == nil)
+    }
+
+    @Test func badPathThrowsMonitoringErrorNamingThePath() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // A regular file where a directory should be: neither the directory nor the database can be created.
+        let blocker = directory.url.appendingPathComponent("not-a-directory")
+        try Data("x".utf8).write(to: blocker)
+        let path = blocker.appendingPathComponent("run/monitoring.db").path
+
+        let error = try #require(throws: MonitoringError.self) {
+            _ = try MonitoringStore(path: path)
+        }
+        #expect(error.code == .openFailed)
+        #expect(error.message.contains(path))
+        #expect(error.description.contains(path))
+
+        let readError = try #require(throws: MonitoringError.self) {
+            _ = try StatusReport.load(databasePath: directory.url.appendingPathComponent("missing.db").path)
+        }
+        #expect(readError.code == .openFailed)
+        #expect(readError.message.contains("missing.db"))
+    }
+
+    @Test func backpressureWithATinyBufferStillLandsEveryRow() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let configuration = MonitoringStore.Configuration(flushInterval: .milliseconds(5), maxBufferedEvents: 8, batchSize: 4)
+        let store = try MonitoringStore(path: directory.databasePath, configuration: configuration)
+        let producers = 4
+        let perProducer = 5_000
+        let runID = self.runID
+        DispatchQueue.concurrentPerform(iterations: producers) { producer in
+            for index in 0..<perProducer {
+                let task = producer * perProducer + index
+                store.taskState(runID: runID, taskID: task, tryID: 0, state: .pending, time: Double(task))
+            }
+        }
+        store.close()
+
+        let db = try RawDatabase(path: directory.databasePath)
+        #expect(try db.scalar("SELECT count(*) FROM status") == String(producers * perProducer))
+        #expect(try db.scalar("SELECT count(DISTINCT task_id) FROM status") == String(producers * perProducer))
+        #expect(store.droppedEvents == 0)
+    }
+
+    @Test(.enabled(if: ProcessInfo.processInfo.environment["MONITORING_BENCHMARK"] != nil))
+    func writeRateBenchmarkPrintsStatusRowsPerSecond() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        let rows = 1_000_000
+        let clock = ContinuousClock()
+        let start = clock.now
+        for index in 0..<rows {
+            store.taskState(runID: self.runID, taskID: index / 4, tryID: 0, state: .launched, time: Double(index))
+        }
+        store.flush()
+        let elapsed = (clock.now - start) / .seconds(1)
+        store.close()
+        print("monitoring benchmark: \(rows) status rows in \(elapsed) s = \(Int(Double(rows) / elapsed)) rows/s")
+    }
+}
