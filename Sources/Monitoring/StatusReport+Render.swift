@@ -13,7 +13,9 @@ extension StatusReport {
     public func render() -> String {
         var lines: [String] = []
         let name = [self.workflowName, self.workflowVersion].compactMap { $0 }.joined(separator: " ")
-        lines.append("run \(self.runID)  workflow \(name.isEmpty ? "?" : name)  \(self.isRunning ? "running" : "finished")")
+        lines.append(
+            "run \(self.runID)  workflow \(name.isEmpty ? "?" : name)  \(self.isRunning ? "running" : "finished")"
+        )
         if let host, let user {
             lines.append("  host \(host)  user \(user)")
         }

@@ -36,7 +36,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
         ///   - message: The error message.
         ///   - hostname: Where the try ran, if known.
         ///   - currentState: The task's current state name.
-        public init(taskID: Int, appName: String, tryID: Int?, message: String, hostname: String?, currentState: String) {
+        public init(taskID: Int, appName: String, tryID: Int?, message: String, hostname: String?, currentState: String)
+        {
             self.taskID = taskID
             self.appName = appName
             self.tryID = tryID
@@ -84,7 +85,9 @@ public struct StatusReport: Sendable, Codable, Equatable {
     ///   - runID: The run to report on; `nil` picks the run that started last.
     ///   - failureLimit: Most failures to list; ``failureCount`` still counts them all.
     /// - Throws: ``MonitoringError`` (`.openFailed`, `.query`, or `.notFound` when there is no such run).
-    public static func load(databasePath: String, runID: String? = nil, failureLimit: Int = 1_000) throws -> StatusReport {
+    public static func load(databasePath: String, runID: String? = nil, failureLimit: Int = 1_000) throws
+        -> StatusReport
+    {
         try StatusReportLoader(path: databasePath).load(runID: runID, failureLimit: failureLimit)
     }
 

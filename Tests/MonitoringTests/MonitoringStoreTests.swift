@@ -43,7 +43,13 @@ struct MonitoringStoreTests {
         defer { store.close() }
         let states: [TaskState] = [.pending, .launched, .running, .runningEnded, .execDone]
         for (index, state) in states.enumerated() {
-            store.taskState(runID: self.runID, taskID: 7, tryID: 0, state: state, time: 1_700_000_000.25 + Double(index))
+            store.taskState(
+                runID: self.runID,
+                taskID: 7,
+                tryID: 0,
+                state: state,
+                time: 1_700_000_000.25 + Double(index)
+            )
         }
         store.flush()
 
@@ -65,8 +71,14 @@ struct MonitoringStoreTests {
         let store = try MonitoringStore(path: directory.databasePath)
         defer { store.close() }
         store.taskSubmitted(
-            runID: self.runID, taskID: 3, appName: "rasterize", memoize: true, hashsum: "abc123",
-            dependsOn: [1, 2], executor: "htex", time: 100
+            runID: self.runID,
+            taskID: 3,
+            appName: "rasterize",
+            memoize: true,
+            hashsum: "abc123",
+            dependsOn: [1, 2],
+            executor: "htex",
+            time: 100
         )
         store.flush()
         let db = try RawDatabase(path: directory.databasePath)
@@ -77,9 +89,21 @@ struct MonitoringStoreTests {
             """
         #expect(try db.rows(query) == [["rasterize", "1", "abc123", "1,2", "htex", "100.0", nil, "0", nil, nil]])
 
-        store.taskEnded(runID: self.runID, taskID: 3, time: 105.5, failCount: 2, failCost: 2, finalState: .failed, failure: "boom")
+        store.taskEnded(
+            runID: self.runID,
+            taskID: 3,
+            time: 105.5,
+            failCount: 2,
+            failCost: 2,
+            finalState: .failed,
+            failure: "boom"
+        )
         store.flush()
-        #expect(try db.rows(query) == [["rasterize", "1", "abc123", "1,2", "htex", "100.0", "105.5", "2", "failed", "boom"]])
+        #expect(
+            try db.rows(query) == [
+                ["rasterize", "1", "abc123", "1,2", "htex", "100.0", "105.5", "2", "failed", "boom"]
+            ]
+        )
     }
 
     @Test func tryRowCollectsLaunchRunningAndReturnInAnyOrder() throws {
@@ -103,36 +127,74 @@ struct MonitoringStoreTests {
             FROM try WHERE task_id = 1 ORDER BY try_id
             """
         )
-        #expect(rows == [
-            ["0", "htex", "node-a", "0", "10.0", "11.0", "12.0", "ValueError: bad tile"],
-            ["1", "htex", nil, nil, "13.0", "14.0", "15.0", nil],
-        ])
+        #expect(
+            rows == [
+                ["0", "htex", "node-a", "0", "10.0", "11.0", "12.0", "ValueError: bad tile"],
+                ["1", "htex", nil, nil, "13.0", "14.0", "15.0", nil],
+            ]
+        )
     }
 
     @Test func workflowBlockAndNodeRowsAreRecorded() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         let store = try MonitoringStore(path: directory.databasePath)
-        store.workflowStarted(runID: self.runID, workflowName: "viz", workflowVersion: "1.2", runDirectory: "/runs/000", time: 50)
-        store.blockStatus(runID: self.runID, blockID: "0", executor: "htex", jobID: "job-1", status: "PENDING", reason: nil, time: 51)
-        store.blockStatus(runID: self.runID, blockID: "0", executor: "htex", jobID: "job-1", status: "FAILED", reason: "OOMKilled", time: 52)
-        store.node(runID: self.runID, hostname: "node-a", blockID: "0", workerID: "a1b2c3", workerCount: 4, active: true, time: 53)
+        store.workflowStarted(
+            runID: self.runID,
+            workflowName: "viz",
+            workflowVersion: "1.2",
+            runDirectory: "/runs/000",
+            time: 50
+        )
+        store.blockStatus(
+            runID: self.runID,
+            blockID: "0",
+            executor: "htex",
+            jobID: "job-1",
+            status: "PENDING",
+            reason: nil,
+            time: 51
+        )
+        store.blockStatus(
+            runID: self.runID,
+            blockID: "0",
+            executor: "htex",
+            jobID: "job-1",
+            status: "FAILED",
+            reason: "OOMKilled",
+            time: 52
+        )
+        store.node(
+            runID: self.runID,
+            hostname: "node-a",
+            blockID: "0",
+            workerID: "a1b2c3",
+            workerCount: 4,
+            active: true,
+            time: 53
+        )
         store.workflowEnded(runID: self.runID, time: 60, tasksCompleted: 9, tasksFailed: 1)
         store.close()
 
         let db = try RawDatabase(path: directory.databasePath)
-        #expect(try db.rows(
-            """
-            SELECT workflow_name, workflow_version, rundir, time_began, time_completed, tasks_completed_count,
-                   tasks_failed_count, host IS NOT NULL FROM workflow WHERE run_id = '\(self.runID)'
-            """
-        ) == [["viz", "1.2", "/runs/000", "50.0", "60.0", "9", "1", "1"]])
-        #expect(try db.rows("SELECT status, reason, job_id FROM block ORDER BY timestamp") == [
-            ["PENDING", nil, "job-1"], ["FAILED", "OOMKilled", "job-1"],
-        ])
-        #expect(try db.rows("SELECT hostname, uid, block_id, worker_count, active FROM node") == [
-            ["node-a", "a1b2c3", "0", "4", "1"]
-        ])
+        #expect(
+            try db.rows(
+                """
+                SELECT workflow_name, workflow_version, rundir, time_began, time_completed, tasks_completed_count,
+                       tasks_failed_count, host IS NOT NULL FROM workflow WHERE run_id = '\(self.runID)'
+                """
+            ) == [["viz", "1.2", "/runs/000", "50.0", "60.0", "9", "1", "1"]]
+        )
+        #expect(
+            try db.rows("SELECT status, reason, job_id FROM block ORDER BY timestamp") == [
+                ["PENDING", nil, "job-1"], ["FAILED", "OOMKilled", "job-1"],
+            ]
+        )
+        #expect(
+            try db.rows("SELECT hostname, uid, block_id, worker_count, active FROM node") == [
+                ["node-a", "a1b2c3", "0", "4", "1"]
+            ]
+        )
         #expect(try db.scalar("SELECT time_began_utc FROM workflow_utc") == "1970-01-01 00:00:50.000")
     }
 
@@ -194,7 +256,11 @@ struct MonitoringStoreTests {
     @Test func backpressureWithATinyBufferStillLandsEveryRow() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let configuration = MonitoringStore.Configuration(flushInterval: .milliseconds(5), maxBufferedEvents: 8, batchSize: 4)
+        let configuration = MonitoringStore.Configuration(
+            flushInterval: .milliseconds(5),
+            maxBufferedEvents: 8,
+            batchSize: 4
+        )
         let store = try MonitoringStore(path: directory.databasePath, configuration: configuration)
         let producers = 4
         let perProducer = 5_000

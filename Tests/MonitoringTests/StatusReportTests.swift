@@ -9,10 +9,24 @@ struct StatusReportTests {
     /// running), and a dep_fail task that never ran.
     private func recordRun(_ store: MonitoringStore, ended: Bool) {
         let run = self.runID
-        store.workflowStarted(runID: run, workflowName: "viz", workflowVersion: "2", runDirectory: "/runs/001", time: 1_000)
+        store.workflowStarted(
+            runID: run,
+            workflowName: "viz",
+            workflowVersion: "2",
+            runDirectory: "/runs/001",
+            time: 1_000
+        )
         func submit(_ task: Int, _ app: String, dependsOn: [Int] = []) {
-            store.taskSubmitted(runID: run, taskID: task, appName: app, memoize: false, hashsum: nil,
-                                dependsOn: dependsOn, executor: "htex", time: 1_000)
+            store.taskSubmitted(
+                runID: run,
+                taskID: task,
+                appName: app,
+                memoize: false,
+                hashsum: nil,
+                dependsOn: dependsOn,
+                executor: "htex",
+                time: 1_000
+            )
             store.taskState(runID: run, taskID: task, tryID: 0, state: .pending, time: 1_000)
         }
         for task in 0..<3 {
@@ -20,7 +34,15 @@ struct StatusReportTests {
             store.taskState(runID: run, taskID: task, tryID: 0, state: .launched, time: 1_001)
             store.tryLaunched(runID: run, taskID: task, tryID: 0, executor: "htex", time: 1_001)
             store.taskState(runID: run, taskID: task, tryID: 0, state: .execDone, time: 1_002)
-            store.taskEnded(runID: run, taskID: task, time: 1_002, failCount: 0, failCost: 0, finalState: .execDone, failure: nil)
+            store.taskEnded(
+                runID: run,
+                taskID: task,
+                time: 1_002,
+                failCount: 0,
+                failCost: 0,
+                finalState: .execDone,
+                failure: nil
+            )
         }
         // Task 3: fails on node-a, is retried, fails again on node-b.
         submit(3, "rasterize", dependsOn: [0])
@@ -30,11 +52,24 @@ struct StatusReportTests {
             store.tryLaunched(runID: run, taskID: 3, tryID: tryID, executor: "htex", time: 1_003)
             store.tryRunning(runID: run, taskID: 3, tryID: tryID, hostname: host, blockID: "0", time: 1_004)
             store.tryReturned(runID: run, taskID: 3, tryID: tryID, time: 1_005, failure: "MemoryError: try \(tryID)")
-            store.taskState(runID: run, taskID: 3, tryID: tryID, state: tryID == 0 ? .failRetryable : .failed, time: 1_005)
+            store.taskState(
+                runID: run,
+                taskID: 3,
+                tryID: tryID,
+                state: tryID == 0 ? .failRetryable : .failed,
+                time: 1_005
+            )
             if tryID == 0 { store.taskState(runID: run, taskID: 3, tryID: 1, state: .pending, time: 1_005) }
         }
-        store.taskEnded(runID: run, taskID: 3, time: 1_005, failCount: 2, failCost: 2, finalState: .failed,
-                        failure: "MemoryError: try 1")
+        store.taskEnded(
+            runID: run,
+            taskID: 3,
+            time: 1_005,
+            failCount: 2,
+            failCost: 2,
+            finalState: .failed,
+            failure: "MemoryError: try 1"
+        )
         // Task 4: still running.
         submit(4, "rasterize", dependsOn: [1])
         store.taskState(runID: run, taskID: 4, tryID: 0, state: .launched, time: 1_006)
@@ -42,8 +77,15 @@ struct StatusReportTests {
         // Task 5: its dependency (task 3) failed.
         submit(5, "tile", dependsOn: [3])
         store.taskState(runID: run, taskID: 5, tryID: 0, state: .depFail, time: 1_008)
-        store.taskEnded(runID: run, taskID: 5, time: 1_008, failCount: 0, failCost: 0, finalState: .depFail,
-                        failure: "Dependency failure for task 5: task 3 failed")
+        store.taskEnded(
+            runID: run,
+            taskID: 5,
+            time: 1_008,
+            failCount: 0,
+            failCost: 0,
+            finalState: .depFail,
+            failure: "Dependency failure for task 5: task 3 failed"
+        )
         if ended {
             store.workflowEnded(runID: run, time: 1_010, tasksCompleted: 3, tasksFailed: 2)
         }
@@ -65,11 +107,13 @@ struct StatusReportTests {
         #expect(report.ended == 1_010)
         #expect(!report.isRunning)
         #expect(report.taskCount == 6)
-        #expect(report.countsByApp == [
-            "stage": ["exec_done": 3],
-            "rasterize": ["failed": 1, "running": 1],
-            "tile": ["dep_fail": 1],
-        ])
+        #expect(
+            report.countsByApp == [
+                "stage": ["exec_done": 3],
+                "rasterize": ["failed": 1, "running": 1],
+                "tile": ["dep_fail": 1],
+            ]
+        )
         #expect(report.totals == ["exec_done": 3, "failed": 1, "running": 1, "dep_fail": 1])
     }
 
@@ -82,12 +126,34 @@ struct StatusReportTests {
 
         let report = try StatusReport.load(databasePath: directory.databasePath, runID: self.runID)
         #expect(report.failureCount == 3)
-        #expect(report.failures == [
-            .init(taskID: 3, appName: "rasterize", tryID: 0, message: "MemoryError: try 0", hostname: "node-a", currentState: "failed"),
-            .init(taskID: 3, appName: "rasterize", tryID: 1, message: "MemoryError: try 1", hostname: "node-b", currentState: "failed"),
-            .init(taskID: 5, appName: "tile", tryID: nil, message: "Dependency failure for task 5: task 3 failed",
-                  hostname: nil, currentState: "dep_fail"),
-        ])
+        #expect(
+            report.failures == [
+                .init(
+                    taskID: 3,
+                    appName: "rasterize",
+                    tryID: 0,
+                    message: "MemoryError: try 0",
+                    hostname: "node-a",
+                    currentState: "failed"
+                ),
+                .init(
+                    taskID: 3,
+                    appName: "rasterize",
+                    tryID: 1,
+                    message: "MemoryError: try 1",
+                    hostname: "node-b",
+                    currentState: "failed"
+                ),
+                .init(
+                    taskID: 5,
+                    appName: "tile",
+                    tryID: nil,
+                    message: "Dependency failure for task 5: task 3 failed",
+                    hostname: nil,
+                    currentState: "dep_fail"
+                ),
+            ]
+        )
         let limited = try StatusReport.load(databasePath: directory.databasePath, failureLimit: 1)
         #expect(limited.failures.count == 1)
         #expect(limited.failureCount == 3)
@@ -147,7 +213,10 @@ struct StatusReportTests {
     @Test func reportIsReadableWhileTheStoreIsStillWriting() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
-        let store = try MonitoringStore(path: directory.databasePath, configuration: .init(flushInterval: .milliseconds(1)))
+        let store = try MonitoringStore(
+            path: directory.databasePath,
+            configuration: .init(flushInterval: .milliseconds(1))
+        )
         let run = self.runID
         store.workflowStarted(runID: run, workflowName: "live", workflowVersion: "1", runDirectory: "/r", time: 1)
         store.flush()
@@ -155,8 +224,16 @@ struct StatusReportTests {
         let tasks = 20_000
         let writer = Thread {
             for task in 0..<tasks {
-                store.taskSubmitted(runID: run, taskID: task, appName: "noop", memoize: false, hashsum: nil,
-                                    dependsOn: [], executor: "local", time: 2)
+                store.taskSubmitted(
+                    runID: run,
+                    taskID: task,
+                    appName: "noop",
+                    memoize: false,
+                    hashsum: nil,
+                    dependsOn: [],
+                    executor: "local",
+                    time: 2
+                )
                 store.taskState(runID: run, taskID: task, tryID: 0, state: .pending, time: 2)
                 store.taskState(runID: run, taskID: task, tryID: 0, state: .execDone, time: 3)
             }

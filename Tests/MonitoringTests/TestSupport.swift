@@ -7,7 +7,9 @@ struct TemporaryDirectory {
     let url: URL
 
     init() throws {
-        self.url = FileManager.default.temporaryDirectory.appendingPathComponent("monitoring-tests-\(UUID().uuidString)")
+        self.url = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "monitoring-tests-\(UUID().uuidString)"
+        )
         try FileManager.default.createDirectory(at: self.url, withIntermediateDirectories: true)
     }
 

@@ -30,15 +30,14 @@ public struct CompactEncoder: Sendable {
     /// Values that need no container machinery; also what keeps `[UInt8]`/`Data` as byte strings.
     @inline(__always)
     static func fastPath<T: Encodable>(_ value: T) -> CompactValue? {
-        switch value {
-        case let v as Int: return .int(Int64(v))
-        case let v as String: return .string(v)
-        case let v as Double: return .double(v)
-        case let v as Bool: return .bool(v)
-        case let v as [UInt8]: return .bytes(v)
-        case let v as Data: return .bytes([UInt8](v))
-        default: return nil
-        }
+        // Compare types exactly: `as?` would also turn an empty `[Anything]` into `[UInt8]`.
+        if T.self == Int.self { return .int(Int64(value as! Int)) }
+        if T.self == String.self { return .string(value as! String) }
+        if T.self == Double.self { return .double(value as! Double) }
+        if T.self == Bool.self { return .bool(value as! Bool) }
+        if T.self == [UInt8].self { return .bytes(value as! [UInt8]) }
+        if T.self == Data.self { return .bytes([UInt8](value as! Data)) }
+        return nil
     }
 }
 

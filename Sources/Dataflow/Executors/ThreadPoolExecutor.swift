@@ -133,8 +133,9 @@ public final class ThreadPoolExecutor: ExecutionBackend {
     }
 
     private func run(_ request: TaskRequest) async {
-        let context = request.context(location: "local")
-        request.sink.taskRunning(request, location: "local")
+        // The location is the executor's label: in-process tries all run on this host.
+        let context = request.context(location: label)
+        request.sink.taskRunning(request, location: label)
         let result: Result<any Sendable, any Error>
         if let walltime = request.walltime {
             result = await WalltimeRace.run(walltime: walltime, taskID: request.taskID) {
@@ -147,6 +148,6 @@ public final class ThreadPoolExecutor: ExecutionBackend {
                 result = .failure(error)
             }
         }
-        request.sink.taskFinished(request, TaskOutcome(result: result, location: "local"))
+        request.sink.taskFinished(request, TaskOutcome(result: result, location: label))
     }
 }
