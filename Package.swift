@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "viz-workflow", targets: ["VizWorkflow"]),
         .executable(name: "runtime-bench", targets: ["RuntimeBench"]),
+        .executable(name: "dataflow-example", targets: ["DataflowExample"]),
         .library(name: "Dataflow", targets: ["Dataflow"]),
     ],
     dependencies: [
@@ -27,7 +28,7 @@ let package = Package(
         // MARK: Executables
         .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow"]),
-        .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow"),
+        .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow", exclude: ["README.md"]),
 
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),

@@ -69,9 +69,7 @@ extension DataFlowKernel {
             token: record
         )
         if let monitoring {
-            let now = Self.now()
-            monitoring.taskState(runID: runID, taskID: record.id, tryID: record.tryID, state: .launched, time: now)
-            monitoring.tryLaunched(runID: runID, taskID: record.id, tryID: record.tryID, executor: record.executor?.label ?? "_parsl_internal", time: now)
+            monitoring.tryLaunched(runID: runID, taskID: record.id, tryID: record.tryID, executor: record.executor?.label ?? "_parsl_internal", time: Self.now())
         }
         guard let executor = record.executor else {
             runJoin(request)
@@ -103,9 +101,7 @@ extension DataFlowKernel {
 extension DataFlowKernel: TaskSink {
     public func taskRunning(_ request: TaskRequest, location: String) {
         guard let monitoring else { return }
-        let now = Self.now()
-        monitoring.taskState(runID: runID, taskID: request.taskID, tryID: request.tryID, state: .running, time: now)
-        monitoring.tryRunning(runID: runID, taskID: request.taskID, tryID: request.tryID, hostname: location, blockID: nil, time: now)
+        monitoring.tryRunning(runID: runID, taskID: request.taskID, tryID: request.tryID, hostname: location, blockID: nil, time: Self.now())
     }
 
     public func taskFinished(_ request: TaskRequest, _ outcome: TaskOutcome) {
@@ -207,14 +203,12 @@ extension DataFlowKernel: TaskSink {
         default: counters.failed.wrappingAdd(1, ordering: .relaxed)
         }
         if let monitoring {
-            let now = Self.now()
             var failureText: String?
             if case .failure(let error) = result { failureText = "\(error)" }
-            monitoring.taskState(runID: runID, taskID: record.id, tryID: record.tryID, state: final, time: now)
             monitoring.taskEnded(
                 runID: runID,
                 taskID: record.id,
-                time: now,
+                time: Self.now(),
                 failCount: record.failCount,
                 failCost: record.failCost,
                 finalState: final,

@@ -71,7 +71,6 @@ extension DataFlowKernel {
                 executor: executor?.label ?? "_parsl_internal",
                 time: Self.now()
             )
-            monitoring.taskState(runID: runID, taskID: id, tryID: 0, state: .pending, time: Self.now())
         }
         if dependencies.isEmpty {
             launch(record)

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the demo workflow on this machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+swift build -c release --product dataflow-example --product viz-workflow
+mkdir -p demo-run && cd demo-run
+../.build/release/dataflow-example
+echo
+echo "Task states of the run, from its monitoring database:"
+../.build/release/viz-workflow status runinfo-example
