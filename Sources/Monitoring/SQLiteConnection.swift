@@ -139,6 +139,16 @@ final class SQLiteStatement {
         sqlite3_bind_text(self.statement, index, base, Int32(value.utf8CodeUnitCount), nil)
     }
 
+    /// Binds UTF-8 bytes as text; SQLite copies them (`SQLITE_TRANSIENT`), so `bytes` may be reused at once.
+    func bind(_ index: Int32, utf8 bytes: UnsafeBufferPointer<UInt8>) {
+        guard let base = bytes.baseAddress, !bytes.isEmpty else {
+            self.bind(index, static: "")
+            return
+        }
+        let text = UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self)
+        sqlite3_bind_text(self.statement, index, text, Int32(bytes.count), Self.transient)
+    }
+
     func bindNull(_ index: Int32) {
         sqlite3_bind_null(self.statement, index)
     }
