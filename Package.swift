@@ -2,6 +2,8 @@
 import PackageDescription
 
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
+let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
+let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 
 let package = Package(
     name: "viz-workflow",
@@ -13,17 +15,23 @@ let package = Package(
         .library(name: "Dataflow", targets: ["Dataflow"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0")
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages; .ci/run installs them)
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
 
         // MARK: Runtime
         .target(name: "Apps"),
         .target(name: "Monitoring", dependencies: ["CSQLite"]),
         .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
+        .target(name: "Providers", dependencies: ["Dataflow"]),
+        .target(name: "WireProtocol", dependencies: ["COpenSSL", "CZstd", nioCore]),
+        .target(name: "Worker", dependencies: ["Apps", "WireProtocol", nioCore, nioPosix]),
+        .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", nioCore, nioPosix]),
 
         // MARK: Executables
         .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", argumentParser]),
@@ -32,6 +40,10 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
+        .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
+        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", nioCore]),
+        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Worker", "WireProtocol", nioCore, nioPosix, "InterchangeTestWorker"]),
+        .executableTarget(name: "InterchangeTestWorker", dependencies: ["Worker", "Apps"], path: "Tests/InterchangeTestWorker"),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring", "DataflowTestWorkflow"]),
         .executableTarget(name: "DataflowTestWorkflow", dependencies: ["Dataflow"], path: "Tests/DataflowTestWorkflow"),

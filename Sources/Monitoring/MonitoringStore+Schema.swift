@@ -148,42 +148,57 @@ extension MonitoringStore {
         UPDATE workflow SET time_completed = ?2, tasks_completed_count = ?3, tasks_failed_count = ?4
         WHERE run_id = ?1
         """
-    static let insertTaskSQL = """
-        INSERT INTO task (run_id, task_id, task_func_name, task_memoize, task_hashsum, task_depends,
-            task_executor, task_time_invoked)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+    /// Rows per multi-row `INSERT` (see ``MultiRowInsert``); the remainder of a batch goes one row at a time.
+    static let rowsPerInsert = 128
+
+    /// Task inserts carry every column; the writer merges a task's submit and end when one batch holds both.
+    static let insertTaskColumns = 12
+    static let insertTaskPrefix = """
+        INSERT INTO task (run_id, task_id, task_func_name, task_memoize, task_hashsum, task_depends, task_executor,
+            task_time_invoked, task_time_returned, task_fail_count, task_fail_cost, task_status_name,
+            task_fail_message)
+        VALUES
+        """
+    // A NULL task_status_name means "not ended in this batch": an existing row keeps its end columns.
+    // (SET expressions see the row's old values, so the iif tests excluded's state, not the new one.)
+    static let insertTaskSuffix = """
         ON CONFLICT (run_id, task_id) DO UPDATE SET task_func_name = excluded.task_func_name,
             task_memoize = excluded.task_memoize, task_hashsum = excluded.task_hashsum,
             task_depends = excluded.task_depends, task_executor = excluded.task_executor,
-            task_time_invoked = excluded.task_time_invoked
+            task_time_invoked = excluded.task_time_invoked,
+            task_time_returned = iif(excluded.task_status_name IS NULL, task_time_returned,
+                                     excluded.task_time_returned),
+            task_fail_count = iif(excluded.task_status_name IS NULL, task_fail_count, excluded.task_fail_count),
+            task_fail_cost = iif(excluded.task_status_name IS NULL, task_fail_cost, excluded.task_fail_cost),
+            task_fail_message = iif(excluded.task_status_name IS NULL, task_fail_message,
+                                    excluded.task_fail_message),
+            task_status_name = coalesce(excluded.task_status_name, task_status_name)
         """
     static let endTaskSQL = """
         UPDATE task SET task_time_returned = ?3, task_fail_count = ?4, task_fail_cost = ?5,
             task_status_name = ?6, task_fail_message = ?7
         WHERE run_id = ?1 AND task_id = ?2
         """
-    static let insertStatusSQL = """
-        INSERT INTO status (run_id, task_id, try_id, task_status_name, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)
+    static let insertStatusColumns = 4
+    static let insertStatusPrefix = """
+        INSERT INTO status (run_id, task_id, try_id, task_status_name, timestamp) VALUES
         """
-    // The try upserts tolerate any arrival order: a worker's "running" may be recorded before "launched".
-    static let tryLaunchedSQL = """
-        INSERT INTO try (run_id, task_id, try_id, task_executor, task_try_time_launched)
-        VALUES (?1, ?2, ?3, ?4, ?5)
-        ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET task_executor = excluded.task_executor,
-            task_try_time_launched = excluded.task_try_time_launched
+    /// A try row gets every column the batch saw; NULL means "not seen in this batch". The upsert keeps the
+    /// existing value for those, so the pieces may arrive in any order and in different batches (a worker's
+    /// "running" may be recorded before "launched").
+    static let upsertTryColumns = 9
+    static let upsertTryPrefix = """
+        INSERT INTO try (run_id, task_id, try_id, task_executor, task_try_time_launched, hostname, block_id,
+            task_try_time_running, task_try_time_returned, task_fail_history)
+        VALUES
         """
-    static let tryRunningSQL = """
-        INSERT INTO try (run_id, task_id, try_id, hostname, block_id, task_try_time_running)
-        VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+    static let upsertTrySuffix = """
         ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
+            task_executor = coalesce(excluded.task_executor, task_executor),
+            task_try_time_launched = coalesce(excluded.task_try_time_launched, task_try_time_launched),
             hostname = coalesce(excluded.hostname, hostname), block_id = coalesce(excluded.block_id, block_id),
-            task_try_time_running = excluded.task_try_time_running
-        """
-    static let tryReturnedSQL = """
-        INSERT INTO try (run_id, task_id, try_id, task_try_time_returned, task_fail_history)
-        VALUES (?1, ?2, ?3, ?4, ?5)
-        ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
-            task_try_time_returned = excluded.task_try_time_returned,
+            task_try_time_running = coalesce(excluded.task_try_time_running, task_try_time_running),
+            task_try_time_returned = coalesce(excluded.task_try_time_returned, task_try_time_returned),
             task_fail_history = coalesce(excluded.task_fail_history, task_fail_history)
         """
     static let insertBlockSQL = """

@@ -17,18 +17,19 @@ final class MonitoringWriter: @unchecked Sendable {
     private let rollback: SQLiteStatement
     private let insertWorkflow: SQLiteStatement
     private let endWorkflow: SQLiteStatement
-    private let insertTask: SQLiteStatement
     private let endTask: SQLiteStatement
-    private let insertStatus: SQLiteStatement
-    private let tryLaunched: SQLiteStatement
-    private let tryRunning: SQLiteStatement
-    private let tryReturned: SQLiteStatement
+    private let insertTasks: MultiRowInsert
+    private let upsertTries: MultiRowInsert
+    private let insertStatus: MultiRowInsert
     private let insertBlock: SQLiteStatement
     private let insertNode: SQLiteStatement
 
-    /// The run id last bound to `insertStatus`: `sqlite3_reset` keeps bindings, so an unchanged run id
-    /// (the common case) is not copied into SQLite again for every row.
-    private var statusRunID: String?
+    /// Events merged at a time (see `write`).
+    private static let mergeWindow = 16_384
+    /// The current window's rows; kept between batches to reuse its storage and its last-try table.
+    private var plan = WriteBatch()
+    /// Scratch for `task_depends` text, reused for every task.
+    private var dependsText: [UInt8] = []
     private let host = ProcessInfo.processInfo.hostName
     private let user = ProcessInfo.processInfo.environment["USER"] ?? ProcessInfo.processInfo.userName
 
@@ -42,12 +43,28 @@ final class MonitoringWriter: @unchecked Sendable {
         self.rollback = try connection.prepare("ROLLBACK", code: .schema)
         self.insertWorkflow = try connection.prepare(Store.insertWorkflowSQL, code: .schema)
         self.endWorkflow = try connection.prepare(Store.endWorkflowSQL, code: .schema)
-        self.insertTask = try connection.prepare(Store.insertTaskSQL, code: .schema)
         self.endTask = try connection.prepare(Store.endTaskSQL, code: .schema)
-        self.insertStatus = try connection.prepare(Store.insertStatusSQL, code: .schema)
-        self.tryLaunched = try connection.prepare(Store.tryLaunchedSQL, code: .schema)
-        self.tryRunning = try connection.prepare(Store.tryRunningSQL, code: .schema)
-        self.tryReturned = try connection.prepare(Store.tryReturnedSQL, code: .schema)
+        self.insertTasks = try MultiRowInsert(
+            connection: connection,
+            columns: Store.insertTaskColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.insertTaskPrefix,
+            suffix: Store.insertTaskSuffix
+        )
+        self.upsertTries = try MultiRowInsert(
+            connection: connection,
+            columns: Store.upsertTryColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.upsertTryPrefix,
+            suffix: Store.upsertTrySuffix
+        )
+        self.insertStatus = try MultiRowInsert(
+            connection: connection,
+            columns: Store.insertStatusColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.insertStatusPrefix,
+            suffix: ""
+        )
         self.insertBlock = try connection.prepare(Store.insertBlockSQL, code: .schema)
         self.insertNode = try connection.prepare(Store.insertNodeSQL, code: .schema)
     }
@@ -99,25 +116,42 @@ final class MonitoringWriter: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// Writes one batch in one transaction. A failing event is counted and skipped; a failing commit
-    /// drops the batch (retrying a full disk forever would stall every producer).
+    /// Writes one batch in one transaction. A failing statement loses its rows (counted) and the rest goes
+    /// on; a failing commit drops the batch (retrying a full disk forever would stall every producer).
     private func write(_ batch: [MonitoringEvent]) {
-        var failed: UInt64 = 0
-        var firstError: MonitoringError?
+        // Merge on this thread, outside the transaction: readers and the WAL see only the final rows.
+        let clock = ContinuousClock(); let t0 = clock.now // TIMING
+        var errors = WriteErrors()
         do {
             try self.begin.run()
         } catch {
             self.report(error, dropped: UInt64(batch.count))
             return
         }
-        for event in batch {
-            do {
-                try self.apply(event)
-            } catch {
-                failed += 1
-                if firstError == nil { firstError = error }
+        // Merge in windows: a task's events are close together in record order, so a window catches most
+        // of them while its tables stay small and in cache; a task split across windows (or batches) is
+        // still written correctly, as an insert plus an update.
+        var start = batch.startIndex
+        while start < batch.endIndex {
+            let end = min(start + Self.mergeWindow, batch.endIndex)
+            self.plan.removeAll()
+            for event in batch[start..<end] {
+                self.plan.add(event)
             }
+            for event in self.plan.others {
+                do {
+                    try self.apply(event)
+                } catch {
+                    errors.record(error, dropped: 1)
+                }
+            }
+            self.writeTasks(&errors)
+            self.writeTries(&errors)
+            self.writeStatus(&errors)
+            start = end
         }
+        let t5 = clock.now // TIMING
+        defer { if batch.count > 1000 { print("TIMING n=\(batch.count) rows \(t5 - t0) commit \(clock.now - t5)") } } // TIMING
         do {
             try self.commit.run()
         } catch {
@@ -125,9 +159,134 @@ final class MonitoringWriter: @unchecked Sendable {
             self.report(error, dropped: UInt64(batch.count))
             return
         }
-        if let firstError {
-            self.report(firstError, dropped: failed)
+        if let first = errors.first {
+            self.report(first, dropped: errors.dropped)
         }
+    }
+
+    /// Calls `body(run, range)` for each stretch of consecutive rows of one run (usually the whole array).
+    private static func forEachRun<Row>(
+        _ rows: [Row],
+        run: (Row) -> Int,
+        _ body: (Int, Range<Int>) -> Void
+    ) {
+        var start = 0
+        while start < rows.count {
+            let current = run(rows[start])
+            var end = start + 1
+            while end < rows.count && run(rows[end]) == current { end += 1 }
+            body(current, start..<end)
+            start = end
+        }
+    }
+
+    private func writeStatus(_ errors: inout WriteErrors) {
+        let rows = self.plan.statusRows
+        let runIDs = self.plan.runIDs
+        Self.forEachRun(rows, run: \.run) { run, range in
+            self.insertStatus.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = rows[range.lowerBound + index]
+                statement.bind(first, row.taskID)
+                statement.bind(first + 1, row.tryID)
+                statement.bind(first + 2, static: row.state.staticName)
+                statement.bind(first + 3, row.time)
+            }
+        }
+    }
+
+    /// Submitted tasks become one insert each (with their end if it is in this batch too); tasks that only
+    /// ended here update the row an earlier batch wrote.
+    private func writeTasks(_ errors: inout WriteErrors) {
+        let tasks = self.plan.tasks
+        let runIDs = self.plan.runIDs
+        var inserts: [Int] = []
+        inserts.reserveCapacity(tasks.count)
+        for (index, task) in tasks.enumerated() {
+            if task.submission != nil {
+                inserts.append(index)
+            } else if let ending = task.ending {
+                let statement = self.endTask
+                statement.bind(1, runIDs[task.run])
+                statement.bind(2, task.taskID)
+                statement.bind(3, ending.time)
+                statement.bind(4, ending.failCount)
+                statement.bind(5, ending.failCost)
+                statement.bind(6, static: ending.finalState.staticName)
+                statement.bind(7, ending.failure)
+                do {
+                    try statement.run()
+                } catch {
+                    errors.record(error, dropped: 1)
+                }
+            }
+        }
+        Self.forEachRun(inserts, run: { tasks[$0].run }) { run, range in
+            self.insertTasks.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let task = tasks[inserts[range.lowerBound + index]]
+                guard let submission = task.submission else { return }
+                statement.bind(first, task.taskID)
+                statement.bind(first + 1, submission.appName)
+                statement.bind(first + 2, submission.memoize)
+                statement.bind(first + 3, submission.hashsum)
+                self.bindDepends(statement, first + 4, submission.dependsOn)
+                statement.bind(first + 5, submission.executor)
+                statement.bind(first + 6, submission.time)
+                if let ending = task.ending {
+                    statement.bind(first + 7, ending.time)
+                    statement.bind(first + 8, ending.failCount)
+                    statement.bind(first + 9, ending.failCost)
+                    statement.bind(first + 10, static: ending.finalState.staticName)
+                    statement.bind(first + 11, ending.failure)
+                } else {
+                    // A NULL state tells the upsert to keep an existing row's end columns.
+                    statement.bindNull(first + 7)
+                    statement.bind(first + 8, 0)
+                    statement.bind(first + 9, 0.0)
+                    statement.bindNull(first + 10)
+                    statement.bindNull(first + 11)
+                }
+            }
+        }
+    }
+
+    private func writeTries(_ errors: inout WriteErrors) {
+        let tries = self.plan.tries
+        let runIDs = self.plan.runIDs
+        Self.forEachRun(tries, run: \.run) { run, range in
+            self.upsertTries.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = tries[range.lowerBound + index]
+                statement.bind(first, row.taskID)
+                statement.bind(first + 1, row.tryID)
+                statement.bind(first + 2, row.executor)
+                statement.bind(first + 3, row.launched)
+                statement.bind(first + 4, row.hostname)
+                statement.bind(first + 5, row.blockID)
+                statement.bind(first + 6, row.running)
+                statement.bind(first + 7, row.returned)
+                statement.bind(first + 8, row.failure)
+            }
+        }
+    }
+
+    /// Binds Parsl's `task_depends` format, comma-separated task ids, without building a `String`.
+    private func bindDepends(_ statement: SQLiteStatement, _ index: Int32, _ dependsOn: [Int]) {
+        self.dependsText.removeAll(keepingCapacity: true)
+        for (position, id) in dependsOn.enumerated() {
+            if position > 0 { self.dependsText.append(UInt8(ascii: ",")) }
+            Self.appendDecimal(id, to: &self.dependsText)
+        }
+        self.dependsText.withUnsafeBufferPointer { statement.bind(index, utf8: $0) }
+    }
+
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        if value < 0 { bytes.append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        let start = bytes.count
+        repeat {
+            bytes.append(UInt8(ascii: "0") + UInt8(magnitude % 10))
+            magnitude /= 10
+        } while magnitude > 0
+        bytes[start...].reverse()
     }
 
     private func report(_ error: MonitoringError, dropped: UInt64) {
@@ -149,80 +308,11 @@ final class MonitoringWriter: @unchecked Sendable {
         }
     }
 
+    /// Writes a workflow, block or node event (task events go through ``WriteBatch``).
     private func apply(_ event: MonitoringEvent) throws(MonitoringError) {
         switch event {
-        case .status(let runID, let taskID, let tryID, let state, let time):
-            let statement = self.insertStatus
-            if runID != self.statusRunID {
-                statement.bind(1, runID)
-                self.statusRunID = runID
-            }
-            statement.bind(2, taskID)
-            statement.bind(3, tryID)
-            statement.bind(4, static: state.staticName)
-            statement.bind(5, time)
-            try statement.run()
-
-        case .taskSubmitted(
-            let runID,
-            let taskID,
-            let appName,
-            let memoize,
-            let hashsum,
-            let dependsOn,
-            let executor,
-            let time
-        ):
-            let statement = self.insertTask
-            statement.bind(1, runID)
-            statement.bind(2, taskID)
-            statement.bind(3, appName)
-            statement.bind(4, memoize)
-            statement.bind(5, hashsum)
-            // Parsl's format: comma-separated task ids.
-            statement.bind(6, dependsOn.lazy.map(String.init).joined(separator: ","))
-            statement.bind(7, executor)
-            statement.bind(8, time)
-            try statement.run()
-
-        case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
-            let statement = self.endTask
-            statement.bind(1, runID)
-            statement.bind(2, taskID)
-            statement.bind(3, time)
-            statement.bind(4, failCount)
-            statement.bind(5, failCost)
-            statement.bind(6, static: finalState.staticName)
-            statement.bind(7, failure)
-            try statement.run()
-
-        case .tryLaunched(let runID, let taskID, let tryID, let executor, let time):
-            let statement = self.tryLaunched
-            statement.bind(1, runID)
-            statement.bind(2, taskID)
-            statement.bind(3, tryID)
-            statement.bind(4, executor)
-            statement.bind(5, time)
-            try statement.run()
-
-        case .tryRunning(let runID, let taskID, let tryID, let hostname, let blockID, let time):
-            let statement = self.tryRunning
-            statement.bind(1, runID)
-            statement.bind(2, taskID)
-            statement.bind(3, tryID)
-            statement.bind(4, hostname)
-            statement.bind(5, blockID)
-            statement.bind(6, time)
-            try statement.run()
-
-        case .tryReturned(let runID, let taskID, let tryID, let time, let failure):
-            let statement = self.tryReturned
-            statement.bind(1, runID)
-            statement.bind(2, taskID)
-            statement.bind(3, tryID)
-            statement.bind(4, time)
-            statement.bind(5, failure)
-            try statement.run()
+        case .status, .taskSubmitted, .taskEnded, .tryLaunched, .tryRunning, .tryReturned:
+            assertionFailure("task events are merged by WriteBatch")
 
         case .workflowStarted(let runID, let workflowName, let workflowVersion, let runDirectory, let time):
             let statement = self.insertWorkflow

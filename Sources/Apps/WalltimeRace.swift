@@ -3,7 +3,7 @@ import Synchronization
 /// Runs a body against a deadline. The body runs in its own task so that the deadline can end the try even
 /// when the body ignores cancellation: the try fails at the deadline and the body is cancelled, and if it
 /// does not stop, its late result is discarded.
-enum WalltimeRace {
+package enum WalltimeRace {
     private final class Race: Sendable {
         let settled = Mutex(false)
         let timer = Mutex<Task<Void, Never>?>(nil)
@@ -17,7 +17,7 @@ enum WalltimeRace {
         }
     }
 
-    static func run(
+    package static func run(
         walltime: Duration,
         taskID: Int,
         _ body: @escaping @Sendable () async throws -> any Sendable

@@ -1,0 +1,208 @@
+/// One batch of events turned into the rows to write, built on the writer thread before the transaction.
+///
+/// Why: a task's five calls each used to be a statement (insert, upserts, update). Events of the same
+/// task or try that arrive in one batch are merged here into one `task` row and one `try` row, so the
+/// common case is a plain insert of each; the implied `status` rows are collected in record order for
+/// multi-row inserts. Events that span batches still work: a `try` row is upserted column by column
+/// (a value not seen in this batch is kept), and a task that only ended here becomes an `UPDATE`.
+struct WriteBatch {
+    /// A task of one run; `run` indexes ``runIDs``.
+    struct TaskKey: Hashable {
+        var run: Int
+        var taskID: Int
+    }
+
+    /// A try of one task of one run.
+    struct TryKey: Hashable {
+        var run: Int
+        var taskID: Int
+        var tryID: Int
+    }
+
+    struct StatusRow {
+        var run: Int
+        var taskID: Int
+        var tryID: Int
+        var state: TaskState
+        var time: Double
+    }
+
+    /// What `taskSubmitted` says about a task.
+    struct Submission {
+        var appName: String
+        var memoize: Bool
+        var hashsum: String?
+        var dependsOn: [Int]
+        var executor: String
+        var time: Double
+    }
+
+    /// What `taskEnded` says about a task.
+    struct Ending {
+        var time: Double
+        var failCount: Int
+        var failCost: Double
+        var finalState: TaskState
+        var failure: String?
+    }
+
+    struct TaskRow {
+        var run: Int
+        var taskID: Int
+        var submission: Submission?
+        var ending: Ending?
+    }
+
+    /// A try's columns seen in this batch; `nil` means "not seen: keep what the database has".
+    struct TryRow {
+        var run: Int
+        var taskID: Int
+        var tryID: Int
+        var executor: String?
+        var launched: Double?
+        var hostname: String?
+        var blockID: String?
+        var running: Double?
+        var returned: Double?
+        var failure: String?
+    }
+
+    /// The run ids of this batch; rows refer to them by index (usually there is exactly one).
+    private(set) var runIDs: [String] = []
+    private(set) var statusRows: [StatusRow] = []
+    private(set) var tasks: [TaskRow] = []
+    private(set) var tries: [TryRow] = []
+    /// Workflow, block and node events, written one statement each, in record order.
+    private(set) var others: [MonitoringEvent] = []
+
+    private var taskIndex: [TaskKey: Int] = [:]
+    private var tryIndex: [TryKey: Int] = [:]
+    private var lastRun = -1
+    /// Per run, the highest try id seen of each task that has not ended, kept across batches: `taskEnded`
+    /// gets its status row's try id from here. Only ids above 0 are stored (0 is the default), so tasks
+    /// that never retry cost no dictionary work.
+    private var lastTries: [String: [Int: Int]] = [:]
+
+    /// Empties the batch, keeping its storage; the last-try table lives on.
+    mutating func removeAll() {
+        self.runIDs.removeAll(keepingCapacity: true)
+        self.statusRows.removeAll(keepingCapacity: true)
+        self.tasks.removeAll(keepingCapacity: true)
+        self.tries.removeAll(keepingCapacity: true)
+        self.others.removeAll(keepingCapacity: true)
+        self.taskIndex.removeAll(keepingCapacity: true)
+        self.tryIndex.removeAll(keepingCapacity: true)
+        self.lastRun = -1
+    }
+
+    /// Adds one event, merging it with earlier events of the same task or try.
+    mutating func add(_ event: MonitoringEvent) {
+        switch event {
+        case .status(let runID, let taskID, let tryID, let state, let time):
+            let run = self.run(runID)
+            self.noteTry(runID, taskID: taskID, tryID: tryID)
+            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: state, time: time))
+
+        case .taskSubmitted(let runID, let taskID, let appName, let memoize, let hashsum, let dependsOn, let executor, let time):
+            let run = self.run(runID)
+            let submission = Submission(
+                appName: appName,
+                memoize: memoize,
+                hashsum: hashsum,
+                dependsOn: dependsOn,
+                executor: executor,
+                time: time
+            )
+            self.withTask(run: run, taskID: taskID) { $0.submission = submission }
+            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: 0, state: .pending, time: time))
+
+        case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
+            let run = self.run(runID)
+            let ending = Ending(time: time, failCount: failCount, failCost: failCost, finalState: finalState, failure: failure)
+            self.withTask(run: run, taskID: taskID) { $0.ending = ending }
+            var tryID = 0
+            if !self.lastTries.isEmpty {
+                tryID = self.lastTries[runID]?.removeValue(forKey: taskID) ?? 0
+            }
+            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: finalState, time: time))
+
+        case .tryLaunched(let runID, let taskID, let tryID, let executor, let time):
+            let run = self.run(runID)
+            self.noteTry(runID, taskID: taskID, tryID: tryID)
+            self.withTry(run: run, taskID: taskID, tryID: tryID) { row in
+                row.executor = executor
+                row.launched = time
+            }
+            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: .launched, time: time))
+
+        case .tryRunning(let runID, let taskID, let tryID, let hostname, let blockID, let time):
+            let run = self.run(runID)
+            self.noteTry(runID, taskID: taskID, tryID: tryID)
+            self.withTry(run: run, taskID: taskID, tryID: tryID) { row in
+                if let hostname { row.hostname = hostname }
+                if let blockID { row.blockID = blockID }
+                row.running = time
+            }
+            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: .running, time: time))
+
+        case .tryReturned(let runID, let taskID, let tryID, let time, let failure):
+            let run = self.run(runID)
+            self.noteTry(runID, taskID: taskID, tryID: tryID)
+            self.withTry(run: run, taskID: taskID, tryID: tryID) { row in
+                row.returned = time
+                if let failure { row.failure = failure }
+            }
+
+        case .workflowEnded(let runID, _, _, _):
+            // Tasks that never ended (an aborted run) would otherwise stay in the table forever.
+            self.lastTries[runID] = nil
+            self.others.append(event)
+
+        case .workflowStarted, .block, .node:
+            self.others.append(event)
+        }
+    }
+
+    /// The index of `runID` in ``runIDs``; the previous event's run is checked first (a pointer compare
+    /// when the caller passes the same string every time, as the kernel does).
+    private mutating func run(_ runID: String) -> Int {
+        if self.lastRun >= 0 && self.runIDs[self.lastRun] == runID {
+            return self.lastRun
+        }
+        let index = self.runIDs.firstIndex(of: runID) ?? {
+            self.runIDs.append(runID)
+            return self.runIDs.count - 1
+        }()
+        self.lastRun = index
+        return index
+    }
+
+    private mutating func noteTry(_ runID: String, taskID: Int, tryID: Int) {
+        guard tryID > 0 else { return }
+        self.lastTries[runID, default: [:]][taskID] = max(tryID, self.lastTries[runID]?[taskID] ?? 0)
+    }
+
+    private mutating func withTask(run: Int, taskID: Int, _ update: (inout TaskRow) -> Void) {
+        let key = TaskKey(run: run, taskID: taskID)
+        if let index = self.taskIndex[key] {
+            update(&self.tasks[index])
+        } else {
+            var row = TaskRow(run: run, taskID: taskID)
+            update(&row)
+            self.taskIndex[key] = self.tasks.count
+            self.tasks.append(row)
+        }
+    }
+
+    private mutating func withTry(run: Int, taskID: Int, tryID: Int, _ update: (inout TryRow) -> Void) {
+        let key = TryKey(run: run, taskID: taskID, tryID: tryID)
+        if let index = self.tryIndex[key] {
+            update(&self.tries[index])
+        } else {
+            var row = TryRow(run: run, taskID: taskID, tryID: tryID)
+            update(&row)
+            self.tryIndex[key] = self.tries.count
+            self.tries.append(row)
+        }
+    }
+}

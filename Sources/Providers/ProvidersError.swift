@@ -1,0 +1,29 @@
+/// An error from a provider or the block scaler (a block could not be started, polled or stopped).
+public struct ProvidersError: Error, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        private let name: String
+        private init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        /// A configuration value is invalid; the message names it.
+        public static let invalidConfiguration = Code("invalidConfiguration")
+        /// A block's processes (or pods) could not be started.
+        public static let submitFailed = Code("submitFailed")
+        /// A job id the provider does not know.
+        public static let unknownJob = Code("unknownJob")
+        /// Log directories or files could not be created.
+        public static let io = Code("io")
+        /// The provider or scaler was used after shutdown.
+        public static let shutDown = Code("shutDown")
+    }
+
+    public var code: Code
+    public var message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}

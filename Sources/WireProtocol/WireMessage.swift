@@ -1,0 +1,167 @@
+/// Every message of the leader–worker protocol (docs/wire-protocol.md describes the bytes).
+///
+/// The conversation: the leader sends ``challenge``; the worker answers ``register`` proving it knows the
+/// run secret; the leader answers ``accepted`` (proving the same) or closes. Then the leader sends
+/// ``tasks`` batches, the worker sends ``started`` and ``results`` batches, both send ``heartbeat`` when
+/// otherwise idle, and the leader may send ``drain`` (finish and leave, answered by ``drained``) or
+/// ``shutdown`` (leave now).
+public enum WireMessage: Sendable, Equatable {
+    case challenge(Challenge)
+    case register(Registration)
+    case accepted(Acceptance)
+    case tasks([TaskAssignment])
+    case started([TaskKey])
+    case results([TaskResult])
+    case heartbeat
+    case drain
+    case drained
+    case shutdown
+
+    /// The one-byte type code that follows the length prefix.
+    public enum Kind: UInt8, Sendable {
+        case challenge = 1, register = 2, accepted = 3, tasks = 5, started = 6, results = 7, heartbeat = 8, drain = 9,
+            drained = 10, shutdown = 11
+    }
+
+    public var kind: Kind {
+        switch self {
+        case .challenge: .challenge
+        case .register: .register
+        case .accepted: .accepted
+        case .tasks: .tasks
+        case .started: .started
+        case .results: .results
+        case .heartbeat: .heartbeat
+        case .drain: .drain
+        case .drained: .drained
+        case .shutdown: .shutdown
+        }
+    }
+}
+
+/// The leader's greeting: its protocol version and a fresh random nonce to sign.
+public struct Challenge: Sendable, Equatable {
+    public var version: UInt16
+    public var nonce: [UInt8]
+    public init(version: UInt16 = ProtocolVersion.current, nonce: [UInt8]) {
+        self.version = version
+        self.nonce = nonce
+    }
+}
+
+/// A worker's registration, signed with the run secret.
+public struct Registration: Sendable, Equatable {
+    public var version: UInt16
+    /// HMAC-SHA256(secret, "register" ‖ leader nonce ‖ worker nonce).
+    public var proof: [UInt8]
+    /// The worker's own nonce, which the leader signs back in ``Acceptance``.
+    public var nonce: [UInt8]
+    /// ``AppRegistry.fingerprint`` of the worker's apps.
+    public var fingerprint: String
+    public var hostname: String
+    public var blockID: String
+    /// Unique per worker process, e.g. "<block>.<host>.<pid>".
+    public var workerID: String
+    /// How many tasks it runs at once.
+    public var capacity: UInt32
+    public var pid: UInt32
+
+    public init(
+        version: UInt16 = ProtocolVersion.current,
+        proof: [UInt8],
+        nonce: [UInt8],
+        fingerprint: String,
+        hostname: String,
+        blockID: String,
+        workerID: String,
+        capacity: UInt32,
+        pid: UInt32
+    ) {
+        self.version = version
+        self.proof = proof
+        self.nonce = nonce
+        self.fingerprint = fingerprint
+        self.hostname = hostname
+        self.blockID = blockID
+        self.workerID = workerID
+        self.capacity = capacity
+        self.pid = pid
+    }
+}
+
+/// The leader's acceptance, with its own proof and the heartbeat settings the worker must follow.
+public struct Acceptance: Sendable, Equatable {
+    /// HMAC-SHA256(secret, "accept" ‖ worker nonce).
+    public var proof: [UInt8]
+    public var heartbeatPeriodMilliseconds: UInt32
+    public var heartbeatThresholdMilliseconds: UInt32
+    public init(proof: [UInt8], heartbeatPeriodMilliseconds: UInt32, heartbeatThresholdMilliseconds: UInt32) {
+        self.proof = proof
+        self.heartbeatPeriodMilliseconds = heartbeatPeriodMilliseconds
+        self.heartbeatThresholdMilliseconds = heartbeatThresholdMilliseconds
+    }
+}
+
+/// Identifies one try of one task.
+public struct TaskKey: Hashable, Sendable {
+    public var taskID: UInt64
+    public var tryID: UInt32
+    public init(taskID: UInt64, tryID: UInt32) {
+        self.taskID = taskID
+        self.tryID = tryID
+    }
+}
+
+/// One try sent to a worker: which app to run on which encoded input.
+public struct TaskAssignment: Sendable, Equatable {
+    public var key: TaskKey
+    public var app: String
+    /// The compact-encoded input (compressed on the wire when large).
+    public var input: [UInt8]
+    public init(key: TaskKey, app: String, input: [UInt8]) {
+        self.key = key
+        self.app = app
+        self.input = input
+    }
+}
+
+/// How one try ended on a worker.
+public struct TaskResult: Sendable, Equatable {
+    public enum Outcome: Sendable, Equatable {
+        /// The compact-encoded output.
+        case success([UInt8])
+        /// The app threw (or the worker could not run it): the error's type and description.
+        case failure(RemoteFailure)
+    }
+    public var key: TaskKey
+    public var outcome: Outcome
+    public init(key: TaskKey, outcome: Outcome) {
+        self.key = key
+        self.outcome = outcome
+    }
+}
+
+/// An error from a remote try, as text: Swift errors cannot cross processes as values.
+public struct RemoteFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    public enum Kind: UInt8, Sendable {
+        /// The app's body threw.
+        case appError = 0
+        /// The try exceeded its walltime.
+        case walltime = 1
+        /// The worker could not run the app (unknown app, undecodable input, output too large).
+        case workerError = 2
+    }
+    public var kind: Kind
+    /// `String(reflecting:)` of the thrown error's type.
+    public var typeName: String
+    /// `String(describing:)` of the thrown error.
+    public var message: String
+
+    public init(kind: Kind, typeName: String, message: String) {
+        self.kind = kind
+        self.typeName = typeName
+        self.message = message
+    }
+
+    public var description: String { "\(typeName): \(message)" }
+}

@@ -1,0 +1,353 @@
+import Apps
+import Foundation
+import NIOCore
+import NIOPosix
+import Synchronization
+import WireProtocol
+
+/// One connection to the interchange and the tasks it runs, up to `capacity` at once.
+///
+/// Inbound frames arrive on the channel's event loop; task bodies run as Swift tasks; their results and
+/// "started" notices are collected and written in one batch per event-loop turn.
+final class WorkerConnection: Sendable {
+    let configuration: WorkerService.Configuration
+    let capacity: Int
+    let apps: AppRegistry
+    let authenticator: Authenticator
+    let codec = WireCodec()
+    let workerID: String
+    let hostname: String
+
+    private struct State {
+        var channel: (any Channel)?
+        var phase = Phase.connecting
+        var nonce: [UInt8] = []
+        var queue: [TaskAssignment] = []
+        var queueHead = 0
+        var running = 0
+        var pendingStarted: [TaskKey] = []
+        var pendingResults: [TaskResult] = []
+        var flushScheduled = false
+        var lastReceived = ContinuousClock.now
+        var heartbeatPeriod = Duration.seconds(1)
+        var heartbeatThreshold = Duration.seconds(10)
+        var draining = false
+        var exitCode: Int32?
+        var exitWaiters: [CheckedContinuation<Int32, Never>] = []
+        /// Set after a walltime: the body may still be running, so this process must not take more work.
+        var poisoned = false
+    }
+
+    enum Phase { case connecting, awaitingAcceptance, running, closing }
+
+    private let state = Mutex(State())
+
+    init(configuration: WorkerService.Configuration, capacity: Int, apps: AppRegistry) {
+        self.configuration = configuration
+        self.capacity = capacity
+        self.apps = apps
+        self.authenticator = Authenticator(secret: configuration.secret)
+        self.hostname = ProcessInfo.processInfo.hostName
+        let slot = configuration.slot.map { ".\($0)" } ?? ""
+        self.workerID = "\(configuration.blockID).\(hostname).\(getpid())\(slot)"
+    }
+
+    /// Connects (retrying until the connect timeout), serves until told to stop or the leader is gone, and
+    /// returns the exit status.
+    func run() async -> Int32 {
+        signal(SIGTERM, SIG_IGN)
+        let termination = DispatchSource.makeSignalSource(signal: SIGTERM)
+        termination.setEventHandler { [self] in beginDrain() }
+        termination.resume()
+        defer { termination.cancel() }
+
+        let deadline = ContinuousClock.now + configuration.connectTimeout
+        var delay = Duration.milliseconds(50)
+        var channel: (any Channel)?
+        while channel == nil {
+            do {
+                channel = try await connect()
+            } catch {
+                if ContinuousClock.now > deadline {
+                    WorkerService.log("worker \(workerID): cannot reach the interchange at \(configuration.host):\(configuration.port): \(error)")
+                    return WorkerService.exitLeaderLost
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(1))
+            }
+        }
+        let heartbeat = Task { [self] in await heartbeatLoop() }
+        let code = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            let ready: Int32? = state.withLock { s in
+                if let code = s.exitCode { return code }
+                s.exitWaiters.append(continuation)
+                return nil
+            }
+            if let ready { continuation.resume(returning: ready) }
+        }
+        heartbeat.cancel()
+        try? await channel?.close()
+        return code
+    }
+
+    private func connect() async throws -> any Channel {
+        let handler = WorkerChannelHandler(connection: self)
+        let codec = self.codec
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .channelOption(.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(codec: codec)))
+                    try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder(codec: codec)))
+                    try channel.pipeline.syncOperations.addHandler(handler)
+                }
+            }
+            .connect(host: configuration.host, port: configuration.port)
+            .get()
+        state.withLock { s in
+            s.channel = channel
+            s.phase = .connecting
+            s.lastReceived = .now
+        }
+        return channel
+    }
+
+    // MARK: Protocol
+
+    func received(_ message: WireMessage) {
+        enum Reply { case none, send(WireMessage), stop(Int32, String) }
+        let reply: Reply = state.withLock { s in
+            s.lastReceived = .now
+            switch (s.phase, message) {
+            case (.connecting, .challenge(let challenge)):
+                guard challenge.version == ProtocolVersion.current else {
+                    return .stop(WorkerService.exitRefused, "the interchange speaks protocol \(challenge.version), this worker \(ProtocolVersion.current)")
+                }
+                s.nonce = Authenticator.nonce()
+                s.phase = .awaitingAcceptance
+                return .send(
+                    .register(
+                        Registration(
+                            proof: authenticator.registrationProof(leaderNonce: challenge.nonce, workerNonce: s.nonce),
+                            nonce: s.nonce,
+                            fingerprint: apps.fingerprint,
+                            hostname: hostname,
+                            blockID: configuration.blockID,
+                            workerID: workerID,
+                            capacity: UInt32(capacity),
+                            pid: UInt32(getpid())
+                        )
+                    )
+                )
+            case (.awaitingAcceptance, .accepted(let acceptance)):
+                guard Authenticator.matches(acceptance.proof, authenticator.acceptanceProof(workerNonce: s.nonce)) else {
+                    return .stop(WorkerService.exitRefused, "the interchange could not prove it knows the run secret")
+                }
+                s.phase = .running
+                s.heartbeatPeriod = .milliseconds(Int(acceptance.heartbeatPeriodMilliseconds))
+                s.heartbeatThreshold = .milliseconds(Int(acceptance.heartbeatThresholdMilliseconds))
+                return .none
+            case (.running, .tasks(let tasks)):
+                s.queue.append(contentsOf: tasks)
+                return .none
+            case (.running, .heartbeat), (.closing, _):
+                return .none
+            case (.running, .drain):
+                s.draining = true
+                return .none
+            case (.running, .shutdown):
+                return .stop(0, "")
+            default:
+                return .stop(WorkerService.exitRefused, "unexpected \(message.kind) message from the interchange")
+            }
+        }
+        switch reply {
+        case .none: break
+        case .send(let message): state.withLock { $0.channel }?.writeAndFlush(message, promise: nil)
+        case .stop(let code, let why):
+            if !why.isEmpty { WorkerService.log("worker \(workerID): \(why)") }
+            finish(code)
+        }
+        startRunners()
+        finishIfDrained()
+    }
+
+    /// The leader closed the connection, or it broke.
+    func disconnected() {
+        let wasDraining = state.withLock { $0.draining || $0.phase == .closing }
+        if !wasDraining { WorkerService.log("worker \(workerID): the interchange closed the connection") }
+        finish(wasDraining ? 0 : WorkerService.exitLeaderLost)
+    }
+
+    func finish(_ code: Int32) {
+        let waiters: [CheckedContinuation<Int32, Never>] = state.withLock { s in
+            guard s.exitCode == nil else { return [] }
+            s.exitCode = code
+            s.phase = .closing
+            defer { s.exitWaiters = [] }
+            return s.exitWaiters
+        }
+        for waiter in waiters { waiter.resume(returning: code) }
+    }
+
+    private func beginDrain() {
+        state.withLock { $0.draining = true }
+        finishIfDrained()
+    }
+
+    /// Once draining with nothing running, say so and leave; queued tasks not started are re-sent elsewhere
+    /// by the interchange when the connection closes.
+    private func finishIfDrained() {
+        let channel: (any Channel)? = state.withLock { s in
+            guard s.draining, s.running == 0, s.pendingResults.isEmpty, s.exitCode == nil, s.queueHead >= s.queue.count || s.poisoned else {
+                return nil
+            }
+            return s.channel
+        }
+        guard let channel else { return }
+        channel.writeAndFlush(WireMessage.drained).whenComplete { [self] _ in finish(0) }
+    }
+
+    // MARK: Running tasks
+
+    private func startRunners() {
+        let starts: Int = state.withLock { s in
+            guard s.phase == .running, !s.poisoned else { return 0 }
+            let available = s.queue.count - s.queueHead
+            let n = max(0, min(capacity - s.running, available))
+            s.running += n
+            return n
+        }
+        for _ in 0..<starts { Task { [self] in await runnerLoop() } }
+    }
+
+    private func nextTask() -> TaskAssignment? {
+        state.withLock { s in
+            guard !s.poisoned, s.queueHead < s.queue.count else {
+                s.running -= 1
+                return nil
+            }
+            let task = s.queue[s.queueHead]
+            s.queueHead += 1
+            if s.queueHead > 1024 && s.queueHead * 2 > s.queue.count {
+                s.queue.removeFirst(s.queueHead)
+                s.queueHead = 0
+            }
+            s.pendingStarted.append(task.key)
+            return task
+        }
+    }
+
+    private func runnerLoop() async {
+        while let task = nextTask() {
+            scheduleFlush()
+            let result = await execute(task)
+            state.withLock { $0.pendingResults.append(result) }
+            scheduleFlush()
+        }
+        finishIfDrained()
+    }
+
+    private func execute(_ task: TaskAssignment) async -> TaskResult {
+        guard let app = apps[task.app] else {
+            return TaskResult(
+                key: task.key,
+                outcome: .failure(RemoteFailure(kind: .workerError, typeName: "AppError", message: "no app named '\(task.app)' on worker \(workerID)"))
+            )
+        }
+        let context = TaskContext(
+            taskID: Int(task.key.taskID),
+            tryID: Int(task.key.tryID),
+            runDirectory: FileManager.default.currentDirectoryPath,
+            location: "worker \(workerID)"
+        )
+        let outcome: Result<[UInt8], any Error>
+        if let walltime = app.options.walltime {
+            let raced = await WalltimeRace.run(walltime: walltime, taskID: Int(task.key.taskID)) {
+                try await app.invoke(encodedInput: task.input, context: context)
+            }
+            outcome = raced.map { $0 as! [UInt8] }
+            if case .failure(let error as AppError) = raced, error.code == .walltimeExceeded, capacity == 1 {
+                // The body may still be running: take no more work, report, and let the supervisor restart us.
+                state.withLock { s in
+                    s.poisoned = true
+                    s.draining = true
+                }
+            }
+        } else {
+            do { outcome = .success(try await app.invoke(encodedInput: task.input, context: context)) } catch { outcome = .failure(error) }
+        }
+        switch outcome {
+        case .success(let bytes): return TaskResult(key: task.key, outcome: .success(bytes))
+        case .failure(let error):
+            let kind: RemoteFailure.Kind = (error as? AppError)?.code == .walltimeExceeded ? .walltime : .appError
+            return TaskResult(
+                key: task.key,
+                outcome: .failure(RemoteFailure(kind: kind, typeName: String(reflecting: type(of: error)), message: String(describing: error)))
+            )
+        }
+    }
+
+    /// Coalesces notices and results into one write per event-loop turn.
+    private func scheduleFlush() {
+        let channel: (any Channel)? = state.withLock { s in
+            guard !s.flushScheduled, let channel = s.channel else { return nil }
+            s.flushScheduled = true
+            return channel
+        }
+        guard let channel else { return }
+        channel.eventLoop.execute { [self] in
+            let (started, results) = state.withLock { s in
+                s.flushScheduled = false
+                defer {
+                    s.pendingStarted = []
+                    s.pendingResults = []
+                }
+                return (s.pendingStarted, s.pendingResults)
+            }
+            if !started.isEmpty { channel.write(WireMessage.started(started), promise: nil) }
+            if !results.isEmpty { channel.write(WireMessage.results(results), promise: nil) }
+            channel.flush()
+            finishIfDrained()
+        }
+    }
+
+    // MARK: Heartbeats
+
+    private func heartbeatLoop() async {
+        while !Task.isCancelled {
+            let (period, threshold, lastReceived, channel, phase) = state.withLock { s in
+                (s.heartbeatPeriod, s.heartbeatThreshold, s.lastReceived, s.channel, s.phase)
+            }
+            try? await Task.sleep(for: period)
+            if phase == .running || phase == .awaitingAcceptance, ContinuousClock.now - lastReceived > threshold {
+                WorkerService.log("worker \(workerID): no word from the interchange for \(threshold); leaving")
+                finish(WorkerService.exitLeaderLost)
+                return
+            }
+            if phase == .running { channel?.writeAndFlush(WireMessage.heartbeat, promise: nil) }
+        }
+    }
+}
+
+/// Passes decoded frames to the connection; any decoding error or EOF ends it.
+final class WorkerChannelHandler: ChannelInboundHandler, Sendable {
+    typealias InboundIn = WireMessage
+
+    let connection: WorkerConnection
+
+    init(connection: WorkerConnection) { self.connection = connection }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        connection.received(Self.unwrapInboundIn(data))
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        connection.disconnected()
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        WorkerService.log("worker: connection error: \(error)")
+        context.close(promise: nil)
+    }
+}
