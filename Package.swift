@@ -31,11 +31,11 @@ let package = Package(
         .target(name: "Providers", dependencies: ["Dataflow"]),
         .target(name: "WireProtocol", dependencies: ["COpenSSL", "CZstd", nioCore]),
         .target(name: "Worker", dependencies: ["Apps", "WireProtocol", nioCore, nioPosix]),
-        .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", nioCore, nioPosix]),
+        .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", "Worker", "Providers", nioCore, nioPosix]),
 
         // MARK: Executables
         .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", argumentParser]),
-        .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow"]),
+        .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow", "Interchange", "Worker", "Providers"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow", exclude: ["README.md"]),
 
         // MARK: Tests

@@ -133,6 +133,9 @@ extension DataFlowKernel: TaskSink {
             }
             return taskError
         }
+        if let lost = error as? WorkerLostError {
+            return taskError(record, code: .workerLost, lost.description, location: lost.location, underlying: lost)
+        }
         if let appError = error as? AppError, appError.code == .walltimeExceeded {
             return taskError(record, code: .walltimeExceeded, appError.message, location: location, underlying: appError)
         }

@@ -119,7 +119,7 @@ public final class DataFlowKernel: Sendable {
             monitoring = nil
         }
         for executor in configuration.executors {
-            try await executor.start(runDirectory: runDirectory)
+            try await executor.start(runDirectory: runDirectory, apps: apps)
         }
         if case .periodic(let period) = configuration.checkpointMode {
             let task = Task { [weak self] in

@@ -13,11 +13,19 @@ import Synchronization
 /// let store = try MonitoringStore(path: runDirectory + "/monitoring.db")
 /// store.workflowStarted(runID: id, workflowName: "viz", workflowVersion: "1", runDirectory: runDirectory, time: now)
 /// store.taskSubmitted(runID: id, taskID: 1, appName: "stage", memoize: false, hashsum: nil,
-///                     dependsOn: [], executor: "local", time: now)
-/// store.taskState(runID: id, taskID: 1, tryID: 0, state: .pending, time: now)
+///                     dependsOn: [], executor: "local", time: now)   // also records `pending`
+/// store.tryLaunched(runID: id, taskID: 1, tryID: 0, executor: "local", time: now)  // also records `launched`
 /// ...
 /// store.close()
 /// ```
+///
+/// A task's usual life is five calls, and the state changes they imply get their `status` rows without
+/// a ``taskState(runID:taskID:tryID:state:time:)`` call: ``taskSubmitted(runID:taskID:appName:memoize:hashsum:dependsOn:executor:time:)``
+/// records `pending` (try 0), ``tryLaunched(runID:taskID:tryID:executor:time:)`` `launched`,
+/// ``tryRunning(runID:taskID:tryID:hostname:blockID:time:)`` `running`, ``tryReturned(runID:taskID:tryID:time:failure:)``
+/// none, and ``taskEnded(runID:taskID:time:failCount:failCost:finalState:failure:)`` the final state, with the
+/// highest try id seen for the task. Other states (`fail_retryable`, `joining`, ...) are recorded with
+/// `taskState`.
 ///
 /// - Important: Recorded events become visible to readers only after the writer commits them; call
 ///   ``flush()`` when a reader must see everything recorded so far. Events recorded after ``close()`` are
@@ -138,7 +146,8 @@ public final class MonitoringStore: Sendable {
         )
     }
 
-    /// One row in `task` per task, written when the task is submitted; updated when it ends.
+    /// One row in `task` per task, written when the task is submitted and completed when it ends; also the
+    /// task's `pending` row in `status` (try 0, at `time`).
     public func taskSubmitted(
         runID: String,
         taskID: Int,
@@ -163,17 +172,18 @@ public final class MonitoringStore: Sendable {
         )
     }
 
-    /// One row in `status` per state change.
+    /// One row in `status` for a state change that no other call implies (`fail_retryable`, `joining`, ...).
     public func taskState(runID: String, taskID: Int, tryID: Int, state: TaskState, time: Double) {
         self.buffer.append(.status(runID: runID, taskID: taskID, tryID: tryID, state: state, time: time))
     }
 
-    /// Creates a try's row in `try` at launch (executor and launch time).
+    /// Creates a try's row in `try` at launch (executor and launch time), and its `launched` row in `status`.
     public func tryLaunched(runID: String, taskID: Int, tryID: Int, executor: String, time: Double) {
         self.buffer.append(.tryLaunched(runID: runID, taskID: taskID, tryID: tryID, executor: executor, time: time))
     }
 
-    /// Fills in where and when a try started running; `nil` keeps what is already known.
+    /// Fills in where and when a try started running (`nil` keeps what is already known), and records its
+    /// `running` row in `status`.
     public func tryRunning(runID: String, taskID: Int, tryID: Int, hostname: String?, blockID: String?, time: Double) {
         self.buffer.append(
             .tryRunning(runID: runID, taskID: taskID, tryID: tryID, hostname: hostname, blockID: blockID, time: time)
@@ -186,7 +196,8 @@ public final class MonitoringStore: Sendable {
     }
 
     /// Updates the task's row when it reaches a final state: return time, fail count and cost, final state and
-    /// the failure message (for `failed` and `dep_fail`).
+    /// the failure message (for `failed` and `dep_fail`). Also records the final state in `status`, with the
+    /// highest try id recorded for the task (0 if it never launched, as for `memo_done` and `dep_fail`).
     public func taskEnded(
         runID: String,
         taskID: Int,

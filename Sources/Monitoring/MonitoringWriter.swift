@@ -120,7 +120,6 @@ final class MonitoringWriter: @unchecked Sendable {
     /// on; a failing commit drops the batch (retrying a full disk forever would stall every producer).
     private func write(_ batch: [MonitoringEvent]) {
         // Merge on this thread, outside the transaction: readers and the WAL see only the final rows.
-        let clock = ContinuousClock(); let t0 = clock.now // TIMING
         var errors = WriteErrors()
         do {
             try self.begin.run()
@@ -131,27 +130,29 @@ final class MonitoringWriter: @unchecked Sendable {
         // Merge in windows: a task's events are close together in record order, so a window catches most
         // of them while its tables stay small and in cache; a task split across windows (or batches) is
         // still written correctly, as an insert plus an update.
+        // A local copy (moved out and back, not copied) spares a dynamic exclusivity check per event.
+        var plan = WriteBatch()
+        swap(&plan, &self.plan)
+        defer { swap(&plan, &self.plan) }
         var start = batch.startIndex
         while start < batch.endIndex {
             let end = min(start + Self.mergeWindow, batch.endIndex)
-            self.plan.removeAll()
-            for event in batch[start..<end] {
-                self.plan.add(event)
+            plan.removeAll()
+            for index in start..<end {
+                plan.add(batch[index])
             }
-            for event in self.plan.others {
+            for event in plan.others {
                 do {
                     try self.apply(event)
                 } catch {
                     errors.record(error, dropped: 1)
                 }
             }
-            self.writeTasks(&errors)
-            self.writeTries(&errors)
-            self.writeStatus(&errors)
+            self.writeTasks(plan, &errors)
+            self.writeTries(plan, &errors)
+            self.writeStatus(plan, &errors)
             start = end
         }
-        let t5 = clock.now // TIMING
-        defer { if batch.count > 1000 { print("TIMING n=\(batch.count) rows \(t5 - t0) commit \(clock.now - t5)") } } // TIMING
         do {
             try self.commit.run()
         } catch {
@@ -180,34 +181,34 @@ final class MonitoringWriter: @unchecked Sendable {
         }
     }
 
-    private func writeStatus(_ errors: inout WriteErrors) {
-        let rows = self.plan.statusRows
-        let runIDs = self.plan.runIDs
+    private func writeStatus(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
+        let rows = plan.statusRows
+        let runIDs = plan.runIDs
         Self.forEachRun(rows, run: \.run) { run, range in
             self.insertStatus.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let row = rows[range.lowerBound + index]
-                statement.bind(first, row.taskID)
-                statement.bind(first + 1, row.tryID)
-                statement.bind(first + 2, static: row.state.staticName)
-                statement.bind(first + 3, row.time)
+                let row = range.lowerBound + index
+                statement.bind(first, rows[row].taskID)
+                statement.bind(first + 1, rows[row].tryID)
+                statement.bind(first + 2, static: rows[row].state.staticName)
+                statement.bind(first + 3, rows[row].time)
             }
         }
     }
 
     /// Submitted tasks become one insert each (with their end if it is in this batch too); tasks that only
     /// ended here update the row an earlier batch wrote.
-    private func writeTasks(_ errors: inout WriteErrors) {
-        let tasks = self.plan.tasks
-        let runIDs = self.plan.runIDs
+    private func writeTasks(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
+        let tasks = plan.tasks
+        let runIDs = plan.runIDs
         var inserts: [Int] = []
         inserts.reserveCapacity(tasks.count)
-        for (index, task) in tasks.enumerated() {
-            if task.submission != nil {
+        for index in tasks.indices where tasks[index].submission != nil || tasks[index].ending != nil {
+            if tasks[index].submission != nil {
                 inserts.append(index)
-            } else if let ending = task.ending {
+            } else if let ending = tasks[index].ending {
                 let statement = self.endTask
-                statement.bind(1, runIDs[task.run])
-                statement.bind(2, task.taskID)
+                statement.bind(1, runIDs[tasks[index].run])
+                statement.bind(2, tasks[index].taskID)
                 statement.bind(3, ending.time)
                 statement.bind(4, ending.failCount)
                 statement.bind(5, ending.failCost)
@@ -222,16 +223,16 @@ final class MonitoringWriter: @unchecked Sendable {
         }
         Self.forEachRun(inserts, run: { tasks[$0].run }) { run, range in
             self.insertTasks.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let task = tasks[inserts[range.lowerBound + index]]
-                guard let submission = task.submission else { return }
-                statement.bind(first, task.taskID)
+                let row = inserts[range.lowerBound + index]
+                guard let submission = tasks[row].submission else { return }
+                statement.bind(first, tasks[row].taskID)
                 statement.bind(first + 1, submission.appName)
                 statement.bind(first + 2, submission.memoize)
                 statement.bind(first + 3, submission.hashsum)
                 self.bindDepends(statement, first + 4, submission.dependsOn)
                 statement.bind(first + 5, submission.executor)
                 statement.bind(first + 6, submission.time)
-                if let ending = task.ending {
+                if let ending = tasks[row].ending {
                     statement.bind(first + 7, ending.time)
                     statement.bind(first + 8, ending.failCount)
                     statement.bind(first + 9, ending.failCost)
@@ -249,21 +250,21 @@ final class MonitoringWriter: @unchecked Sendable {
         }
     }
 
-    private func writeTries(_ errors: inout WriteErrors) {
-        let tries = self.plan.tries
-        let runIDs = self.plan.runIDs
+    private func writeTries(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
+        let tries = plan.tries
+        let runIDs = plan.runIDs
         Self.forEachRun(tries, run: \.run) { run, range in
             self.upsertTries.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let row = tries[range.lowerBound + index]
-                statement.bind(first, row.taskID)
-                statement.bind(first + 1, row.tryID)
-                statement.bind(first + 2, row.executor)
-                statement.bind(first + 3, row.launched)
-                statement.bind(first + 4, row.hostname)
-                statement.bind(first + 5, row.blockID)
-                statement.bind(first + 6, row.running)
-                statement.bind(first + 7, row.returned)
-                statement.bind(first + 8, row.failure)
+                let row = range.lowerBound + index
+                statement.bind(first, tries[row].taskID)
+                statement.bind(first + 1, tries[row].tryID)
+                statement.bind(first + 2, tries[row].executor)
+                statement.bind(first + 3, tries[row].launched)
+                statement.bind(first + 4, tries[row].hostname)
+                statement.bind(first + 5, tries[row].blockID)
+                statement.bind(first + 6, tries[row].running)
+                statement.bind(first + 7, tries[row].returned)
+                statement.bind(first + 8, tries[row].failure)
             }
         }
     }

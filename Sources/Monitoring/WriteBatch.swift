@@ -6,19 +6,6 @@
 /// multi-row inserts. Events that span batches still work: a `try` row is upserted column by column
 /// (a value not seen in this batch is kept), and a task that only ended here becomes an `UPDATE`.
 struct WriteBatch {
-    /// A task of one run; `run` indexes ``runIDs``.
-    struct TaskKey: Hashable {
-        var run: Int
-        var taskID: Int
-    }
-
-    /// A try of one task of one run.
-    struct TryKey: Hashable {
-        var run: Int
-        var taskID: Int
-        var tryID: Int
-    }
-
     struct StatusRow {
         var run: Int
         var taskID: Int
@@ -75,8 +62,8 @@ struct WriteBatch {
     /// Workflow, block and node events, written one statement each, in record order.
     private(set) var others: [MonitoringEvent] = []
 
-    private var taskIndex: [TaskKey: Int] = [:]
-    private var tryIndex: [TryKey: Int] = [:]
+    /// Rows of `tasks` and `tries` by key; tasks use try id -1.
+    private var index = RowIndex(capacity: 16_384)
     private var lastRun = -1
     /// Per run, the highest try id seen of each task that has not ended, kept across batches: `taskEnded`
     /// gets its status row's try id from here. Only ids above 0 are stored (0 is the default), so tasks
@@ -90,8 +77,7 @@ struct WriteBatch {
         self.tasks.removeAll(keepingCapacity: true)
         self.tries.removeAll(keepingCapacity: true)
         self.others.removeAll(keepingCapacity: true)
-        self.taskIndex.removeAll(keepingCapacity: true)
-        self.tryIndex.removeAll(keepingCapacity: true)
+        self.index.removeAll()
         self.lastRun = -1
     }
 
@@ -113,13 +99,13 @@ struct WriteBatch {
                 executor: executor,
                 time: time
             )
-            self.withTask(run: run, taskID: taskID) { $0.submission = submission }
+            self.tasks[self.task(run: run, taskID: taskID)].submission = submission
             self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: 0, state: .pending, time: time))
 
         case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
             let run = self.run(runID)
             let ending = Ending(time: time, failCount: failCount, failCost: failCost, finalState: finalState, failure: failure)
-            self.withTask(run: run, taskID: taskID) { $0.ending = ending }
+            self.tasks[self.task(run: run, taskID: taskID)].ending = ending
             var tryID = 0
             if !self.lastTries.isEmpty {
                 tryID = self.lastTries[runID]?.removeValue(forKey: taskID) ?? 0
@@ -129,29 +115,26 @@ struct WriteBatch {
         case .tryLaunched(let runID, let taskID, let tryID, let executor, let time):
             let run = self.run(runID)
             self.noteTry(runID, taskID: taskID, tryID: tryID)
-            self.withTry(run: run, taskID: taskID, tryID: tryID) { row in
-                row.executor = executor
-                row.launched = time
-            }
+            let row = self.try(run: run, taskID: taskID, tryID: tryID)
+            self.tries[row].executor = executor
+            self.tries[row].launched = time
             self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: .launched, time: time))
 
         case .tryRunning(let runID, let taskID, let tryID, let hostname, let blockID, let time):
             let run = self.run(runID)
             self.noteTry(runID, taskID: taskID, tryID: tryID)
-            self.withTry(run: run, taskID: taskID, tryID: tryID) { row in
-                if let hostname { row.hostname = hostname }
-                if let blockID { row.blockID = blockID }
-                row.running = time
-            }
+            let row = self.try(run: run, taskID: taskID, tryID: tryID)
+            if let hostname { self.tries[row].hostname = hostname }
+            if let blockID { self.tries[row].blockID = blockID }
+            self.tries[row].running = time
             self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: .running, time: time))
 
         case .tryReturned(let runID, let taskID, let tryID, let time, let failure):
             let run = self.run(runID)
             self.noteTry(runID, taskID: taskID, tryID: tryID)
-            self.withTry(run: run, taskID: taskID, tryID: tryID) { row in
-                row.returned = time
-                if let failure { row.failure = failure }
-            }
+            let row = self.try(run: run, taskID: taskID, tryID: tryID)
+            self.tries[row].returned = time
+            if let failure { self.tries[row].failure = failure }
 
         case .workflowEnded(let runID, _, _, _):
             // Tasks that never ended (an aborted run) would otherwise stay in the table forever.
@@ -182,27 +165,23 @@ struct WriteBatch {
         self.lastTries[runID, default: [:]][taskID] = max(tryID, self.lastTries[runID]?[taskID] ?? 0)
     }
 
-    private mutating func withTask(run: Int, taskID: Int, _ update: (inout TaskRow) -> Void) {
-        let key = TaskKey(run: run, taskID: taskID)
-        if let index = self.taskIndex[key] {
-            update(&self.tasks[index])
-        } else {
-            var row = TaskRow(run: run, taskID: taskID)
-            update(&row)
-            self.taskIndex[key] = self.tasks.count
-            self.tasks.append(row)
+    /// The index in `tasks` of the task's row, appending an empty row the first time.
+    private mutating func task(run: Int, taskID: Int) -> Int {
+        let next = self.tasks.count
+        let row = self.index.row(run: run, taskID: taskID, tryID: -1, orInsert: next)
+        if row == next {
+            self.tasks.append(TaskRow(run: run, taskID: taskID))
         }
+        return row
     }
 
-    private mutating func withTry(run: Int, taskID: Int, tryID: Int, _ update: (inout TryRow) -> Void) {
-        let key = TryKey(run: run, taskID: taskID, tryID: tryID)
-        if let index = self.tryIndex[key] {
-            update(&self.tries[index])
-        } else {
-            var row = TryRow(run: run, taskID: taskID, tryID: tryID)
-            update(&row)
-            self.tryIndex[key] = self.tries.count
-            self.tries.append(row)
+    /// The index in `tries` of the try's row, appending an empty row the first time.
+    private mutating func `try`(run: Int, taskID: Int, tryID: Int) -> Int {
+        let next = self.tries.count
+        let row = self.index.row(run: run, taskID: taskID, tryID: tryID, orInsert: next)
+        if row == next {
+            self.tries.append(TryRow(run: run, taskID: taskID, tryID: tryID))
         }
+        return row
     }
 }

@@ -1,6 +1,9 @@
 import Dataflow
 import Foundation
+import Interchange
+import Providers
 import Synchronization
+import Worker
 
 // runtime-bench: throughput, latency and memory of the dataflow runtime on no-op tasks.
 // Prints progress to stderr and, as its last stdout line, one JSON object.
@@ -14,6 +17,7 @@ struct Options {
     var checkpoint = true
     var sequential = false
     var payloadBytes = 0
+    var isolation = "process"
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -38,6 +42,7 @@ struct Options {
             case "--checkpoint": o.checkpoint = value() != "off"
             case "--sequential": o.sequential = true
             case "--payload-bytes": o.payloadBytes = int()
+            case "--isolation": o.isolation = value()
             case "--help", "-h":
                 print(
                     """
@@ -51,7 +56,8 @@ struct Options {
             i += 1
         }
         guard ["none", "chain", "fanin"].contains(o.dependencies) else { fail("--dependencies must be none, chain or fanin") }
-        guard o.executor == "local" else { fail("--executor \(o.executor) is not available in this build (local only)") }
+        guard ["local", "htex"].contains(o.executor) else { fail("--executor must be local or htex") }
+        guard ["process", "none"].contains(o.isolation) else { fail("--isolation must be process or none") }
         return o
     }
 }
@@ -94,7 +100,8 @@ final class LatencySampler: Sendable {
     }
 }
 
-let options = Options.parse(Array(CommandLine.arguments.dropFirst()))
+let arguments = Array(CommandLine.arguments.dropFirst())
+let options = arguments.first == "worker" ? Options() : Options.parse(arguments)
 let runRoot = NSTemporaryDirectory() + "runtime-bench-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: runRoot) }
 
@@ -105,9 +112,28 @@ let payload = builder.register("payload", options: appOptions) { (bytes: [UInt8]
 let gather = builder.register("gather", options: appOptions) { (xs: [Int]) in xs.count }
 let apps = try builder.build()
 
+// Worker mode: the HighThroughputExecutor's provider starts this same binary as `runtime-bench worker ...`.
+if arguments.first == "worker" {
+    exit(await WorkerService.run(arguments: Array(arguments.dropFirst()), commandPrefix: ["worker"], apps: apps))
+}
+
+let executor: any ExecutionBackend
+if options.executor == "htex" {
+    executor = HighThroughputExecutor(
+        configuration: .init(
+            maxWorkersPerNode: options.workers,
+            prefetchCapacity: options.sequential ? 0 : 64,
+            isolation: options.isolation == "none" ? .none : .process
+        ),
+        provider: LocalProvider(configuration: .init(logDirectory: runRoot + "/local"))
+    )
+} else {
+    executor = ThreadPoolExecutor(configuration: .init(label: "threads", maxThreads: options.workers))
+}
+
 let kernel = try await DataFlowKernel(
     configuration: .init(
-        executors: [ThreadPoolExecutor(configuration: .init(label: "threads", maxThreads: options.workers))],
+        executors: [executor],
         runDirectory: runRoot,
         checkpointMode: options.checkpoint ? .taskExit : nil,
         monitoring: options.monitoring,

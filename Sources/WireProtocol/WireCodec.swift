@@ -64,6 +64,8 @@ public struct WireCodec: Sendable {
             writeBytes(a.proof, &b)
             b.writeInteger(a.heartbeatPeriodMilliseconds)
             b.writeInteger(a.heartbeatThresholdMilliseconds)
+        case .rejected(let reason):
+            writeString(reason, &b)
         case .tasks(let tasks):
             b.writeInteger(UInt32(tasks.count))
             for t in tasks {
@@ -155,6 +157,8 @@ public struct WireCodec: Sendable {
             message = .accepted(
                 Acceptance(proof: try readBytes(&b, max: 1024), heartbeatPeriodMilliseconds: try read(&b), heartbeatThresholdMilliseconds: try read(&b))
             )
+        case .rejected:
+            message = .rejected(try readString(&b))
         case .tasks:
             let count = try readCount(&b, minimumItemSize: 21)
             var tasks: [TaskAssignment] = []

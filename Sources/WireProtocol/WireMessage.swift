@@ -9,6 +9,9 @@ public enum WireMessage: Sendable, Equatable {
     case challenge(Challenge)
     case register(Registration)
     case accepted(Acceptance)
+    /// Sent only to a worker that proved it knows the secret, when it is still refused (another protocol
+    /// version or another app registry); the text says why.
+    case rejected(String)
     case tasks([TaskAssignment])
     case started([TaskKey])
     case results([TaskResult])
@@ -19,7 +22,7 @@ public enum WireMessage: Sendable, Equatable {
 
     /// The one-byte type code that follows the length prefix.
     public enum Kind: UInt8, Sendable {
-        case challenge = 1, register = 2, accepted = 3, tasks = 5, started = 6, results = 7, heartbeat = 8, drain = 9,
+        case challenge = 1, register = 2, accepted = 3, rejected = 4, tasks = 5, started = 6, results = 7, heartbeat = 8, drain = 9,
             drained = 10, shutdown = 11
     }
 
@@ -28,6 +31,7 @@ public enum WireMessage: Sendable, Equatable {
         case .challenge: .challenge
         case .register: .register
         case .accepted: .accepted
+        case .rejected: .rejected
         case .tasks: .tasks
         case .started: .started
         case .results: .results

@@ -150,6 +150,8 @@ final class WorkerConnection: Sendable {
             case (.running, .tasks(let tasks)):
                 s.queue.append(contentsOf: tasks)
                 return .none
+            case (.awaitingAcceptance, .rejected(let reason)):
+                return .stop(WorkerService.exitRefused, "the interchange refused this worker: \(reason)")
             case (.running, .heartbeat), (.closing, _):
                 return .none
             case (.running, .drain):

@@ -104,6 +104,142 @@ struct MonitoringStoreTests {
                 ["rasterize", "1", "abc123", "1,2", "htex", "100.0", "105.5", "2", "failed", "boom"]
             ]
         )
+        // Submit and end imply the first and last status rows; with no try seen, the final row is try 0.
+        #expect(
+            try db.rows("SELECT try_id, task_status_name, timestamp FROM status WHERE task_id = 3 ORDER BY rowid")
+                == [["0", "pending", "100.0"], ["0", "failed", "105.5"]]
+        )
+    }
+
+    /// Records the kernel's calls for four tasks: a plain one, one retried once, a memoized one and a
+    /// dependency failure. `flushBetweenCalls` puts every call in a batch of its own.
+    private func recordLifecycles(_ store: MonitoringStore, flushBetweenCalls: Bool) {
+        let run = self.runID
+        var time = 0.0
+        func step(_ record: () -> Void) {
+            record()
+            time += 1
+            if flushBetweenCalls { store.flush() }
+        }
+        func submit(_ task: Int, memoize: Bool = false) {
+            step {
+                store.taskSubmitted(runID: run, taskID: task, appName: "app", memoize: memoize, hashsum: nil,
+                                    dependsOn: task == 4 ? [3] : [], executor: "local", time: time)
+            }
+        }
+        func runTry(_ task: Int, _ tryID: Int, failure: String?) {
+            step { store.tryLaunched(runID: run, taskID: task, tryID: tryID, executor: "local", time: time) }
+            step { store.tryRunning(runID: run, taskID: task, tryID: tryID, hostname: "h", blockID: nil, time: time) }
+            step { store.tryReturned(runID: run, taskID: task, tryID: tryID, time: time, failure: failure) }
+        }
+        func end(_ task: Int, _ state: TaskState, failCount: Int = 0, failure: String? = nil) {
+            step {
+                store.taskEnded(runID: run, taskID: task, time: time, failCount: failCount, failCost: Double(failCount),
+                                finalState: state, failure: failure)
+            }
+        }
+        submit(1)
+        runTry(1, 0, failure: nil)
+        end(1, .execDone)
+        submit(2)
+        runTry(2, 0, failure: "boom")
+        step { store.taskState(runID: run, taskID: 2, tryID: 0, state: .failRetryable, time: time) }
+        runTry(2, 1, failure: nil)
+        end(2, .execDone, failCount: 1)
+        submit(3, memoize: true)
+        end(3, .memoDone)
+        submit(4)
+        end(4, .depFail, failure: "Dependency failure")
+        store.flush()
+    }
+
+    @Test(arguments: [false, true])
+    func theKernelsFiveCallsImplyTheirStatusRows(flushBetweenCalls: Bool) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        defer { store.close() }
+        self.recordLifecycles(store, flushBetweenCalls: flushBetweenCalls)
+
+        let db = try RawDatabase(path: directory.databasePath)
+        let status = try db.rows("SELECT task_id, try_id, task_status_name, timestamp FROM status ORDER BY rowid")
+        let expected: [[String?]] = [
+            ["1", "0", "pending", "0.0"], ["1", "0", "launched", "1.0"], ["1", "0", "running", "2.0"],
+            ["1", "0", "exec_done", "4.0"],
+            ["2", "0", "pending", "5.0"], ["2", "0", "launched", "6.0"], ["2", "0", "running", "7.0"],
+            ["2", "0", "fail_retryable", "9.0"], ["2", "1", "launched", "10.0"], ["2", "1", "running", "11.0"],
+            ["2", "1", "exec_done", "13.0"],
+            ["3", "0", "pending", "14.0"], ["3", "0", "memo_done", "15.0"],
+            ["4", "0", "pending", "16.0"], ["4", "0", "dep_fail", "17.0"],
+        ]
+        #expect(status == expected)
+        #expect(
+            try db.rows(
+                """
+                SELECT task_id, task_memoize, task_depends, task_time_invoked, task_time_returned, task_fail_count,
+                       task_status_name, task_fail_message
+                FROM task ORDER BY task_id
+                """
+            ) == [
+                ["1", "0", "", "0.0", "4.0", "0", "exec_done", nil],
+                ["2", "0", "", "5.0", "13.0", "1", "exec_done", nil],
+                ["3", "1", "", "14.0", "15.0", "0", "memo_done", nil],
+                ["4", "0", "3", "16.0", "17.0", "0", "dep_fail", "Dependency failure"],
+            ]
+        )
+        #expect(
+            try db.rows(
+                """
+                SELECT task_id, try_id, task_executor, hostname, task_try_time_launched, task_try_time_running,
+                       task_try_time_returned, task_fail_history
+                FROM try ORDER BY task_id, try_id
+                """
+            ) == [
+                ["1", "0", "local", "h", "1.0", "2.0", "3.0", nil],
+                ["2", "0", "local", "h", "6.0", "7.0", "8.0", "boom"],
+                ["2", "1", "local", "h", "10.0", "11.0", "12.0", nil],
+            ]
+        )
+        #expect(try db.rows("SELECT task_status_name FROM task_current_status ORDER BY task_id").map { $0[0] } == [
+            "exec_done", "exec_done", "memo_done", "dep_fail",
+        ])
+        #expect(store.droppedEvents == 0)
+    }
+
+    @Test func manyTasksInOneBatchAreMergedIntoOneRowEach() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        // One batch larger than the writer's merge window and not a multiple of its rows per statement.
+        let store = try MonitoringStore(path: directory.databasePath, configuration: .init(flushInterval: .seconds(60)))
+        defer { store.close() }
+        let tasks = 5_003
+        for task in 0..<tasks {
+            let time = Double(task)
+            store.taskSubmitted(runID: self.runID, taskID: task, appName: "noop", memoize: false, hashsum: nil,
+                                dependsOn: task > 0 ? [task - 1, -7] : [], executor: "local", time: time)
+            store.tryLaunched(runID: self.runID, taskID: task, tryID: 0, executor: "local", time: time)
+            store.tryRunning(runID: self.runID, taskID: task, tryID: 0, hostname: "h", blockID: "b", time: time)
+            store.tryReturned(runID: self.runID, taskID: task, tryID: 0, time: time, failure: nil)
+            store.taskEnded(runID: self.runID, taskID: task, time: time + 0.5, failCount: 0, failCost: 0,
+                            finalState: .execDone, failure: nil)
+        }
+        store.flush()
+        let db = try RawDatabase(path: directory.databasePath)
+        #expect(try db.scalar("SELECT count(*) FROM status") == String(4 * tasks))
+        #expect(try db.scalar("SELECT count(*) FROM task WHERE task_status_name = 'exec_done'") == String(tasks))
+        #expect(try db.scalar("SELECT count(*) FROM try WHERE task_try_time_returned IS NOT NULL") == String(tasks))
+        #expect(try db.scalar("SELECT task_depends FROM task WHERE task_id = 4321") == "4320,-7")
+        #expect(try db.scalar("SELECT count(*) FROM task_current_status WHERE task_status_name = 'exec_done'")
+            == String(tasks))
+        // Rowid order is record order: every task's rows are pending, launched, running, exec_done.
+        let out = try db.scalar(
+            """
+            SELECT count(*) FROM (SELECT task_id, group_concat(task_status_name) AS states
+                                  FROM (SELECT * FROM status ORDER BY rowid) GROUP BY task_id)
+            WHERE states != 'pending,launched,running,exec_done'
+            """
+        )
+        #expect(out == "0")
     }
 
     @Test func tryRowCollectsLaunchRunningAndReturnInAnyOrder() throws {

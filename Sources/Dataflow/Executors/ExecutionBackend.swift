@@ -6,8 +6,9 @@
 public protocol ExecutionBackend: AnyObject, Sendable {
     /// The label apps use to pin themselves to this backend (Parsl `label`).
     var label: String { get }
-    /// Starts the backend (worker loops, listeners, initial blocks). Called once by the kernel.
-    func start(runDirectory: String) async throws
+    /// Starts the backend (worker loops, listeners, initial blocks). Called once by the kernel, with the
+    /// apps it will be asked to run (remote backends check that workers have the same ones).
+    func start(runDirectory: String, apps: AppRegistry) async throws
     /// Queues one try. Must not block; must eventually call `request.sink.taskFinished` exactly once.
     func submit(_ request: TaskRequest)
     /// Tries submitted and not yet finished (Parsl `outstanding`), for scaling and progress.
@@ -75,4 +76,25 @@ public protocol TaskSink: AnyObject, Sendable {
     func taskRunning(_ request: TaskRequest, location: String)
     /// The try has ended; called exactly once per submitted request.
     func taskFinished(_ request: TaskRequest, _ outcome: TaskOutcome)
+}
+
+/// A remote try was lost with its worker: the process crashed, the connection broke, or it stopped
+/// heartbeating. The kernel reports it as ``TaskError/Code/workerLost`` and retries it if retries are left.
+public struct WorkerLostError: Error, Sendable, CustomStringConvertible {
+    public var taskID: Int
+    public var appName: String
+    /// The worker, e.g. "worker 0.host.123.1 on host (block 0)".
+    public var location: String
+    public var reason: String
+
+    public init(taskID: Int, appName: String, location: String, reason: String) {
+        self.taskID = taskID
+        self.appName = appName
+        self.location = location
+        self.reason = reason
+    }
+
+    public var description: String {
+        "worker lost while running task \(taskID) (app \(appName)): \(location): \(reason)"
+    }
 }

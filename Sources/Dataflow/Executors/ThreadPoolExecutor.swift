@@ -37,7 +37,7 @@ public final class ThreadPoolExecutor: ExecutionBackend {
         self.configuration = configuration
     }
 
-    public func start(runDirectory: String) async throws {
+    public func start(runDirectory: String, apps: AppRegistry) async throws {
         let started = (0..<configuration.maxThreads).map { _ in
             Task { [self] in await workerLoop() }
         }

@@ -1,0 +1,217 @@
+import Apps
+import Dataflow
+import Foundation
+import Providers
+import Synchronization
+import WireProtocol
+import Worker
+
+/// Runs tasks on worker processes that dial an interchange in this process over TCP (Parsl
+/// `HighThroughputExecutor`). Workers come in blocks from an ``ExecutionProvider`` (``LocalProvider`` by
+/// default), scaled by ``BlockScaler``; they run the same binary with the same app registry.
+///
+/// Inputs and outputs travel compact-encoded (zstd above a threshold); workers authenticate with a per-run
+/// secret passed through the provider's environment. A worker that dies or goes silent loses only the try
+/// it was running, which the kernel retries if retries are left; tries it had not started go to others.
+public final class HighThroughputExecutor: ExecutionBackend {
+    public let configuration: Configuration
+    public let provider: any ExecutionProvider
+    public var label: String { configuration.label }
+
+    private let secret = Authenticator.makeSecret()
+    private let requests = Mutex<[TaskKey: TaskRequest]>([:])
+    private let server = Mutex<InterchangeServer?>(nil)
+    private let scaler = Mutex<BlockScaler?>(nil)
+    private let boundPort = Mutex<Int?>(nil)
+    private let events: Events
+
+    /// Where executor events go (the kernel's monitoring store, logs).
+    final class Events: Sendable {
+        let handler = Mutex<(@Sendable (ExecutorEvent) -> Void)?>(nil)
+        func emit(_ event: ExecutorEvent) { handler.withLock { $0 }?(event) }
+    }
+
+    public init(configuration: Configuration = Configuration(), provider: any ExecutionProvider = LocalProvider()) {
+        self.configuration = configuration
+        self.provider = provider
+        self.events = Events()
+    }
+
+    /// Receives worker and block events (connect, lost, block submitted/cancelled/status).
+    public func onEvent(_ handler: @escaping @Sendable (ExecutorEvent) -> Void) {
+        events.handler.withLock { $0 = handler }
+    }
+
+    /// The port the interchange listens on, once started.
+    public var port: Int? { boundPort.withLock { $0 } }
+
+    /// Workers connected now.
+    public var connectedWorkers: Int { server.withLock { $0 }?.workers.count ?? 0 }
+
+    public var outstanding: Int { requests.withLock { $0.count } }
+
+    public func start(runDirectory: String, apps: AppRegistry) async throws {
+        let interchange = InterchangeServer(
+            configuration: .init(
+                address: configuration.address,
+                port: configuration.port,
+                heartbeatPeriod: configuration.heartbeatPeriod,
+                heartbeatThreshold: configuration.heartbeatThreshold,
+                handshakeTimeout: max(.seconds(10), configuration.heartbeatPeriod),
+                codec: configuration.codec,
+                prefetch: configuration.prefetchCapacity
+            ),
+            secret: secret,
+            fingerprint: apps.fingerprint
+        )
+        interchange.delegate = self
+        let port = try await interchange.start()
+        server.withLock { $0 = interchange }
+        boundPort.withLock { $0 = port }
+
+        let dialAddress = configuration.workerAddress ?? (configuration.address == "0.0.0.0" ? ProcessInfo.processInfo.hostName : configuration.address)
+        let configuration = self.configuration
+        let workerDefaults = WorkerService.Configuration(
+            host: dialAddress,
+            port: port,
+            maxWorkers: configuration.maxWorkersPerNode,
+            coresPerWorker: configuration.coresPerWorker,
+            prefetch: configuration.prefetchCapacity,
+            isolation: configuration.isolation,
+            connectTimeout: .seconds(max(30, Int(configuration.heartbeatThreshold.components.seconds))),
+            secret: secret
+        )
+        let blockScaler = BlockScaler(
+            provider: provider,
+            configuration: .init(
+                strategy: .init(
+                    limits: provider.blockLimits,
+                    workersPerNode: configuration.maxWorkersPerNode,
+                    strategy: configuration.strategy,
+                    maxIdletime: configuration.maxIdletime
+                ),
+                strategyPeriod: configuration.strategyPeriod,
+                statusPollingInterval: configuration.strategyPeriod
+            ),
+            hooks: .init(
+                outstandingTasks: { [weak self] in self?.outstanding ?? 0 },
+                workers: { [weak self] in self?.blockWorkers() ?? [:] },
+                launchCommand: { blockID in
+                    var worker = workerDefaults
+                    worker.blockID = blockID
+                    return configuration.workerCommand + worker.arguments
+                },
+                environment: [Authenticator.environmentVariable: secret],
+                drain: { [weak self] blockID in await self?.drain(blockID: blockID) }
+            )
+        )
+        scaler.withLock { $0 = blockScaler }
+        let events = self.events
+        Task {
+            for await event in blockScaler.events { events.emit(.block(event)) }
+        }
+        await blockScaler.start()
+    }
+
+    public func submit(_ request: TaskRequest) {
+        let key = TaskKey(taskID: UInt64(request.taskID), tryID: UInt32(request.tryID))
+        let input: [UInt8]
+        do {
+            input = try request.app.encodeInput(request.input)
+        } catch {
+            request.sink.taskFinished(request, TaskOutcome(result: .failure(error), location: nil))
+            return
+        }
+        guard let interchange = server.withLock({ $0 }) else {
+            request.sink.taskFinished(request, TaskOutcome(result: .failure(DataflowError(.shutDown, "executor \(label) is not running")), location: nil))
+            return
+        }
+        requests.withLock { $0[key] = request }
+        interchange.submit(.init(key: key, app: request.app.name, input: input))
+    }
+
+    public func shutdown() async {
+        await scaler.withLock { $0 }?.shutdown()
+        await server.withLock { $0 }?.stop()
+        server.withLock { $0 = nil }
+        let abandoned = requests.withLock { r in
+            defer { r = [:] }
+            return Array(r.values)
+        }
+        for request in abandoned {
+            request.sink.taskFinished(request, TaskOutcome(result: .failure(DataflowError(.shutDown, "executor \(label) shut down")), location: nil))
+        }
+    }
+
+    /// Tells a block's workers to finish and leave, and waits until they have (or the drain timeout).
+    public func drain(blockID: String) async {
+        guard let interchange = server.withLock({ $0 }) else { return }
+        interchange.drain(blockID: blockID)
+        let deadline = ContinuousClock.now + configuration.drainTimeout
+        while ContinuousClock.now < deadline, interchange.workers.contains(where: { $0.blockID == blockID }) {
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+    }
+
+    private func blockWorkers() -> [String: BlockScaler.BlockWorkers] {
+        guard let interchange = server.withLock({ $0 }) else { return [:] }
+        // The interchange's clock starts with it; the scaler's is BlockScaler.monotonicSeconds().
+        let offset = BlockScaler.monotonicSeconds() - interchange.now
+        var result: [String: BlockScaler.BlockWorkers] = [:]
+        for worker in interchange.workers {
+            var entry = result[worker.blockID] ?? .init(connectedWorkers: 0, runningTasks: 0, idleSince: nil)
+            entry.connectedWorkers += 1
+            entry.runningTasks += worker.held.count
+            if let idle = worker.idleSince, worker.held.isEmpty {
+                entry.idleSince = max(entry.idleSince ?? -.infinity, idle + offset)
+            }
+            result[worker.blockID] = entry
+        }
+        for (id, entry) in result where entry.runningTasks > 0 { result[id]!.idleSince = nil }
+        return result
+    }
+
+    private func take(_ key: TaskKey) -> TaskRequest? {
+        requests.withLock { $0.removeValue(forKey: key) }
+    }
+}
+
+/// What a ``HighThroughputExecutor`` reports besides task outcomes.
+public enum ExecutorEvent: Sendable {
+    case workerConnected(workerID: String, hostname: String, blockID: String, capacity: Int)
+    case workerLost(workerID: String, hostname: String, blockID: String, reason: String)
+    case block(BlockScaler.Event)
+}
+
+extension HighThroughputExecutor: InterchangeDelegate {
+    func interchangeDelivered(_ key: TaskKey, outcome: TaskResult.Outcome, location: String) {
+        guard let request = take(key) else { return }
+        let result: Result<any Sendable, any Error>
+        switch outcome {
+        case .success(let bytes):
+            do { result = .success(try request.app.decodeOutput(bytes)) } catch { result = .failure(error) }
+        case .failure(let failure):
+            result = .failure(failure.kind == .walltime ? AppError(.walltimeExceeded, failure.message) : failure)
+        }
+        request.sink.taskFinished(request, TaskOutcome(result: result, location: location))
+    }
+
+    func interchangeRunning(_ key: TaskKey, location: String) {
+        guard let request = requests.withLock({ $0[key] }) else { return }
+        request.sink.taskRunning(request, location: location)
+    }
+
+    func interchangeLost(_ key: TaskKey, location: String, reason: String) {
+        guard let request = take(key) else { return }
+        let error = WorkerLostError(taskID: request.taskID, appName: request.app.name, location: location, reason: reason)
+        request.sink.taskFinished(request, TaskOutcome(result: .failure(error), location: location))
+    }
+
+    func interchangeWorkerJoined(_ record: InterchangeStateMachine.WorkerRecord) {
+        events.emit(.workerConnected(workerID: record.workerID, hostname: record.hostname, blockID: record.blockID, capacity: record.capacity))
+    }
+
+    func interchangeWorkerLeft(_ record: InterchangeStateMachine.WorkerRecord, reason: String) {
+        events.emit(.workerLost(workerID: record.workerID, hostname: record.hostname, blockID: record.blockID, reason: reason))
+    }
+}
