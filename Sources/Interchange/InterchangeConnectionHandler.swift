@@ -43,6 +43,7 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
         case .started, .results, .heartbeat:
             server.received(connectionID, message)
         case .drained:
+            server.received(connectionID, message)
             close(context, "drained")
         default:
             close(context, "unexpected \(message.kind) message from a registered worker")

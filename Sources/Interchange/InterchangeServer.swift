@@ -39,6 +39,9 @@ final class InterchangeServer: Sendable {
     private let heartbeatTask = Mutex<RepeatedTask?>(nil)
     private let delegateBox = Mutex<(any InterchangeDelegate)?>(nil)
     let startTime = ContinuousClock.now
+    /// One event loop for the listener and every worker connection: dispatching and writing then happen on
+    /// the same thread, with no hop between loops (Parsl's interchange is single-threaded too).
+    private let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
 
     init(configuration: Configuration, secret: String, fingerprint: String) {
         self.configuration = configuration
@@ -61,7 +64,7 @@ final class InterchangeServer: Sendable {
     /// Binds and starts accepting workers; returns the bound port.
     func start() async throws -> Int {
         let codec = WireCodec(configuration: configuration.codec)
-        let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
@@ -92,6 +95,7 @@ final class InterchangeServer: Sendable {
             _ = try? await channel.writeAndFlush(WireMessage.shutdown).get()
             try? await channel.close()
         }
+        try? await group.shutdownGracefully()
     }
 
     var outstanding: Int { machine.withLock { $0.outstanding } }
@@ -145,6 +149,7 @@ final class InterchangeServer: Sendable {
         case .started(let keys): perform(machine.withLock { $0.started(id, keys, now: t) })
         case .results(let results): perform(machine.withLock { $0.results(id, results, now: t) })
         case .heartbeat: machine.withLock { $0.heard(id, now: t) }
+        case .drained: machine.withLock { $0.drained(id) }
         default: break
         }
     }

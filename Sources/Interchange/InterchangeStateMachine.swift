@@ -30,7 +30,12 @@ struct InterchangeStateMachine {
         struct Held: Sendable {
             var task: QueuedTask
             var started: Bool
+            /// Dispatch order on this worker; workers run their tries first come, first served.
+            var sequence: Int
         }
+        var nextSequence = 0
+        /// The worker said it drained: whatever it still holds never started.
+        var drained = false
 
         var freeSlots: Int { draining ? 0 : max(0, capacity + prefetch - held.count) }
         var location: String { "worker \(workerID) on \(hostname) (block \(blockID))" }
@@ -106,13 +111,22 @@ struct InterchangeStateMachine {
         workers[id]?.lastHeard = now
     }
 
+    /// The worker finished its tries and is leaving: what it still holds never started.
+    mutating func drained(_ id: Int) {
+        workers[id]?.drained = true
+    }
+
     /// The worker's connection closed (or was closed by us).
     mutating func workerLeft(_ id: Int, reason: String) -> [Action] {
         guard let worker = workers.removeValue(forKey: id) else { return [] }
         var actions: [Action] = [.workerLeft(worker: id, record: worker, reason: reason)]
         var requeue: [QueuedTask] = []
-        for (key, held) in worker.held.sorted(by: { $0.key.taskID < $1.key.taskID }) {
-            if held.started {
+        // A worker runs its tries in dispatch order, at most `capacity` at once: so the ones it may have
+        // been running are the oldest `capacity` it held (whether or not their "started" notice arrived).
+        // Counting a try for those means a task that crashes its worker every time cannot loop forever.
+        let ordered = worker.held.sorted { $0.value.sequence < $1.value.sequence }
+        for (index, (key, held)) in ordered.enumerated() {
+            if !worker.drained && (held.started || index < worker.capacity) {
                 actions.append(.lost(key: key, location: worker.location, reason: reason))
             } else {
                 requeue.append(held.task)
@@ -155,7 +169,10 @@ struct InterchangeStateMachine {
             guard !queue.isEmpty else { break }
             var worker = workers[id]!
             let batch = queue.popFirst(worker.freeSlots)
-            for task in batch { worker.held[task.key] = .init(task: task, started: false) }
+            for task in batch {
+                worker.held[task.key] = .init(task: task, started: false, sequence: worker.nextSequence)
+                worker.nextSequence += 1
+            }
             worker.idleSince = nil
             workers[id] = worker
             actions.append(.send(worker: id, tasks: batch))

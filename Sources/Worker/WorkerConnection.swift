@@ -36,6 +36,8 @@ final class WorkerConnection: Sendable {
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
         /// Set after a walltime: the body may still be running, so this process must not take more work.
         var poisoned = false
+        /// Sends "started" notices for tasks still running a moment after they arrived.
+        var startedTimer: Scheduled<Void>?
     }
 
     enum Phase { case connecting, awaitingAcceptance, running, closing }
@@ -149,6 +151,8 @@ final class WorkerConnection: Sendable {
                 return .none
             case (.running, .tasks(let tasks)):
                 s.queue.append(contentsOf: tasks)
+                // Armed here, on the event loop, where it costs no extra wake-up.
+                armStartedTimer(&s, interval: .milliseconds(2))
                 return .none
             case (.awaitingAcceptance, .rejected(let reason)):
                 return .stop(WorkerService.exitRefused, "the interchange refused this worker: \(reason)")
@@ -242,7 +246,6 @@ final class WorkerConnection: Sendable {
 
     private func runnerLoop() async {
         while let task = nextTask() {
-            scheduleFlush()
             let result = await execute(task)
             state.withLock { $0.pendingResults.append(result) }
             scheduleFlush()
@@ -290,8 +293,11 @@ final class WorkerConnection: Sendable {
         }
     }
 
-    /// Coalesces notices and results into one write per event-loop turn.
-    private func scheduleFlush() {
+    /// Coalesces results into one write per event-loop turn. "Started" notices wait for the started timer:
+    /// a task that finishes before it fires needs none (its result says it ran), which saves a frame and a
+    /// wake-up of the leader per short task. (Notices only feed monitoring: the interchange does not need
+    /// them to know which tries a lost worker may have been running.)
+    private func scheduleFlush(sendStarted: Bool = false) {
         let channel: (any Channel)? = state.withLock { s in
             guard !s.flushScheduled, let channel = s.channel else { return nil }
             s.flushScheduled = true
@@ -299,18 +305,38 @@ final class WorkerConnection: Sendable {
         }
         guard let channel else { return }
         channel.eventLoop.execute { [self] in
-            let (started, results) = state.withLock { s in
+            let (started, results) = state.withLock { s -> ([TaskKey], [TaskResult]) in
                 s.flushScheduled = false
-                defer {
-                    s.pendingStarted = []
-                    s.pendingResults = []
+                let results = s.pendingResults
+                s.pendingResults = []
+                if !results.isEmpty {
+                    let finished = Set(results.map(\.key))
+                    s.pendingStarted.removeAll { finished.contains($0) }
                 }
-                return (s.pendingStarted, s.pendingResults)
+                if s.running == 0 && s.queueHead >= s.queue.count {
+                    s.startedTimer?.cancel()
+                    s.startedTimer = nil
+                }
+                guard sendStarted else { return ([], results) }
+                defer { s.pendingStarted = [] }
+                return (s.pendingStarted, results)
             }
             if !started.isEmpty { channel.write(WireMessage.started(started), promise: nil) }
             if !results.isEmpty { channel.write(WireMessage.results(results), promise: nil) }
             channel.flush()
             finishIfDrained()
+        }
+    }
+
+    /// Arms the started timer (on the event loop); while tasks run it fires every `interval`.
+    private func armStartedTimer(_ s: inout State, interval: TimeAmount) {
+        guard s.startedTimer == nil, let channel = s.channel else { return }
+        s.startedTimer = channel.eventLoop.scheduleTask(in: interval) { [self] in
+            state.withLock { s in
+                s.startedTimer = nil
+                if s.running > 0 { armStartedTimer(&s, interval: .milliseconds(50)) }
+            }
+            scheduleFlush(sendStarted: true)
         }
     }
 

@@ -220,6 +220,8 @@ struct BlockScalerTests {
             await scaler.start()
             let stdout = "\(root)/local/block-0/stdout"
             #expect(await eventually { (try? String(contentsOfFile: stdout, encoding: .utf8)) == "block 0 hush\n" })
+            // The process can start before submit returns to the scaler, so wait for the block row too.
+            #expect(await eventually { await scaler.blocks.first?.jobID != nil })
             let jobID = try #require(await scaler.blocks.first?.jobID)
             let pid = try #require(local.processIDs(jobID: jobID).first)
             await scaler.shutdown()
