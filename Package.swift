@@ -23,14 +23,15 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .target(name: "CSpawn"),
 
         // MARK: Runtime
-        .target(name: "Apps"),
+        .target(name: "Apps", dependencies: ["CSpawn"]),
         .target(name: "Monitoring", dependencies: ["CSQLite"]),
         .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
-        .target(name: "Providers", dependencies: ["Dataflow"]),
+        .target(name: "Providers", dependencies: ["Dataflow", "CSpawn"]),
         .target(name: "WireProtocol", dependencies: ["COpenSSL", "CZstd", nioCore]),
-        .target(name: "Worker", dependencies: ["Apps", "WireProtocol", nioCore, nioPosix]),
+        .target(name: "Worker", dependencies: ["Apps", "WireProtocol", "CSpawn", nioCore, nioPosix]),
         .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", "Worker", "Providers", nioCore, nioPosix]),
 
         // MARK: Executables
@@ -42,8 +43,12 @@ let package = Package(
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", nioCore]),
-        .testTarget(name: "InterchangeTests", dependencies: ["Interchange", "Worker", "WireProtocol", nioCore, nioPosix, "InterchangeTestWorker"]),
-        .executableTarget(name: "InterchangeTestWorker", dependencies: ["Worker", "Apps"], path: "Tests/InterchangeTestWorker"),
+        .testTarget(
+            name: "InterchangeTests",
+            dependencies: ["Interchange", "Worker", "WireProtocol", "Providers", "Dataflow", "InterchangeTestApps", "InterchangeTestWorker", nioCore, nioPosix]
+        ),
+        .target(name: "InterchangeTestApps", dependencies: ["Apps"], path: "Tests/InterchangeTestApps"),
+        .executableTarget(name: "InterchangeTestWorker", dependencies: ["Worker", "InterchangeTestApps"], path: "Tests/InterchangeTestWorker"),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring", "DataflowTestWorkflow"]),
         .executableTarget(name: "DataflowTestWorkflow", dependencies: ["Dataflow"], path: "Tests/DataflowTestWorkflow"),

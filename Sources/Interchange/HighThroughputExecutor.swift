@@ -23,6 +23,11 @@ public final class HighThroughputExecutor: ExecutionBackend {
     private let server = Mutex<InterchangeServer?>(nil)
     private let scaler = Mutex<BlockScaler?>(nil)
     private let boundPort = Mutex<Int?>(nil)
+    private let launchTemplate = Mutex<LaunchTemplate?>(nil)
+
+    private struct LaunchTemplate: Sendable {
+        var command: @Sendable (String) -> [String]
+    }
     private let events: Events
 
     /// Where executor events go (the kernel's monitoring store, logs).
@@ -47,6 +52,15 @@ public final class HighThroughputExecutor: ExecutionBackend {
 
     /// Workers connected now.
     public var connectedWorkers: Int { server.withLock { $0 }?.workers.count ?? 0 }
+
+    /// The ids of the workers connected now ("<block>.<host>.<pid>[.<slot>]").
+    public var connectedWorkerIDs: [String] { server.withLock { $0 }?.workers.map(\.workerID).sorted() ?? [] }
+
+    /// The command and environment that start a worker for `blockID` (what the provider runs), e.g. to start
+    /// workers by hand or to print a pod manifest. The environment holds the run secret.
+    public func workerLaunch(blockID: String) -> (command: [String], environment: [String: String])? {
+        launchTemplate.withLock { $0 }.map { ($0.command(blockID), [Authenticator.environmentVariable: secret]) }
+    }
 
     public var outstanding: Int { requests.withLock { $0.count } }
 
@@ -81,6 +95,12 @@ public final class HighThroughputExecutor: ExecutionBackend {
             connectTimeout: .seconds(max(30, Int(configuration.heartbeatThreshold.components.seconds))),
             secret: secret
         )
+        let launch: @Sendable (String) -> [String] = { blockID in
+            var worker = workerDefaults
+            worker.blockID = blockID
+            return configuration.workerCommand + worker.arguments
+        }
+        launchTemplate.withLock { $0 = LaunchTemplate(command: launch) }
         let blockScaler = BlockScaler(
             provider: provider,
             configuration: .init(
@@ -96,11 +116,7 @@ public final class HighThroughputExecutor: ExecutionBackend {
             hooks: .init(
                 outstandingTasks: { [weak self] in self?.outstanding ?? 0 },
                 workers: { [weak self] in self?.blockWorkers() ?? [:] },
-                launchCommand: { blockID in
-                    var worker = workerDefaults
-                    worker.blockID = blockID
-                    return configuration.workerCommand + worker.arguments
-                },
+                launchCommand: launch,
                 environment: [Authenticator.environmentVariable: secret],
                 drain: { [weak self] blockID in await self?.drain(blockID: blockID) }
             )

@@ -106,12 +106,15 @@ final class WorkerConnection: Sendable {
             }
             .connect(host: configuration.host, port: configuration.port)
             .get()
+        return channel
+    }
+
+    /// Called by the handler when the connection is up, before any frame is read.
+    func attach(_ channel: any Channel) {
         state.withLock { s in
             s.channel = channel
-            s.phase = .connecting
             s.lastReceived = .now
         }
-        return channel
     }
 
     // MARK: Protocol
@@ -365,6 +368,11 @@ final class WorkerChannelHandler: ChannelInboundHandler, Sendable {
     let connection: WorkerConnection
 
     init(connection: WorkerConnection) { self.connection = connection }
+
+    func channelActive(context: ChannelHandlerContext) {
+        connection.attach(context.channel)
+        context.fireChannelActive()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         connection.received(Self.unwrapInboundIn(data))

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 import Synchronization
 
@@ -64,8 +65,12 @@ final class WorkerSupervisor: Sendable {
         var pointers = argv.map { strdup($0) }
         pointers.append(nil)
         defer { for p in pointers { free(p) } }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        cspawn_add_closefrom(&actions, 3)
         // The environment (with the run secret) is inherited; the secret is never in argv.
-        let rc = posix_spawn(&pid, executable, nil, nil, pointers, environ)
+        let rc = posix_spawn(&pid, executable, &actions, nil, pointers, environ)
         if rc == 0 {
             children.withLock { $0[pid] = slot }
         } else {

@@ -1,3 +1,4 @@
+import CSpawn
 import Foundation
 
 #if canImport(Glibc)
@@ -42,6 +43,8 @@ enum BashRunner {
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
         posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        cspawn_add_closefrom(&actions, 3)
+        if let dir = command.workingDirectory { cspawn_add_chdir(&actions, dir) }
 
         var attributes = posix_spawnattr_t()
         posix_spawnattr_init(&attributes)
@@ -51,10 +54,7 @@ enum BashRunner {
 
         var environment = ProcessInfo.processInfo.environment
         for (key, value) in command.environment { environment[key] = value }
-        // glibc's addchdir_np is not visible to Swift here, so the shell changes directory itself.
-        let argv =
-            command.workingDirectory.map { ["/bin/bash", "-c", "cd -- \"$1\" || exit 126\n" + command.commandLine, "bash", $0] }
-            ?? ["/bin/bash", "-c", command.commandLine]
+        let argv = ["/bin/bash", "-c", command.commandLine]
         let envp = environment.map { "\($0.key)=\($0.value)" }
 
         var pid: pid_t = 0
