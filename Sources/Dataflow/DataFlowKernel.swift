@@ -118,6 +118,13 @@ public final class DataFlowKernel: Sendable {
         } else {
             monitoring = nil
         }
+        if let monitoring {
+            let runID = self.runID
+            for case let source as any BackendEventSource in configuration.executors {
+                let label = (source as? any ExecutionBackend)?.label ?? "executor"
+                source.onBackendEvent { event in Self.record(event, executor: label, runID: runID, in: monitoring) }
+            }
+        }
         for executor in configuration.executors {
             try await executor.start(runDirectory: runDirectory, apps: apps)
         }
@@ -207,6 +214,17 @@ public final class DataFlowKernel: Sendable {
             monitoring.close()
         }
         state.withLock { $0 = .shutDown }
+    }
+
+    private static func record(_ event: BackendEvent, executor: String, runID: String, in monitoring: MonitoringStore) {
+        switch event {
+        case .workerConnected(let worker, let host, let block, let capacity):
+            monitoring.node(runID: runID, hostname: host, blockID: block, workerID: worker, workerCount: capacity, active: true, time: now())
+        case .workerLost(let worker, let host, let block, _):
+            monitoring.node(runID: runID, hostname: host, blockID: block, workerID: worker, workerCount: 0, active: false, time: now())
+        case .blockStatus(let block, let job, let state, let reason):
+            monitoring.blockStatus(runID: runID, blockID: block, executor: executor, jobID: job, status: state, reason: reason, time: now())
+        }
     }
 
     static func now() -> Double {

@@ -30,10 +30,28 @@ public final class HighThroughputExecutor: ExecutionBackend {
     }
     private let events: Events
 
-    /// Where executor events go (the kernel's monitoring store, logs).
+    /// Where executor events go: a user handler (``onEvent(_:)``) and the kernel's monitoring.
     final class Events: Sendable {
         let handler = Mutex<(@Sendable (ExecutorEvent) -> Void)?>(nil)
-        func emit(_ event: ExecutorEvent) { handler.withLock { $0 }?(event) }
+        let backendHandler = Mutex<(@Sendable (BackendEvent) -> Void)?>(nil)
+        func emit(_ event: ExecutorEvent) {
+            handler.withLock { $0 }?(event)
+            guard let backend = backendHandler.withLock({ $0 }) else { return }
+            switch event {
+            case .workerConnected(let id, let host, let block, let capacity):
+                backend(.workerConnected(workerID: id, hostname: host, blockID: block, capacity: capacity))
+            case .workerLost(let id, let host, let block, let reason):
+                backend(.workerLost(workerID: id, hostname: host, blockID: block, reason: reason))
+            case .block(.blockSubmitted(let block, let job)):
+                backend(.blockStatus(blockID: block, jobID: job, state: "SUBMITTED", reason: nil))
+            case .block(.blockStatusChanged(let block, let status)):
+                backend(.blockStatus(blockID: block, jobID: nil, state: status.state.parslName, reason: status.message))
+            case .block(.blockCancelled(let block, let reason)):
+                backend(.blockStatus(blockID: block, jobID: nil, state: "CANCELLED", reason: reason))
+            case .block(.decision):
+                break
+            }
+        }
     }
 
     public init(configuration: Configuration = Configuration(), provider: any ExecutionProvider = LocalProvider()) {
@@ -197,6 +215,12 @@ public enum ExecutorEvent: Sendable {
     case workerConnected(workerID: String, hostname: String, blockID: String, capacity: Int)
     case workerLost(workerID: String, hostname: String, blockID: String, reason: String)
     case block(BlockScaler.Event)
+}
+
+extension HighThroughputExecutor: BackendEventSource {
+    public func onBackendEvent(_ handler: @escaping @Sendable (BackendEvent) -> Void) {
+        events.backendHandler.withLock { $0 = handler }
+    }
 }
 
 extension HighThroughputExecutor: InterchangeDelegate {

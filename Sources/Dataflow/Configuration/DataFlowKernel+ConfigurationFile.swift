@@ -3,12 +3,18 @@ import Foundation
 extension DataFlowKernel.Configuration {
     /// Builds an executor from its JSON object in a configuration file. The object's `class` key chose the
     /// factory; the factory reads the other keys (and must leave none unread).
-    public typealias ExecutorFactory = (ConfigurationObject) throws -> any ExecutionBackend
+    public typealias ExecutorFactory = (ConfigurationObject, FileContext) throws -> any ExecutionBackend
+
+    /// What an executor factory may need from the rest of the file.
+    public struct FileContext: Sendable {
+        /// The run directory root (`run_dir`), e.g. for provider log directories.
+        public var runDirectory: String
+    }
 
     /// The executor classes known without registering anything: `ThreadPoolExecutor`.
     public static var builtInExecutors: [String: ExecutorFactory] {
         [
-            "ThreadPoolExecutor": { object in
+            "ThreadPoolExecutor": { object, _ in
                 let defaults = ThreadPoolExecutor.Configuration()
                 return ThreadPoolExecutor(
                     configuration: .init(
@@ -78,7 +84,7 @@ extension DataFlowKernel.Configuration {
                         "\(path): '\(object.path).class' is '\(className)'; known executor classes: \(executorFactories.keys.sorted().joined(separator: ", "))"
                     )
                 }
-                let executor = try factory(object)
+                let executor = try factory(object, FileContext(runDirectory: configuration.runDirectory))
                 try object.finish()
                 return executor
             }

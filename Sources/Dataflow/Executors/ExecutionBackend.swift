@@ -98,3 +98,18 @@ public struct WorkerLostError: Error, Sendable, CustomStringConvertible {
         "worker lost while running task \(taskID) (app \(appName)): \(location): \(reason)"
     }
 }
+
+/// Something a remote backend reports besides task outcomes; the kernel records these in the monitoring
+/// database's `node` and `block` tables.
+public enum BackendEvent: Sendable {
+    case workerConnected(workerID: String, hostname: String, blockID: String, capacity: Int)
+    case workerLost(workerID: String, hostname: String, blockID: String, reason: String)
+    /// A block changed state (Parsl's job state names, e.g. "PENDING", "RUNNING", "SCALED_IN").
+    case blockStatus(blockID: String, jobID: String?, state: String, reason: String?)
+}
+
+/// A backend that reports ``BackendEvent``s.
+public protocol BackendEventSource: AnyObject, Sendable {
+    /// Sets the one handler for this backend's events.
+    func onBackendEvent(_ handler: @escaping @Sendable (BackendEvent) -> Void)
+}
