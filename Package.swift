@@ -23,15 +23,15 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .target(name: "CSpawn"),
+        .target(name: "CSystemShims"),
 
         // MARK: Runtime
-        .target(name: "Apps", dependencies: ["CSpawn"]),
+        .target(name: "Apps", dependencies: ["CSystemShims"]),
         .target(name: "Monitoring", dependencies: ["CSQLite"]),
         .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
-        .target(name: "Providers", dependencies: ["Dataflow", "CSpawn"]),
+        .target(name: "Providers", dependencies: ["Dataflow", "CSystemShims"]),
         .target(name: "WireProtocol", dependencies: ["COpenSSL", "CZstd", nioCore]),
-        .target(name: "Worker", dependencies: ["Apps", "WireProtocol", "CSpawn", nioCore, nioPosix]),
+        .target(name: "Worker", dependencies: ["Apps", "WireProtocol", "CSystemShims", nioCore, nioPosix]),
         .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", "Worker", "Providers", nioCore, nioPosix]),
 
         // MARK: Executables

@@ -1,4 +1,4 @@
-import CSpawn
+import CSystemShims
 import Foundation
 
 #if canImport(Glibc)

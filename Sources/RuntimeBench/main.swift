@@ -232,5 +232,9 @@ let result: [String: any Sendable] = [
     "p99_us": (p99 * 10).rounded() / 10,
     "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10,
 ]
-let json = try JSONSerialization.data(withJSONObject: result, options: [.sortedKeys])
+var output = result
+if options.payloadBytes > 0 {
+    output["megabytes_per_second_each_way"] = (Double(options.tasks * options.payloadBytes) / seconds / 1e6 * 10).rounded() / 10
+}
+let json = try JSONSerialization.data(withJSONObject: output, options: [.sortedKeys])
 print(String(decoding: json, as: UTF8.self))

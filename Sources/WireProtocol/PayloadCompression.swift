@@ -4,15 +4,14 @@ import CZstd
 enum PayloadCompression {
     static func compress(_ bytes: [UInt8], level: Int32) -> [UInt8]? {
         let bound = ZSTD_compressBound(bytes.count)
-        var out = [UInt8](repeating: 0, count: bound)
-        let written = bytes.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in
-                ZSTD_compress(dst.baseAddress, bound, src.baseAddress, src.count, level)
-            }
+        var failed = false
+        // Uninitialised: zero-filling a buffer that zstd overwrites costs as much as a copy.
+        let out = [UInt8](unsafeUninitializedCapacity: bound) { buffer, count in
+            let written = bytes.withUnsafeBytes { src in ZSTD_compress(buffer.baseAddress, bound, src.baseAddress, src.count, level) }
+            failed = ZSTD_isError(written) != 0
+            count = failed ? 0 : written
         }
-        guard ZSTD_isError(written) == 0 else { return nil }
-        out.removeSubrange(written...)
-        return out
+        return failed ? nil : out
     }
 
     /// Decompresses a payload whose uncompressed size the sender stated; refuses more than `limit` bytes so
@@ -21,12 +20,12 @@ enum PayloadCompression {
         guard originalSize <= limit else {
             throw WireProtocolError(.frameTooLarge, "compressed payload claims \(originalSize) bytes, more than the \(limit) allowed")
         }
-        var out = [UInt8](repeating: 0, count: originalSize)
-        let source = Array(bytes)
-        let written = source.withUnsafeBytes { src in
-            out.withUnsafeMutableBytes { dst in
-                ZSTD_decompress(dst.baseAddress, originalSize, src.baseAddress, src.count)
-            }
+        var written = 0
+        let out = [UInt8](unsafeUninitializedCapacity: originalSize) { buffer, count in
+            written = bytes.withContiguousStorageIfAvailable { src in
+                ZSTD_decompress(buffer.baseAddress, originalSize, src.baseAddress, src.count)
+            } ?? Array(bytes).withUnsafeBytes { src in ZSTD_decompress(buffer.baseAddress, originalSize, src.baseAddress, src.count) }
+            count = ZSTD_isError(written) == 0 ? written : 0
         }
         guard ZSTD_isError(written) == 0 else {
             throw WireProtocolError(.malformedFrame, "bad zstd payload: \(String(cString: ZSTD_getErrorName(written)))")

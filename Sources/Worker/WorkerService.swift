@@ -1,4 +1,5 @@
 import Apps
+import CSystemShims
 import Foundation
 import NIOCore
 import NIOPosix
@@ -35,6 +36,9 @@ public enum WorkerService {
 
     /// Runs with an explicit configuration; returns the exit status.
     public static func run(configuration: Configuration, commandPrefix: [String], apps: AppRegistry) async -> Int32 {
+        // Large task payloads are allocated and freed all the time: keep them in the heap instead of a fresh
+        // mmap (and 256 page faults per MiB) each time. This process is ours, so the global setting is ours.
+        system_keep_large_allocations_in_heap(256 << 20)
         if configuration.isolation == .process && configuration.slot == nil {
             return await WorkerSupervisor(configuration: configuration, commandPrefix: commandPrefix).run()
         }

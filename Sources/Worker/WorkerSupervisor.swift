@@ -1,4 +1,4 @@
-import CSpawn
+import CSystemShims
 import Foundation
 import Synchronization
 
