@@ -106,7 +106,9 @@ public final class DataFlowKernel: Sendable {
             checkpointWriter = nil
         }
         if configuration.monitoring {
-            let store = try MonitoringStore(path: "\(configuration.runDirectory)/monitoring.db")
+            // synchronous=off: a killed leader loses nothing (the OS has the pages); only a machine crash could
+            // cost the last moments of a database that is a record, not the source of truth (checkpoints are).
+            let store = try MonitoringStore(path: "\(configuration.runDirectory)/monitoring.db", configuration: .init(synchronous: .off))
             store.workflowStarted(
                 runID: runID,
                 workflowName: configuration.workflowName,

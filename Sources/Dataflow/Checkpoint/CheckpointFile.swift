@@ -17,13 +17,17 @@ enum CheckpointFile {
         let payloadCount = 32 + output.count
         var length = UInt32(payloadCount).littleEndian
         withUnsafeBytes(of: &length) { out.append(contentsOf: $0) }
-        var checksum = FNV1a64()
-        checksum.update(key.bytes)
-        checksum.update(output)
-        var sum = checksum.value.littleEndian
-        withUnsafeBytes(of: &sum) { out.append(contentsOf: $0) }
-        out.append(contentsOf: key.bytes)
+        let checksumIndex = out.count
+        out.append(contentsOf: repeatElement(0, count: 8))
+        let payloadStart = out.count
+        key.append(to: &out)
         out.append(contentsOf: output)
+        var checksum = FNV1a64()
+        checksum.update(out[payloadStart...])
+        var sum = checksum.value.littleEndian
+        withUnsafeBytes(of: &sum) { raw in
+            for i in 0..<8 { out[checksumIndex + i] = raw[i] }
+        }
     }
 
     /// What reading one checkpoint file found.

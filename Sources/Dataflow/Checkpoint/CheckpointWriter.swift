@@ -18,6 +18,9 @@ final class CheckpointWriter: @unchecked Sendable {
     private var flushRequests = 0
     private var flushedGeneration = 0
     private var writeError: String?
+    /// Whether the writer thread is asleep in `wait()`: appends signal only then (a futex call per record
+    /// would cost more than the record).
+    private var writerWaiting = false
     private let fd: Int32
     let path: String
 
@@ -43,7 +46,7 @@ final class CheckpointWriter: @unchecked Sendable {
         condition.lock()
         CheckpointFile.encodeRecord(key: key, output: output, into: &pending)
         if let durable { callbacks.append(durable) }
-        condition.signal()
+        if writerWaiting { condition.signal() }
         condition.unlock()
     }
 
@@ -82,7 +85,9 @@ final class CheckpointWriter: @unchecked Sendable {
         condition.lock()
         while true {
             while pending.isEmpty && callbacks.isEmpty && flushedGeneration == flushRequests && !stopping {
+                writerWaiting = true
                 condition.wait()
+                writerWaiting = false
             }
             let batch = pending
             let done = callbacks

@@ -10,21 +10,45 @@ public struct MemoKey: Hashable, Sendable, CustomStringConvertible {
     }
 
     public func hash(into hasher: inout Hasher) {
+        // One word of a SHA-256 digest is already uniformly distributed.
         hasher.combine(words.0)
-        hasher.combine(words.1)
     }
 
     /// The key of calling `app` with the encoded input `input`.
     public init(app: String, input: [UInt8]) {
-        var message: [UInt8] = Array(app.utf8)
-        message.append(0)
-        message.append(contentsOf: input)
-        var digest = [UInt8](repeating: 0, count: 32)
-        var length: UInt32 = 0
-        message.withUnsafeBytes { raw in
-            _ = EVP_Digest(raw.baseAddress, raw.count, &digest, &length, EVP_sha256(), nil)
+        var app = app
+        words = app.withUTF8 { name in
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: name.count + 1 + input.count) { message in
+                _ = message.initialize(fromContentsOf: name)
+                message[name.count] = 0
+                input.withUnsafeBufferPointer { source in
+                    _ = UnsafeMutableBufferPointer(rebasing: message[(name.count + 1)...]).initialize(fromContentsOf: source)
+                }
+                return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { digest in
+                    _ = SHA256(message.baseAddress, message.count, digest.baseAddress)
+                    return Self.words(digest)
+                }
+            }
         }
-        self.init(bytes: digest)!
+    }
+
+    private static func words(_ digest: UnsafeMutableBufferPointer<UInt8>) -> (UInt64, UInt64, UInt64, UInt64) {
+        var w: (UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0)
+        for i in 0..<8 {
+            w.0 = (w.0 << 8) | UInt64(digest[i])
+            w.1 = (w.1 << 8) | UInt64(digest[8 + i])
+            w.2 = (w.2 << 8) | UInt64(digest[16 + i])
+            w.3 = (w.3 << 8) | UInt64(digest[24 + i])
+        }
+        return w
+    }
+
+    /// Appends the 32 raw bytes (big-endian words) to `out`.
+    func append(to out: inout [UInt8]) {
+        for word in [words.0, words.1, words.2, words.3] {
+            var big = word.bigEndian
+            withUnsafeBytes(of: &big) { out.append(contentsOf: $0) }
+        }
     }
 
     /// Rebuilds a key from its 32 raw bytes (as stored in checkpoints).
