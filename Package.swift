@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "viz-workflow", targets: ["VizWorkflow"]),
         .executable(name: "runtime-bench", targets: ["RuntimeBench"]),
         .executable(name: "dataflow-example", targets: ["DataflowExample"]),
+        .executable(name: "htex-example", targets: ["HighThroughputExample"]),
         .library(name: "Dataflow", targets: ["Dataflow"]),
     ],
     dependencies: [
@@ -38,6 +39,7 @@ let package = Package(
         .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow", "Interchange", "Worker", "Providers"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow", exclude: ["README.md"]),
+        .executableTarget(name: "HighThroughputExample", dependencies: ["Dataflow", "Interchange", "Providers", "Worker"], path: "Examples/HighThroughput"),
 
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),

@@ -3,9 +3,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product dataflow-example --product viz-workflow
+swift build -c release --product dataflow-example --product htex-example --product viz-workflow
 mkdir -p demo-run && cd demo-run
 ../.build/release/dataflow-example
 echo
-echo "Task states of the run, from its monitoring database:"
+echo "The same kind of workflow on 2 local worker processes over TCP:"
+../.build/release/htex-example
+echo
+echo "Task states of the first run, from its monitoring database:"
 ../.build/release/viz-workflow status runinfo-example
