@@ -31,6 +31,7 @@ final class WorkerConnection: Sendable {
         var lastReceived = ContinuousClock.now
         var heartbeatPeriod = Duration.seconds(1)
         var heartbeatThreshold = Duration.seconds(10)
+        var lastHeartbeatSent = ContinuousClock.now
         var draining = false
         var exitCode: Int32?
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
@@ -78,7 +79,10 @@ final class WorkerConnection: Sendable {
                 delay = min(delay * 2, .seconds(1))
             }
         }
-        let heartbeat = Task { [self] in await heartbeatLoop() }
+        // The period is only known after the handshake; tick often and let each tick decide.
+        let heartbeat = channel?.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
+            heartbeatTickIfDue()
+        }
         let code = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
             let ready: Int32? = state.withLock { s in
                 if let code = s.exitCode { return code }
@@ -87,7 +91,7 @@ final class WorkerConnection: Sendable {
             }
             if let ready { continuation.resume(returning: ready) }
         }
-        heartbeat.cancel()
+        heartbeat?.cancel()
         try? await channel?.close()
         return code
     }
@@ -345,19 +349,27 @@ final class WorkerConnection: Sendable {
 
     // MARK: Heartbeats
 
-    private func heartbeatLoop() async {
-        while !Task.isCancelled {
-            let (period, threshold, lastReceived, channel, phase) = state.withLock { s in
-                (s.heartbeatPeriod, s.heartbeatThreshold, s.lastReceived, s.channel, s.phase)
-            }
-            try? await Task.sleep(for: period)
-            if phase == .running || phase == .awaitingAcceptance, ContinuousClock.now - lastReceived > threshold {
-                WorkerService.log("worker \(workerID): no word from the interchange for \(threshold); leaving")
-                finish(WorkerService.exitLeaderLost)
-                return
-            }
-            if phase == .running { channel?.writeAndFlush(WireMessage.heartbeat, promise: nil) }
+    private func heartbeatTickIfDue() {
+        let due = state.withLock { s in
+            guard ContinuousClock.now - s.lastHeartbeatSent >= s.heartbeatPeriod else { return false }
+            s.lastHeartbeatSent = .now
+            return true
         }
+        if due { heartbeatTick() }
+    }
+
+    /// Heartbeats run on the event loop, not the cooperative pool: app bodies that keep every pool thread
+    /// busy must not silence the worker (the leader would declare it lost).
+    private func heartbeatTick() {
+        let (threshold, lastReceived, channel, phase) = state.withLock { s in
+            (s.heartbeatThreshold, s.lastReceived, s.channel, s.phase)
+        }
+        if phase == .running || phase == .awaitingAcceptance, ContinuousClock.now - lastReceived > threshold {
+            WorkerService.log("worker \(workerID): no word from the interchange for \(threshold); leaving")
+            finish(WorkerService.exitLeaderLost)
+            return
+        }
+        if phase == .running { channel?.writeAndFlush(WireMessage.heartbeat, promise: nil) }
     }
 }
 
