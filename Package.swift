@@ -10,6 +10,8 @@ let package = Package(
         .executable(name: "viz-workflow", targets: ["VizWorkflow"]),
         .executable(name: "runtime-bench", targets: ["RuntimeBench"]),
         .library(name: "Dataflow", targets: ["Dataflow"]),
+        .library(name: "Tiling", targets: ["Tiling"]),
+        .executable(name: "tiling-bench", targets: ["TilingBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0")
@@ -18,21 +20,28 @@ let package = Package(
         // MARK: System libraries (Debian -dev packages; .ci/run installs them)
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
 
         // MARK: Runtime
         .target(name: "Apps"),
         .target(name: "Monitoring", dependencies: ["CSQLite"]),
         .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
 
+        // MARK: Tiling (pure geospatial library: no runtime, no networking)
+        .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS"]),
+
         // MARK: Executables
-        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", argumentParser]),
+        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", "Tiling", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow"),
+        .executableTarget(name: "TilingBench", dependencies: ["Tiling", argumentParser]),
 
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring"]),
+        .testTarget(name: "TilingTests", dependencies: ["Tiling"]),
     ]
 )
 

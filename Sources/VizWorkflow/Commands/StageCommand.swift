@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct StageCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "stage")
+}
