@@ -100,4 +100,9 @@ final class PreparedEngineGeometry {
     func intersects(_ other: EngineGeometry) -> Bool {
         GEOSPreparedIntersects_r(base.engine.context, handle, other.handle) == 1
     }
+
+    /// Whether `other` lies inside the prepared geometry.
+    func contains(_ other: EngineGeometry) -> Bool {
+        GEOSPreparedContains_r(base.engine.context, handle, other.handle) == 1
+    }
 }

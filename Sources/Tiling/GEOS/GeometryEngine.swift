@@ -49,13 +49,12 @@ final class GeometryEngine {
     }
 
     /// Douglas–Peucker, topology-preserving variant (shapely `simplify(tol, preserve_topology=True)`).
-    func simplifyPreservingTopology(_ polygon: Polygon, tolerance: Double) throws(TilingError) -> Polygon {
+    func simplifyPreservingTopology(_ polygon: Polygon, tolerance: Double) throws(TilingError) -> EngineGeometry {
         let geometry = try makePolygon(polygon)
         guard let simplified = GEOSTopologyPreserveSimplify_r(context, geometry.handle, tolerance) else {
             throw TilingError(.geometryEngine, "simplification failed")
         }
-        let result = EngineGeometry(engine: self, handle: simplified)
-        return try result.polygons().first ?? polygon
+        return EngineGeometry(engine: self, handle: simplified)
     }
 
     /// Reads a GEOS ring's coordinates into an interleaved array.
