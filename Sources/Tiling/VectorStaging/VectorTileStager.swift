@@ -44,7 +44,10 @@ public struct VectorTileStager: Sendable {
         guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw TilingError(.inputUnreadable, "dir_input \(root) is not a directory")
         }
-        guard let enumerator = FileManager.default.enumerator(atPath: root) else {
+        // Enumerate the resolved directory (the root itself may be a symlink) but report paths under `root`, so
+        // that `staging_filename` strips the configured prefix exactly as PDG does.
+        let resolved = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        guard let enumerator = FileManager.default.enumerator(atPath: resolved) else {
             throw TilingError(.inputUnreadable, "dir_input \(root) cannot be listed")
         }
         var inputs: [String] = []
