@@ -67,11 +67,16 @@ public struct TilePathLayout: Sendable, Hashable, Codable {
         return baseDirectory.isEmpty ? stem : (baseDirectory as NSString).appendingPathComponent(stem)
     }
 
-    /// Parses a path back into a tile (and `style`/`tms` when present): the last three components are x/y/z in
-    /// the configured order, with the extension stripped from the last one.
+    /// Parses a path back into a tile (and `style`/`tms` when present): the base directory is removed when the
+    /// path starts with it, the last three components are x/y/z in the configured order (extension stripped from
+    /// the last one), and the two before are `style`/`tms` in configured order — or just `tms` if only one remains.
     /// - Throws: `TilingError.invalidTilePath` when the path does not have that shape.
     public func tile(fromPath path: String) throws(TilingError) -> (tile: TileIndex, style: String?, tms: String?) {
-        var parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
+        var relative = Substring(path)
+        if !baseDirectory.isEmpty, relative.hasPrefix(baseDirectory + "/") {
+            relative = relative.dropFirst(baseDirectory.count + 1)
+        }
+        var parts = relative.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         guard parts.count >= 3 else {
             throw TilingError(.invalidTilePath, "\(path): a tile path needs at least three components (z, x, y)")
         }

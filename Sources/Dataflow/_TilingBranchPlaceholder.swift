@@ -1,0 +1,1 @@
+// Placeholder so branch 'tiling' builds without the runtime sources. Not committed.
