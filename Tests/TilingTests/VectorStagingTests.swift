@@ -1,0 +1,279 @@
+import Foundation
+import Testing
+
+@testable import Tiling
+
+@Suite(.serialized)
+struct VectorStagingTests {
+    typealias Feature = TestSupport.Feature
+
+    /// A tile corner at z13 near the golden example: squares around it land in up to four tiles.
+    static let corner: (x: Double, y: Double) = {
+        let bounds = try! TileMatrixSet.worldCRS84Quad.bounds(of: TileIndex(x: 1419, y: 909, z: 13))
+        return (bounds.left, bounds.bottom)
+    }()
+
+    static func square(dx: Double, dy: Double, size: Double = 0.002) -> [[(Double, Double)]] {
+        [TestSupport.square(corner.x + dx, corner.y + dy, size: size)]
+    }
+
+    /// Three inputs with polygons spread over the four tiles around `corner`.
+    static func writeInputs(root: String) throws {
+        for (index, name) in ["a", "b", "c"].enumerated() {
+            var features: [Feature] = []
+            for step in 0..<6 {
+                let offset = Double(step) * 0.003 - 0.009 + Double(index) * 0.0005
+                features.append(Feature(
+                    properties: ["Date": "\"2019010\(index)\"", "n": "\(step)"],
+                    polygons: [square(dx: offset, dy: -offset / 2)]))
+            }
+            try TestSupport.writeGeoJSON(root + "/input/sub/\(name).geojson", features: features)
+        }
+    }
+
+    static func tileContents(_ config: WorkflowConfiguration) throws -> [String: [String]] {
+        var result: [String: [String]] = [:]
+        for relative in try FileManager.default.subpathsOfDirectory(atPath: config.dirStaged)
+        where relative.hasSuffix(".gpkg") && !relative.hasPrefix(".") {
+            let rows = try TestSupport.readRows(config.dirStaged + "/" + relative).rows
+            result[relative] = rows.map { row in
+                row.values.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: ";") + "|\(row.polygon.rings)"
+            }
+        }
+        return result
+    }
+
+    @Test func resultDoesNotDependOnOrderOrBatching() async throws {
+        let first = try TestSupport.temporaryDirectory()
+        let second = try TestSupport.temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: first)
+            try? FileManager.default.removeItem(atPath: second)
+        }
+        try Self.writeInputs(root: first)
+        try Self.writeInputs(root: second)
+
+        let configA = try TestSupport.syntheticConfiguration(root: first)
+        var options = StagingRunner.Configuration()
+        options.workers = 2
+        let report = try await StagingRunner(workflow: configA, configuration: options).run()
+        #expect(report.failures.isEmpty)
+        #expect(report.merged.count == 4)
+
+        // Same inputs, reverse order, separate batches, one at a time, then one merge per tile.
+        let configB = try TestSupport.syntheticConfiguration(root: second)
+        let stager = try VectorTileStager(configuration: configB)
+        for input in try stager.discoverInputs().reversed() {
+            _ = try stager.stageFile(input)
+        }
+        let merger = try TileMerger(configuration: configB)
+        for tile in try merger.tilesWithShards().reversed() {
+            _ = try merger.mergeTile(tile)
+        }
+        let a = try Self.tileContents(configA)
+        let b = try Self.tileContents(configB)
+        #expect(a.count == 4)
+        #expect(a == b)
+    }
+
+    @Test func rerunningATaskDoesNotDuplicateRows() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.writeInputs(root: root)
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let stager = try VectorTileStager(configuration: config)
+        let merger = try TileMerger(configuration: config)
+        let input = try stager.discoverInputs()[0]
+        let once = try stager.stageFile(input)
+        for tile in once.tiles.map(\.tile) { _ = try merger.mergeTile(tile) }
+        let before = try Self.tileContents(config)
+        let twice = try stager.stageFile(input)
+        for tile in twice.tiles.map(\.tile) { _ = try merger.mergeTile(tile) }
+        #expect(try Self.tileContents(config) == before)
+        #expect(once == twice)
+    }
+
+    @Test func aShrunkInputLeavesNoStaleShards() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/input/x.geojson"
+        try TestSupport.writeGeoJSON(path, features: [Feature(properties: [:], polygons: [Self.square(dx: -0.001, dy: -0.001)])])
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let stager = try VectorTileStager(configuration: config)
+        #expect(try stager.stageFile(path).tiles.count == 4)
+        try TestSupport.writeGeoJSON(path, features: [Feature(properties: [:], polygons: [Self.square(dx: 0.001, dy: 0.001)])])
+        #expect(try stager.stageFile(path).tiles.count == 1)
+        #expect(try TileMerger(configuration: config).tilesWithShards() == [TileIndex(x: 1419, y: 909, z: 13)])
+    }
+
+    @Test func multiPolygonsAreExplodedAndOtherGeometriesSkipped() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let path = root + "/input/m.geojson"
+        try TestSupport.writeGeoJSON(path, features: [
+            Feature(properties: ["k": "1"], polygons: [
+                [TestSupport.square(Self.corner.x + 0.001, Self.corner.y + 0.001, size: 0.001)],
+                [TestSupport.square(Self.corner.x + 0.004, Self.corner.y + 0.004, size: 0.001)],
+            ])
+        ])
+        // Append a point feature by hand.
+        var text = try String(contentsOfFile: path, encoding: .utf8)
+        text = text.replacingOccurrences(
+            of: "]}\n", with: "]}")
+        text.removeLast(2)
+        text += ", {\"type\": \"Feature\", \"properties\": {\"k\": 2}, \"geometry\": {\"type\": \"Point\", \"coordinates\": [0, 0]}}]}"
+        try text.write(toFile: path, atomically: true, encoding: .utf8)
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let summary = try VectorTileStager(configuration: config).stageFile(path)
+        #expect(summary.featuresRead == 2)
+        #expect(summary.featuresSkipped == 1)
+        #expect(summary.polygonsStaged == 2)
+        let merged = try TileMerger(configuration: config).mergeTile(TileIndex(x: 1419, y: 909, z: 13))
+        #expect(merged.rowsWritten == 2)
+        let rows = try TestSupport.readRows(merged.path).rows
+        #expect(Set(rows.compactMap { $0.values["staging_identifier"]?.stringValue }).count == 2)
+        #expect(rows.allSatisfy { $0.values["k"] == .integer(1) })
+    }
+
+    @Test func badInputsAreReportedPerFileAndTheOthersStaged() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try TestSupport.writeGeoJSON(root + "/input/good.geojson", features: [Feature(properties: [:], polygons: [Self.square(dx: 0.001, dy: 0.001)])])
+        try "this is not json".write(toFile: root + "/input/broken.geojson", atomically: true, encoding: .utf8)
+        try TestSupport.writeGeoJSON(root + "/input/empty.geojson", features: [])
+        try TestSupport.writeGeoJSON(root + "/input/invalid.geojson", features: [
+            Feature(properties: [:], polygons: [[[(0, 0), (1, 0), (0, 0)]]])
+        ])
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.staged.map(\.filename) == ["good.geojson"])
+        let failed = Dictionary(uniqueKeysWithValues: report.failures.map { (($0.path as NSString).lastPathComponent, $0.message) })
+        #expect(failed.keys.sorted() == ["broken.geojson", "empty.geojson", "invalid.geojson"])
+        #expect(failed["empty.geojson"]?.contains("no features") == true)
+        #expect(failed["invalid.geojson"]?.contains("ring") == true)
+        #expect(report.merged.count == 1)
+    }
+
+    @Test func shapefilesNeedTheirDbfAndPrj() async throws {
+        let golden = try TestSupport.goldenExample() + "/input-data/large-shapefile-example/large-shapefile-example"
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let manager = FileManager.default
+        try manager.createDirectory(atPath: root + "/input", withIntermediateDirectories: true)
+        for ext in ["shp", "shx", "prj"] { try manager.copyItem(atPath: golden + "." + ext, toPath: root + "/input/nodbf." + ext) }
+        for ext in ["shp", "shx", "dbf"] { try manager.copyItem(atPath: golden + "." + ext, toPath: root + "/input/noprj." + ext) }
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: ["ext_input": .string(".shp")])
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.staged.isEmpty)
+        let messages = report.failures.map(\.message).sorted()
+        #expect(messages.count == 2)
+        #expect(messages.contains { $0.contains("nodbf.shp") && $0.contains(".dbf") })
+        #expect(messages.contains { $0.contains("noprj.shp") && $0.contains(".prj") })
+    }
+
+    static func dedupInputs(root: String) throws {
+        // b (newer) has a polygon almost on top of a's first polygon; a's second polygon is alone.
+        try TestSupport.writeGeoJSON(root + "/input/a.geojson", features: [
+            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0.001, dy: 0.001, size: 0.001)]),
+            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0.01, dy: 0.01, size: 0.001)]),
+        ])
+        try TestSupport.writeGeoJSON(root + "/input/b.geojson", features: [
+            Feature(properties: ["Date": "\"20200101\""], polygons: [Self.square(dx: 0.00105, dy: 0.001, size: 0.001)])
+        ])
+    }
+
+    @Test(arguments: ["staging", "raster"])
+    func neighborDeduplication(at stage: String) async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.dedupInputs(root: root)
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: [
+            "deduplicate_method": .string("neighbor"), "deduplicate_at": .array([.string(stage)]),
+            "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
+            "deduplicate_clip_to_footprint": .bool(false),
+        ])
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.failures.isEmpty)
+        let rows = try TestSupport.readRows(report.merged[0].path).rows
+        let labelled = rows.map { ($0.values["staging_filename"]!.stringValue!, $0.values["staging_duplicated"]!) }
+        if stage == "staging" {
+            #expect(labelled.map(\.0) == ["a.geojson", "b.geojson"])
+            #expect(labelled.allSatisfy { $0.1 == .integer(0) })
+        } else {
+            #expect(labelled.map(\.0) == ["a.geojson", "a.geojson", "b.geojson"])
+            #expect(labelled.map(\.1) == [.integer(1), .integer(0), .integer(0)])
+        }
+    }
+
+    @Test func footprintsWithClippingLabelRowsOutsideAndInOverlaps() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.dedupInputs(root: root)
+        // a's footprint covers both its polygons; b's covers only the first area. Overlap: around a's first.
+        try TestSupport.writeGeoJSON(root + "/footprints/a.geojson", features: [
+            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.02)])
+        ])
+        try TestSupport.writeGeoJSON(root + "/footprints/b.geojson", features: [
+            Feature(properties: ["Date": "\"20200101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.005)])
+        ])
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: [
+            "deduplicate_method": .string("footprints"), "deduplicate_at": .array([.string("raster")]),
+            "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
+        ])
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.failures.isEmpty)
+        let rows = try TestSupport.readRows(report.merged[0].path).rows
+        // Each row once (PDG repeats flagged rows); a's first polygon lies in the overlap and loses to b.
+        #expect(rows.count == 3)
+        #expect(rows.map { $0.values["staging_duplicated"]! } == [.integer(1), .integer(0), .integer(0)])
+    }
+
+    @Test func clippingLabelsRowsOutsideTheFootprintAndMissingFootprintsFail() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.dedupInputs(root: root)
+        try TestSupport.writeGeoJSON(root + "/footprints/a.geojson", features: [
+            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.005)])
+        ])
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: [
+            "deduplicate_method": .string("footprints"), "deduplicate_at": .array([.string("raster")]),
+            "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
+        ])
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.failures.count == 1)
+        #expect(report.failures.first?.message.contains("footprint") == true)
+        #expect(report.failures.first?.path.hasSuffix("b.geojson") == true)
+        #expect(report.staged.first?.polygonsOutsideFootprint == 1)
+        let rows = try TestSupport.readRows(report.merged[0].path).rows
+        #expect(rows.map { $0.values["staging_duplicated"]! } == [.integer(0), .integer(1)])
+    }
+
+    @Test func partialShardsOfAKilledTaskAreIgnored() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.writeInputs(root: root)
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let stager = try VectorTileStager(configuration: config)
+        let summary = try stager.stageFile(try stager.discoverInputs()[0])
+        let tile = summary.tiles[0].tile
+        let torn = stager.shardPath(filename: "sub/zzz.geojson", tile: tile) + ".partial"
+        try Data("PDGSHRD1 torn".utf8).write(to: URL(fileURLWithPath: torn))
+        let merged = try TileMerger(configuration: config).mergeTile(tile)
+        #expect(merged.shards == 1)
+        #expect(merged.rowsWritten == summary.tiles[0].rows)
+    }
+
+    @Test func summaryHasOneRowPerInputAndTile() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try Self.writeInputs(root: root)
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let report = try await StagingRunner(workflow: config).run()
+        let lines = try String(contentsOfFile: config.filenameStagingSummary, encoding: .utf8).split(separator: "\n")
+        #expect(lines[0] == Substring(StagingSummaryCSV.header))
+        let expected = report.merged.reduce(0) { $0 + $1.files.count }
+        #expect(lines.count - 1 == expected)
+        let total = lines.dropFirst().reduce(0) { $0 + Int($1.split(separator: ",")[1])! }
+        #expect(total == report.staged.reduce(0) { $0 + $1.rowsWritten })
+    }
+}
