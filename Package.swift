@@ -35,7 +35,7 @@ let package = Package(
         .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", "Tiling", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow"),
-        .executableTarget(name: "TilingBench", dependencies: ["Tiling", argumentParser]),
+        .executableTarget(name: "TilingBench", dependencies: ["Tiling", "CGDAL", argumentParser]),
 
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),

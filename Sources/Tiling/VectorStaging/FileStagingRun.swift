@@ -62,6 +62,7 @@ struct FileStagingRun {
         let labels = configuration.labelsDuplicates
         let filename = self.filename
         let inputPath = self.inputPath
+        let identifierPrefix = StableIdentifier.Prefix(filename: filename)
 
         do throws(TilingError) {
             try layer.forEachFeature { fid, values, polygons throws(TilingError) in
@@ -105,7 +106,7 @@ struct FileStagingRun {
                         area: PlanarMeasures.area(of: polygon),
                         centroidX: centroid.x,
                         centroidY: centroid.y,
-                        identifier: StableIdentifier.polygonIdentifier(filename: filename, fid: fid, part: part),
+                        identifier: StableIdentifier.polygonIdentifier(prefix: identifierPrefix, fid: fid, part: part),
                         centroidTile: TileMatrixSet.stagingTile(containingX: centroid.x, y: centroid.y, in: matrix),
                         duplicated: duplicated,
                         polygon: polygon
