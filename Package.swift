@@ -29,7 +29,7 @@ let package = Package(
         .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
 
         // MARK: Tiling (pure geospatial library: no runtime, no networking)
-        .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS"]),
+        .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite"]),
 
         // MARK: Executables
         .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", "Tiling", argumentParser]),
