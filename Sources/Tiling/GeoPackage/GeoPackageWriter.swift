@@ -31,9 +31,10 @@ final class GeoPackageWriter {
     /// - Parameters:
     ///   - path: The final path of the tile.
     ///   - layerName: The layer (table) name (PDG uses the file stem, e.g. `908`).
-    ///   - spatialReference: The layer CRS.
+    ///   - crs: The layer CRS as given (e.g. `OGC:CRS84`).
     ///   - fields: The attribute columns in order.
-    init(path: String, layerName: String, spatialReference: SpatialReference, fields: [FieldDefinition]) throws(TilingError) {
+    init(path: String, layerName: String, crs: String, fields: [FieldDefinition]) throws(TilingError) {
+        let spatialReference = try SpatialReference(definition: crs)
         let directory = (path as NSString).deletingLastPathComponent
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
@@ -44,7 +45,7 @@ final class GeoPackageWriter {
         temporaryPath = path + ".\(UUID().uuidString.prefix(8)).partial"
         table = layerName
         fieldCount = fields.count
-        let srs = Self.srsRow(for: spatialReference)
+        let srs = Self.srsRow(for: spatialReference, userInput: crs)
         srsID = srs.id
 
         guard sqlite3_open_v2(temporaryPath, &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK else {
@@ -247,14 +248,21 @@ final class GeoPackageWriter {
     static let wgs84Definition =
         #"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#
 
+    static let crs84Definition =
+        #"GEOGCS["WGS 84 (CRS84)",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Longitude",EAST],AXIS["Latitude",NORTH],AUTHORITY["OGC","CRS84"]]"#
+
     /// EPSG CRSs keep their code as `srs_id`; anything else (OGC:CRS84 included, as GDAL 3.6 does) becomes the
     /// custom id 100000 with organization `NONE` and its WKT1 definition.
-    static func srsRow(for reference: SpatialReference) -> (id: Int32, name: String, organization: String, definition: String) {
+    static func srsRow(for reference: SpatialReference, userInput: String) -> (id: Int32, name: String, organization: String, definition: String) {
         var wkt: UnsafeMutablePointer<CChar>?
         OSRExportToWkt(reference.handle, &wkt)
         let definition = wkt.map { String(cString: $0) } ?? "undefined"
         VSIFree(wkt)
         let name = OSRGetName(reference.handle).map { String(cString: $0) } ?? "Unknown"
+        if userInput.uppercased() == "OGC:CRS84" {
+            // GDAL 3.6 with this PROJ database loses the OGC identifier; write the row pdgstaging's files carry.
+            return (100000, "WGS 84 (CRS84)", "NONE", crs84Definition)
+        }
         if let authority = OSRGetAuthorityName(reference.handle, nil).map({ String(cString: $0) }), authority == "EPSG",
             let codeText = OSRGetAuthorityCode(reference.handle, nil).map({ String(cString: $0) }), let code = Int32(codeText)
         {

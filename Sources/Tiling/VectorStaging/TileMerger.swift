@@ -92,7 +92,6 @@ public struct TileMerger: Sendable {
         if rows.isEmpty || (drop && labelled == rows.count) {
             unlink(outputPath)
         } else {
-            let reference = try SpatialReference(definition: tileMatrixSet.crs)
             let names = configuration.properties
             var columns = fields
             columns.append(contentsOf: [
@@ -109,7 +108,7 @@ public struct TileMerger: Sendable {
                 columns.append(FieldDefinition(name: names.duplicated, type: .boolean))
             }
             let layerName = ((outputPath as NSString).lastPathComponent as NSString).deletingPathExtension
-            let writer = try GeoPackageWriter(path: outputPath, layerName: layerName, spatialReference: reference, fields: columns)
+            let writer = try GeoPackageWriter(path: outputPath, layerName: layerName, crs: tileMatrixSet.crs, fields: columns)
             let tileText = tile.pdgDescription
             for (index, entry) in rows.enumerated() {
                 if drop && labels[index] { continue }
