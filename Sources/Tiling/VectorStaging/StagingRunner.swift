@@ -35,6 +35,10 @@ public struct StagingRunner: Sendable {
         public var stageSeconds: Double
         /// Wall-clock seconds of the merge phase.
         public var mergeSeconds: Double
+        /// Process CPU seconds (user + system) spent in the staging phase.
+        public var stageCPUSeconds: Double
+        /// Process CPU seconds (user + system) spent in the merge phase.
+        public var mergeCPUSeconds: Double
     }
 
     /// The workflow configuration.
@@ -59,10 +63,12 @@ public struct StagingRunner: Sendable {
         let workers = max(1, configuration.workers)
 
         let stageStart = ContinuousClock.now
+        let stageCPUStart = Self.processCPUSeconds()
         let stageResults = await Self.boundedMap(inputs, workers: workers) { input in
             Result { () throws(TilingError) -> StagedShardSummary in try stager.stageFile(input) }
         }
         let stageSeconds = Self.seconds(since: stageStart)
+        let stageCPUSeconds = Self.processCPUSeconds() - stageCPUStart
 
         var staged: [StagedShardSummary] = []
         var failures: [Failure] = []
@@ -75,10 +81,12 @@ public struct StagingRunner: Sendable {
 
         let tiles = Set(staged.flatMap { $0.tiles.map(\.tile) }).sorted()
         let mergeStart = ContinuousClock.now
+        let mergeCPUStart = Self.processCPUSeconds()
         let mergeResults = await Self.boundedMap(tiles, workers: workers) { tile in
             Result { () throws(TilingError) -> TileMergeSummary in try merger.mergeTile(tile) }
         }
         let mergeSeconds = Self.seconds(since: mergeStart)
+        let mergeCPUSeconds = Self.processCPUSeconds() - mergeCPUStart
         var merged: [TileMergeSummary] = []
         for (tile, result) in zip(tiles, mergeResults) {
             switch result {
@@ -89,7 +97,15 @@ public struct StagingRunner: Sendable {
         if configuration.writesSummary {
             try StagingSummaryCSV.write(merged, tileMatrixSet: merger.tileMatrixSet, to: workflow.filenameStagingSummary)
         }
-        return Report(staged: staged, merged: merged, failures: failures, stageSeconds: stageSeconds, mergeSeconds: mergeSeconds)
+        return Report(
+            staged: staged,
+            merged: merged,
+            failures: failures,
+            stageSeconds: stageSeconds,
+            mergeSeconds: mergeSeconds,
+            stageCPUSeconds: stageCPUSeconds,
+            mergeCPUSeconds: mergeCPUSeconds
+        )
     }
 
     /// Runs `body` over `items` with at most `workers` at once; results keep the order of `items`.
@@ -116,6 +132,14 @@ public struct StagingRunner: Sendable {
             }
             return results.map { $0! }
         }
+    }
+
+    /// User + system CPU time of the whole process so far.
+    static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+            + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {
