@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import Tiling
@@ -85,5 +86,69 @@ struct GeometryTests {
         let polygon = Polygon(rings: [[0, 0, 5, 0.00001, 10, 0, 10, 10, 0, 10, 0, 0]])
         let simplified = try engine.simplifyPreservingTopology(polygon, tolerance: 0.001).polygons()
         #expect(simplified.first?.pointCount == 5)
+    }
+}
+
+struct PolygonSimplifierTests {
+    /// Deterministic pseudo-random numbers for the differential test.
+    struct Random {
+        var state: UInt64
+        mutating func next() -> Double {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+        }
+    }
+
+    static func ring(_ random: inout Random, cx: Double, cy: Double, radius: Double, points: Int, clockwise: Bool) -> [Double] {
+        var ring: [Double] = []
+        for index in 0..<points {
+            let angle = (clockwise ? -1.0 : 1.0) * 2 * Double.pi * Double(index) / Double(points)
+            let r = radius * (0.6 + 0.4 * random.next())
+            // Snap some points to a coarse grid so that collinear and touching cases occur.
+            var x = cx + r * cos(angle)
+            var y = cy + r * sin(angle)
+            if random.next() < 0.2 {
+                x = (x * 4).rounded() / 4
+                y = (y * 4).rounded() / 4
+            }
+            ring.append(x)
+            ring.append(y)
+        }
+        ring.append(ring[0])
+        ring.append(ring[1])
+        return ring
+    }
+
+    @Test func matchesGEOSExactly() throws {
+        let engine = try GeometryEngine()
+        var random = Random(state: 7)
+        var compared = 0
+        for trial in 0..<3000 {
+            let points = 4 + Int(random.next() * 40)
+            var rings = [Self.ring(&random, cx: 0, cy: 0, radius: 10, points: points, clockwise: trial % 2 == 0)]
+            if trial % 3 == 0 {
+                rings.append(Self.ring(&random, cx: 0.5, cy: 0.5, radius: 3, points: 3 + Int(random.next() * 10), clockwise: trial % 2 == 1))
+            }
+            let polygon = Polygon(rings: rings)
+            let tolerance = [0.0, 0.01, 0.3, 1, 2.5, 6][trial % 6]
+            let ours = try #require(PolygonSimplifier(tolerance: tolerance, engine: engine).simplify(polygon))
+            let geos = try engine.simplifyPreservingTopology(polygon, tolerance: tolerance).polygons()
+            #expect(geos.count == 1)
+            if let expected = geos.first {
+                #expect(ours == expected, "trial \(trial), tolerance \(tolerance)")
+                compared += 1
+            }
+        }
+        #expect(compared == 3000)
+    }
+
+    @Test func largePolygonsAreLeftToGEOS() throws {
+        let engine = try GeometryEngine()
+        var random = Random(state: 1)
+        let polygon = Polygon(rings: [Self.ring(&random, cx: 0, cy: 0, radius: 10, points: 400, clockwise: true)])
+        #expect(PolygonSimplifier(tolerance: 1, engine: engine).simplify(polygon) == nil)
     }
 }

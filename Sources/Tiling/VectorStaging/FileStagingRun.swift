@@ -75,10 +75,14 @@ struct FileStagingRun {
                     var polygon = original
                     var engineGeometry: EngineGeometry?
                     if let tolerance, let engine {
-                        let simplified = try engine.simplifyPreservingTopology(polygon, tolerance: tolerance)
-                        if let first = try simplified.polygons().first {
-                            polygon = first
-                            engineGeometry = simplified
+                        if let simplified = PolygonSimplifier(tolerance: tolerance, engine: engine).simplify(polygon) {
+                            polygon = simplified
+                        } else {
+                            let simplified = try engine.simplifyPreservingTopology(polygon, tolerance: tolerance)
+                            if let first = try simplified.polygons().first {
+                                polygon = first
+                                engineGeometry = simplified
+                            }
                         }
                     }
                     var duplicated: Bool? = labels ? false : nil
