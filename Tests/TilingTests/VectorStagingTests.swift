@@ -277,3 +277,49 @@ struct VectorStagingTests {
         #expect(total == report.staged.reduce(0) { $0 + $1.rowsWritten })
     }
 }
+
+struct GeoPackageWriterTests {
+    @Test func packedSpatialIndexPassesSQLiteChecksAndAnswersQueries() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        var random = PolygonSimplifierTests.Random(state: 3)
+        let path = root + "/t/13/1/2.gpkg"
+        let writer = try GeoPackageWriter(
+            path: path, layerName: "2", crs: "OGC:CRS84",
+            fields: [FieldDefinition(name: "n", type: .integer), FieldDefinition(name: "flag", type: .boolean)])
+        var polygons: [Polygon] = []
+        for index in 0..<3000 {
+            let polygon = GeometryTests.squarePolygon(random.next() * 10, random.next() * 5, 0.01 + random.next() * 0.05)
+            polygons.append(polygon)
+            try writer.write(values: [.integer(Int64(index)), .integer(Int64(index % 2))], polygon: polygon)
+        }
+        try writer.commit()
+        let dataset = try VectorDataset(openingForReading: path)
+        #expect(dataset.firstValue(ofSQL: "SELECT rtreecheck('rtree_2_geom')") == "ok")
+        #expect(dataset.firstValue(ofSQL: "SELECT count(*) FROM rtree_2_geom") == "3000")
+        #expect(dataset.firstValue(ofSQL: "SELECT feature_count FROM gpkg_ogr_contents") == "3000")
+        #expect(dataset.firstValue(ofSQL: "PRAGMA application_id") == "1196444487")
+        for _ in 0..<20 {
+            let x = random.next() * 10
+            let y = random.next() * 5
+            let query = BoundingBox(left: x, bottom: y, right: x + 0.7, top: y + 0.4)
+            let expected = polygons.filter { $0.boundingBox.intersects(query) }.count
+            #expect(try dataset.count(intersecting: query) == expected)
+        }
+        let rows = try TestSupport.readRows(path)
+        #expect(rows.rows.count == 3000)
+        #expect(rows.rows[5].values["flag"] == .integer(1))
+        #expect(rows.rows[5].polygon == polygons[5])
+    }
+
+    @Test func singleRowAndEmptyIndexesAreValid() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let writer = try GeoPackageWriter(path: root + "/a.gpkg", layerName: "a", crs: "EPSG:4326", fields: [])
+        try writer.write(values: [], polygon: GeometryTests.squarePolygon(1, 1, 1))
+        try writer.commit()
+        let dataset = try VectorDataset(openingForReading: root + "/a.gpkg")
+        #expect(dataset.firstValue(ofSQL: "SELECT rtreecheck('rtree_a_geom')") == "ok")
+        #expect(dataset.firstValue(ofSQL: "SELECT srs_id FROM gpkg_geometry_columns") == "4326")
+    }
+}

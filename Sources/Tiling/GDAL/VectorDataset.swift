@@ -24,6 +24,23 @@ final class VectorDataset {
         GDALClose(handle)
     }
 
+    /// The first field of the first row of an SQL query (run by the driver; SQLite for GeoPackages).
+    func firstValue(ofSQL sql: String) -> String? {
+        guard let result = GDALDatasetExecuteSQL(handle, sql, nil, nil) else { return nil }
+        defer { GDALDatasetReleaseResultSet(handle, result) }
+        guard let feature = OGR_L_GetNextFeature(result) else { return nil }
+        defer { OGR_F_Destroy(feature) }
+        return String(cString: OGR_F_GetFieldAsString(feature, 0))
+    }
+
+    /// The number of features whose envelope intersects a rectangle, through the layer's spatial index.
+    func count(intersecting box: BoundingBox) throws(TilingError) -> Int {
+        let layer = try firstLayer()
+        OGR_L_SetSpatialFilterRect(layer.handle, box.left, box.bottom, box.right, box.top)
+        defer { OGR_L_SetSpatialFilter(layer.handle, nil) }
+        return Int(OGR_L_GetFeatureCount(layer.handle, 1))
+    }
+
     /// The first (default) layer, as geopandas reads it.
     func firstLayer() throws(TilingError) -> VectorLayer {
         guard GDALDatasetGetLayerCount(handle) > 0, let layer = GDALDatasetGetLayer(handle, 0) else {

@@ -16,7 +16,6 @@ import Foundation
 final class GeoPackageWriter {
     private var database: OpaquePointer?
     private var insertRow: OpaquePointer?
-    private var insertIndex: OpaquePointer?
     private let temporaryPath: String
     private let finalPath: String
     private let table: String
@@ -26,6 +25,7 @@ final class GeoPackageWriter {
     private var nextFID: Int64 = 1
     private var extent = BoundingBox.empty
     private var blob: [UInt8] = []
+    private var boxes: [(id: Int64, box: BoundingBox)] = []
 
     /// Creates the (temporary) file and the layer with the given columns.
     /// - Parameters:
@@ -98,12 +98,10 @@ final class GeoPackageWriter {
         let placeholders = Array(repeating: "?", count: fields.count + 2).joined(separator: ",")
         let names = (["fid", "geom"] + fields.map(\.name)).map(Self.quote).joined(separator: ",")
         insertRow = try prepare("INSERT INTO \(quotedTable) (\(names)) VALUES (\(placeholders))")
-        insertIndex = try prepare("INSERT INTO \(Self.quote("rtree_\(table)_geom")) VALUES (?,?,?,?,?)")
     }
 
     deinit {
         sqlite3_finalize(insertRow)
-        sqlite3_finalize(insertIndex)
         sqlite3_close(database)
         if !committed { unlink(temporaryPath) }
     }
@@ -133,17 +131,13 @@ final class GeoPackageWriter {
             }
         }
         try step(insertRow)
-        sqlite3_bind_int64(insertIndex, 1, fid)
-        // The R-tree stores single-precision boxes; SQLite rounds outwards.
-        sqlite3_bind_double(insertIndex, 2, box.left)
-        sqlite3_bind_double(insertIndex, 3, box.right)
-        sqlite3_bind_double(insertIndex, 4, box.bottom)
-        sqlite3_bind_double(insertIndex, 5, box.top)
-        try step(insertIndex)
+        boxes.append((fid, box))
     }
 
-    /// Records the extent and count, adds GDAL's triggers, commits and renames the file over the final path.
+    /// Records the extent and count, writes the packed R-tree, adds GDAL's triggers, commits and renames the
+    /// file over the final path.
     func commit() throws(TilingError) {
+        try writeSpatialIndex()
         let quotedTable = Self.quote(table)
         let rtree = Self.quote("rtree_\(table)_geom")
         let name = Self.literal(table)
@@ -166,9 +160,7 @@ final class GeoPackageWriter {
             """
         try execute(sql)
         sqlite3_finalize(insertRow)
-        sqlite3_finalize(insertIndex)
         insertRow = nil
-        insertIndex = nil
         guard sqlite3_close(database) == SQLITE_OK else {
             throw TilingError(.writeFailed, "\(finalPath): closing the GeoPackage failed")
         }
@@ -178,6 +170,38 @@ final class GeoPackageWriter {
             let reason = String(cString: strerror(errno))
             unlink(temporaryPath)
             throw TilingError(.writeFailed, "\(finalPath): rename of the finished tile failed: \(reason)")
+        }
+    }
+
+    /// Fills the R-tree's shadow tables from a packed tree (the virtual table's root node already exists).
+    private func writeSpatialIndex() throws(TilingError) {
+        let tree = PackedRTree(boxes: boxes)
+        let name = "rtree_\(table)_geom"
+        let nodes = try prepare("INSERT OR REPLACE INTO \(Self.quote(name + "_node")) VALUES (?, ?)")
+        let rowids = try prepare("INSERT INTO \(Self.quote(name + "_rowid")) VALUES (?, ?)")
+        let parents = try prepare("INSERT INTO \(Self.quote(name + "_parent")) VALUES (?, ?)")
+        defer {
+            sqlite3_finalize(nodes)
+            sqlite3_finalize(rowids)
+            sqlite3_finalize(parents)
+        }
+        for node in tree.nodes {
+            let bytes = tree.blob(of: node)
+            sqlite3_bind_int64(nodes, 1, node.number)
+            bytes.withUnsafeBytes { raw in
+                _ = sqlite3_bind_blob(nodes, 2, raw.baseAddress, Int32(raw.count), Self.transient)
+            }
+            try step(nodes)
+        }
+        for entry in tree.leafOfID {
+            sqlite3_bind_int64(rowids, 1, entry.id)
+            sqlite3_bind_int64(rowids, 2, entry.node)
+            try step(rowids)
+        }
+        for entry in tree.parentOfNode {
+            sqlite3_bind_int64(parents, 1, entry.node)
+            sqlite3_bind_int64(parents, 2, entry.parent)
+            try step(parents)
         }
     }
 
