@@ -16,6 +16,12 @@ import Foundation
 final class GeoPackageWriter {
     private var database: OpaquePointer?
     private var insertRow: OpaquePointer?
+    /// One `INSERT` of `batchSize` rows: SQLite's per-statement work (VDBE set-up, the AUTOINCREMENT bookkeeping
+    /// in `sqlite_sequence`) is paid once per batch instead of once per row.
+    private var insertBatch: OpaquePointer?
+    private var pending: [(fid: Int64, geometry: [UInt8], values: [FieldValue])] = []
+    private let columnCount: Int
+    private static let batchSize = 32
     private let temporaryPath: String
     private let finalPath: String
     private let table: String
@@ -45,6 +51,7 @@ final class GeoPackageWriter {
         temporaryPath = path + ".\(UUID().uuidString.prefix(8)).partial"
         table = layerName
         fieldCount = fields.count
+        columnCount = fields.count + 2
         let srs = Self.srsRow(for: spatialReference, userInput: crs)
         srsID = srs.id
 
@@ -95,13 +102,16 @@ final class GeoPackageWriter {
             INSERT INTO gpkg_extensions VALUES (\(Self.literal(table)),'geom','gpkg_rtree_index','http://www.geopackage.org/spec120/#extension_rtree','write-only');
             """
         try execute(schema)
-        let placeholders = Array(repeating: "?", count: fields.count + 2).joined(separator: ",")
+        let placeholders = "(" + Array(repeating: "?", count: fields.count + 2).joined(separator: ",") + ")"
         let names = (["fid", "geom"] + fields.map(\.name)).map(Self.quote).joined(separator: ",")
-        insertRow = try prepare("INSERT INTO \(quotedTable) (\(names)) VALUES (\(placeholders))")
+        insertRow = try prepare("INSERT INTO \(quotedTable) (\(names)) VALUES \(placeholders)")
+        let batch = Array(repeating: placeholders, count: Self.batchSize).joined(separator: ",")
+        insertBatch = try prepare("INSERT INTO \(quotedTable) (\(names)) VALUES \(batch)")
     }
 
     deinit {
         sqlite3_finalize(insertRow)
+        sqlite3_finalize(insertBatch)
         sqlite3_close(database)
         if !committed { unlink(temporaryPath) }
     }
@@ -113,30 +123,52 @@ final class GeoPackageWriter {
         encodeGeometry(polygon, box: box)
         let fid = nextFID
         nextFID += 1
-        sqlite3_bind_int64(insertRow, 1, fid)
-        blob.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(insertRow, 2, raw.baseAddress, Int32(raw.count), Self.transient)
+        pending.append((fid, blob, values))
+        if pending.count == Self.batchSize {
+            for (row, entry) in pending.enumerated() {
+                bind(insertBatch, base: Int32(row * columnCount), fid: entry.fid, geometry: entry.geometry, values: entry.values)
+            }
+            try step(insertBatch)
+            pending.removeAll(keepingCapacity: true)
+        }
+        boxes.append((fid, box))
+    }
+
+    private func bind(_ statement: OpaquePointer?, base: Int32, fid: Int64, geometry: [UInt8], values: [FieldValue]) {
+        sqlite3_bind_int64(statement, base + 1, fid)
+        geometry.withUnsafeBytes { raw in
+            _ = sqlite3_bind_blob(statement, base + 2, raw.baseAddress, Int32(raw.count), Self.transient)
         }
         for (index, value) in values.enumerated() {
-            let slot = Int32(index + 3)
+            let slot = base + Int32(index + 3)
             switch value {
-            case .null: sqlite3_bind_null(insertRow, slot)
-            case .integer(let number): sqlite3_bind_int64(insertRow, slot, number)
-            case .real(let number): sqlite3_bind_double(insertRow, slot, number)
+            case .null: sqlite3_bind_null(statement, slot)
+            case .integer(let number): sqlite3_bind_int64(statement, slot, number)
+            case .real(let number): sqlite3_bind_double(statement, slot, number)
             case .string(let text):
                 var copy = text
                 copy.withUTF8 { utf8 in
-                    _ = sqlite3_bind_text(insertRow, slot, utf8.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) }, Int32(utf8.count), Self.transient)
+                    _ = sqlite3_bind_text(
+                        statement, slot, utf8.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
+                        Int32(utf8.count), Self.transient)
                 }
             }
         }
-        try step(insertRow)
-        boxes.append((fid, box))
+    }
+
+    /// Inserts the rows of a partly filled batch one by one.
+    private func flushPartialBatch() throws(TilingError) {
+        for entry in pending {
+            bind(insertRow, base: 0, fid: entry.fid, geometry: entry.geometry, values: entry.values)
+            try step(insertRow)
+        }
+        pending.removeAll()
     }
 
     /// Records the extent and count, writes the packed R-tree, adds GDAL's triggers, commits and renames the
     /// file over the final path.
     func commit() throws(TilingError) {
+        try flushPartialBatch()
         try writeSpatialIndex()
         let quotedTable = Self.quote(table)
         let rtree = Self.quote("rtree_\(table)_geom")
@@ -160,7 +192,9 @@ final class GeoPackageWriter {
             """
         try execute(sql)
         sqlite3_finalize(insertRow)
+        sqlite3_finalize(insertBatch)
         insertRow = nil
+        insertBatch = nil
         guard sqlite3_close(database) == SQLITE_OK else {
             throw TilingError(.writeFailed, "\(finalPath): closing the GeoPackage failed")
         }
