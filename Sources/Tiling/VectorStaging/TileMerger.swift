@@ -68,7 +68,14 @@ public struct TileMerger: Sendable {
         var rows: [(filename: String, row: StagedRow)] = []
         for shard in shards {
             let mapping = shard.header.fields.map { fieldIndex[$0.name]! }
-            for var row in shard.rows.sorted(by: { $0.sequence < $1.sequence }) {
+            // Shards are written in input order; the sort is a no-op safeguard.
+            let ordered = shard.rows.isSorted { $0.sequence < $1.sequence } ? shard.rows : shard.rows.sorted { $0.sequence < $1.sequence }
+            // The common case: this shard's columns are the tile's columns, in the same order and type.
+            if shard.header.fields == fields {
+                for row in ordered { rows.append((shard.header.filename, row)) }
+                continue
+            }
+            for var row in ordered {
                 var values = [FieldValue](repeating: .null, count: fields.count)
                 for (source, target) in mapping.enumerated() {
                     values[target] = Self.convert(row.values[source], to: fields[target].type)
@@ -110,16 +117,21 @@ public struct TileMerger: Sendable {
             let layerName = ((outputPath as NSString).lastPathComponent as NSString).deletingPathExtension
             let writer = try GeoPackageWriter(path: outputPath, layerName: layerName, crs: tileMatrixSet.crs, fields: columns)
             let tileText = tile.pdgDescription
+            var tileTexts: [TileIndex: String] = [tile: tileText]
+            var values: [FieldValue] = []
+            values.reserveCapacity(columns.count)
             for (index, entry) in rows.enumerated() {
                 if drop && labels[index] { continue }
                 let row = entry.row
-                var values = row.values
+                values.removeAll(keepingCapacity: true)
+                values.append(contentsOf: row.values)
                 values.append(.real(row.area))
                 values.append(.real(row.centroidX))
                 values.append(.real(row.centroidY))
                 values.append(.string(entry.filename))
                 values.append(.string(row.identifier))
-                values.append(.string(row.centroidTile.pdgDescription))
+                if tileTexts[row.centroidTile] == nil { tileTexts[row.centroidTile] = row.centroidTile.pdgDescription }
+                values.append(.string(tileTexts[row.centroidTile]!))
                 values.append(.string(tileText))
                 values.append(.integer(row.centroidTile == tile ? 1 : 0))
                 if configuration.labelsDuplicates { values.append(.integer(labels[index] ? 1 : 0)) }
