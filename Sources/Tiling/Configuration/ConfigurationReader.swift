@@ -51,8 +51,11 @@ struct ConfigurationReader {
 
     mutating func integerPair(_ key: String, default value: [Int]) throws(TilingError) -> [Int] {
         guard let raw = take(key) else { return value }
-        guard case .array(let items) = raw, items.count == 2 else {
+        guard case .array(let items) = raw else {
             throw typeError(key, expected: "a list of two integers", found: raw)
+        }
+        guard items.count == 2 else {
+            throw TilingError(.invalidConfiguration, "config key \"\(keyPath(key))\" must be a list of two integers, found \(items.count) element(s)")
         }
         var result: [Int] = []
         for item in items {
