@@ -127,8 +127,8 @@ struct FileStagingRun {
             guard featuresRead > 0 else {
                 throw TilingError(.inputEmpty, "\(inputPath): the layer has no features")
             }
-            try removeStaleShards()
             let written = try writers.finish()
+            removeStaleShards(keeping: Set(written))
             let counts = writers.rowCounts
             let summary = StagedShardSummary(
                 inputPath: inputPath,
@@ -182,7 +182,7 @@ struct FileStagingRun {
         let path = FootprintLayer.path(forFilename: filename, configuration: configuration)
         let footprint: FootprintLayer
         do {
-            footprint = try FootprintLayer.read(path: path, into: source, inputCRS: nil)
+            footprint = try FootprintLayer.read(path: path, into: source, fallbackCRS: configuration.inputCRS)
         } catch {
             throw TilingError(error.code, "\(inputPath): \(error.message)")
         }
@@ -192,13 +192,13 @@ struct FileStagingRun {
     // MARK: Re-runs
 
     /// Deletes this input's shards of tiles it no longer touches (recorded by the previous run's manifest).
-    /// Shards of tiles it still touches are replaced by `finish()`.
-    private func removeStaleShards() throws(TilingError) {
+    /// Shards of tiles it still touches were just replaced by `finish()`.
+    private func removeStaleShards(keeping current: Set<TileIndex>) {
         let path = stager.manifestPath(inputKey: inputKey)
         guard let data = FileManager.default.contents(atPath: path),
             let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data)
         else { return }
-        for entry in previous.tiles {
+        for entry in previous.tiles where !current.contains(entry.tile) {
             unlink(stager.shardPath(filename: filename, tile: entry.tile))
         }
     }

@@ -13,8 +13,8 @@ struct FootprintLayer {
         return (configuration.dirFootprints as NSString).appendingPathComponent(withoutExtension + configuration.extFootprints)
     }
 
-    /// Reads a footprint file and reprojects it into `target` (the CRS given by `input_crs` or the file's own).
-    static func read(path: String, into target: SpatialReference, inputCRS: String?) throws(TilingError) -> FootprintLayer {
+    /// Reads a footprint file and reprojects it from its own CRS (or `fallbackCRS` when it has none) into `target`.
+    static func read(path: String, into target: SpatialReference, fallbackCRS: String?) throws(TilingError) -> FootprintLayer {
         guard FileManager.default.fileExists(atPath: path) else {
             throw TilingError(.footprintMissing, "footprint file \(path) does not exist")
         }
@@ -25,10 +25,10 @@ struct FootprintLayer {
             throw TilingError(.footprintUnreadable, "footprint \(path): \(error.message)")
         }
         let source: SpatialReference
-        if let inputCRS {
-            source = try SpatialReference(definition: inputCRS)
-        } else if let own = try layer.spatialReference() {
+        if let own = try layer.spatialReference() {
             source = own
+        } else if let fallbackCRS {
+            source = try SpatialReference(definition: fallbackCRS)
         } else {
             throw TilingError(.footprintUnreadable, "footprint \(path) has no CRS and no input_crs is configured")
         }

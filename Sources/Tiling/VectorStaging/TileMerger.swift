@@ -215,7 +215,7 @@ public struct TileMerger: Sendable {
             for filename in Set(rows.map(\.filename)) {
                 let path = FootprintLayer.path(forFilename: filename, configuration: configuration)
                 guard FileManager.default.fileExists(atPath: path) else { continue }
-                let layer = try FootprintLayer.read(path: path, into: target, inputCRS: configuration.inputCRS)
+                let layer = try FootprintLayer.read(path: path, into: target, fallbackCRS: configuration.inputCRS)
                 var polygons: [(keepValues: [FieldValue], polygon: Polygon)] = []
                 for entry in layer.polygons {
                     var values: [FieldValue] = []
