@@ -323,3 +323,99 @@ struct GeoPackageWriterTests {
         #expect(dataset.firstValue(ofSQL: "SELECT srs_id FROM gpkg_geometry_columns") == "4326")
     }
 }
+
+@Suite(.serialized)
+struct StagingOptionsTests {
+    typealias Feature = TestSupport.Feature
+
+    @Test func inputCRSIsAssignedAndReprojected() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // EPSG:3413 metres written into a GeoJSON (which GDAL would read as CRS84); input_crs assigns 3413.
+        let x = -2122000.0
+        let y = 522000.0
+        try TestSupport.writeGeoJSON(root + "/input/polar.geojson", features: [
+            Feature(properties: [:], polygons: [[TestSupport.square(x, y, size: 10)]])
+        ])
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: ["input_crs": .string("EPSG:3413")])
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.failures.isEmpty)
+        #expect(report.merged.map(\.tile) == [TileIndex(x: 1419, y: 909, z: 13)])
+        let row = try #require(try TestSupport.readRows(report.merged[0].path).rows.first)
+        #expect(abs(row.values["staging_centroid_x"]!.doubleValue! - -148.8200) < 1e-3)
+        #expect(abs(row.values["staging_centroid_y"]!.doubleValue! - 70.0239) < 1e-3)
+    }
+
+    @Test func wgs1984QuadTilesCarryEPSG4326() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try VectorStagingTests.writeInputs(root: root)
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: ["tms_id": .string("WGS1984Quad")])
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.failures.isEmpty)
+        let path = try #require(report.merged.first?.path)
+        #expect(path.contains("/staged/WGS1984Quad/13/"))
+        let dataset = try VectorDataset(openingForReading: path)
+        #expect(dataset.firstValue(ofSQL: "SELECT srs_id FROM gpkg_geometry_columns") == "4326")
+    }
+
+    @Test func geoPackageInputsAreStagedAndStagedTilesRefused() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let corner = VectorStagingTests.corner
+        let input = try GeoPackageWriter(
+            path: root + "/input/scene.gpkg", layerName: "scene", crs: "EPSG:4326",
+            fields: [FieldDefinition(name: "n", type: .integer)])
+        try input.write(values: [.integer(7)], polygon: GeometryTests.squarePolygon(corner.x + 0.001, corner.y + 0.001, 0.001))
+        try input.commit()
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: ["ext_input": .string(".gpkg")])
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.failures.isEmpty)
+        let rows = try TestSupport.readRows(try #require(report.merged.first).path).rows
+        #expect(rows.map { $0.values["n"] } == [.integer(7)])
+
+        // A staged tile already has the staging columns: as input it is refused with a clear message.
+        try FileManager.default.createDirectory(atPath: root + "/again", withIntermediateDirectories: true)
+        try FileManager.default.copyItem(atPath: report.merged[0].path, toPath: root + "/again/tile.gpkg")
+        let again = try TestSupport.syntheticConfiguration(root: root, extra: [
+            "dir_input": .string(root + "/again"), "ext_input": .string(".gpkg"), "dir_staged": .string(root + "/staged2"),
+        ])
+        let refused = try await StagingRunner(workflow: again).run()
+        #expect(refused.failures.first?.message.contains("already has a column") == true)
+    }
+
+    @Test func shardsFlushedInPiecesReadBackWhole() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let layout = try TilePathLayout(structure: ["style", "tms", "z", "x", "y"], tmsIdentifier: "T")
+        let header = ShardHeader(version: ShardCodec.version, filename: "a.shp", tile: TileIndex(x: 0, y: 0, z: 0),
+                                 fields: [FieldDefinition(name: "s", type: .string), FieldDefinition(name: "r", type: .real)])
+        let writers = ShardWriterSet(shardRoot: root, layout: layout, inputKey: "k", flushThreshold: 200) { tile in
+            var copy = header
+            copy.tile = tile
+            return ShardCodec.encodeHeader(copy)
+        }
+        var rows: [StagedRow] = []
+        for index in 0..<500 {
+            let row = StagedRow(
+                sequence: UInt64(index), values: [index % 7 == 0 ? .null : .string("v\(index)"), .real(Double(index) / 3)],
+                area: 1, centroidX: 2, centroidY: 3, identifier: "id\(index)", centroidTile: TileIndex(x: 1, y: 2, z: 13),
+                duplicated: index % 2 == 0 ? nil : index % 3 == 0, polygon: GeometryTests.squarePolygon(Double(index), 0, 1))
+            rows.append(row)
+            try writers.append(row, to: TileIndex(x: index % 2, y: 0, z: 13))
+        }
+        let tiles = try writers.finish()
+        #expect(tiles == [TileIndex(x: 0, y: 0, z: 13), TileIndex(x: 1, y: 0, z: 13)])
+        let read = try ShardCodec.read(path: writers.path(for: TileIndex(x: 1, y: 0, z: 13)))
+        #expect(read.header.filename == "a.shp")
+        #expect(read.rows.count == 250)
+        for (got, expected) in zip(read.rows, rows.filter { $0.sequence % 2 == 1 }) {
+            #expect(got.sequence == expected.sequence)
+            #expect(got.values == expected.values)
+            #expect(got.identifier == expected.identifier)
+            #expect(got.duplicated == expected.duplicated)
+            #expect(got.polygon == expected.polygon)
+            #expect(got.centroidTile == expected.centroidTile)
+        }
+    }
+}
