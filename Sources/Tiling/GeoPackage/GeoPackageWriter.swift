@@ -26,7 +26,6 @@ final class GeoPackageWriter {
     private let finalPath: String
     private let table: String
     private let srsID: Int32
-    private let fieldCount: Int
     private var committed = false
     private var nextFID: Int64 = 1
     private var extent = BoundingBox.empty
@@ -50,7 +49,6 @@ final class GeoPackageWriter {
         finalPath = path
         temporaryPath = path + ".\(UUID().uuidString.prefix(8)).partial"
         table = layerName
-        fieldCount = fields.count
         columnCount = fields.count + 2
         let srs = Self.srsRow(for: spatialReference, userInput: crs)
         srsID = srs.id
