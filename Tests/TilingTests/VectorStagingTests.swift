@@ -256,7 +256,7 @@ struct VectorStagingTests {
         let stager = try VectorTileStager(configuration: config)
         let summary = try stager.stageFile(try stager.discoverInputs()[0])
         let tile = summary.tiles[0].tile
-        let torn = stager.shardPath(filename: "sub/zzz.geojson", tile: tile) + ".partial"
+        let torn = stager.shardPath(filename: "sub/zzz.geojson", tile: tile) + ".1234.partial"
         try Data("PDGSHRD1 torn".utf8).write(to: URL(fileURLWithPath: torn))
         let merged = try TileMerger(configuration: config).mergeTile(tile)
         #expect(merged.shards == 1)

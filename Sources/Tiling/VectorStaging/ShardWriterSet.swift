@@ -3,8 +3,8 @@ import Foundation
 /// The per-tile shard files of one input, written with bounded memory.
 ///
 /// Rows are encoded into one buffer per tile; when all buffers together exceed `flushThreshold` bytes they are
-/// appended to `<shard>.partial` files (created, truncating, on first use). ``finish()`` flushes and renames every
-/// partial file to its final name, so a killed task leaves only `.partial` files, which merges ignore.
+/// appended to `<shard>.<random>.partial` files (created, truncating, on first use). ``finish()`` flushes and
+/// renames every partial file to its final name, so a killed task leaves only `.partial` files, which merges ignore.
 final class ShardWriterSet {
     private struct Entry {
         var buffer: [UInt8]
@@ -19,6 +19,9 @@ final class ShardWriterSet {
     private let headerFor: (TileIndex) -> [UInt8]
     private let flushThreshold: Int
     private var entries: [TileIndex: Entry] = [:]
+    /// Unique per attempt, so that two attempts of the same task (a retry racing a slow first try) never write
+    /// the same partial file; the last complete rename wins.
+    private let partialSuffix = ".\(UInt32.random(in: 0...UInt32.max)).partial"
     private var bufferedBytes = 0
 
     /// - Parameters:
@@ -72,7 +75,7 @@ final class ShardWriterSet {
 
     private func flush(_ tile: TileIndex) throws(TilingError) {
         guard var entry = entries[tile], !entry.buffer.isEmpty else { return }
-        let partial = entry.path + ".partial"
+        let partial = entry.path + partialSuffix
         if !entry.created {
             let directory = (entry.path as NSString).deletingLastPathComponent
             do {
@@ -110,7 +113,7 @@ final class ShardWriterSet {
         let tiles = entries.keys.sorted()
         for tile in tiles {
             let path = entries[tile]!.path
-            guard rename(path + ".partial", path) == 0 else {
+            guard rename(path + partialSuffix, path) == 0 else {
                 throw TilingError(.writeFailed, "\(path): rename failed: \(String(cString: strerror(errno)))")
             }
         }
@@ -120,7 +123,7 @@ final class ShardWriterSet {
     /// Removes all partial files (after a failure).
     func discard() {
         for entry in entries.values where entry.created {
-            unlink(entry.path + ".partial")
+            unlink(entry.path + partialSuffix)
         }
     }
 }
