@@ -145,6 +145,22 @@ struct PolygonSimplifierTests {
         #expect(compared == 3000)
     }
 
+    @Test func matchesGEOSOnProjectedCoordinates() throws {
+        // Production-like: EPSG:3413 metres (large magnitudes), 3–8 m polygons, tolerance 0.1 m.
+        let engine = try GeometryEngine()
+        var random = Random(state: 11)
+        for trial in 0..<2000 {
+            let cx = -2_122_000 + random.next() * 10_000
+            let cy = 522_000 + random.next() * 10_000
+            let ring = Self.ring(&random, cx: cx, cy: cy, radius: 3 + random.next() * 5, points: 6 + Int(random.next() * 30), clockwise: true)
+            let polygon = Polygon(rings: [ring])
+            let tolerance = [0.1, 0.5, 1.5][trial % 3]
+            let ours = try #require(PolygonSimplifier(tolerance: tolerance, engine: engine).simplify(polygon))
+            let geos = try engine.simplifyPreservingTopology(polygon, tolerance: tolerance).polygons()
+            #expect(ours == geos.first, "trial \(trial)")
+        }
+    }
+
     @Test func largePolygonsAreLeftToGEOS() throws {
         let engine = try GeometryEngine()
         var random = Random(state: 1)
