@@ -419,3 +419,51 @@ struct StagingOptionsTests {
         }
     }
 }
+
+struct ShardStreamTests {
+    static func writeShard(root: String, rows count: Int, text: String) throws -> (path: String, rows: [StagedRow]) {
+        let layout = try TilePathLayout(structure: ["style", "tms", "z", "x", "y"], tmsIdentifier: "T")
+        let header = ShardHeader(version: ShardCodec.version, filename: "big.shp", tile: TileIndex(x: 3, y: 4, z: 13),
+                                 fields: [FieldDefinition(name: "s", type: .string)])
+        let writers = ShardWriterSet(shardRoot: root, layout: layout, inputKey: "big", flushThreshold: 100_000) { _ in
+            ShardCodec.encodeHeader(header)
+        }
+        var rows: [StagedRow] = []
+        for index in 0..<count {
+            let row = StagedRow(
+                sequence: UInt64(index), values: [.string("\(index)" + text)], area: Double(index), centroidX: 0,
+                centroidY: 0, identifier: "i", centroidTile: TileIndex(x: 3, y: 4, z: 13), duplicated: nil,
+                polygon: GeometryTests.squarePolygon(Double(index), 0, 1))
+            rows.append(row)
+            try writers.append(row, to: TileIndex(x: 3, y: 4, z: 13))
+        }
+        _ = try writers.finish()
+        return (writers.path(for: TileIndex(x: 3, y: 4, z: 13)), rows)
+    }
+
+    @Test func recordsSpanningReadChunksStreamCorrectly() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // ≈ 3.5 MB: several 1 MiB read chunks, records straddling their boundaries.
+        let shard = try Self.writeShard(root: root, rows: 6000, text: String(repeating: "x", count: 400))
+        let stream = try ShardStream(path: shard.path)
+        var count = 0
+        while let row = try stream.next() {
+            #expect(row.values == shard.rows[count].values)
+            #expect(row.polygon == shard.rows[count].polygon)
+            count += 1
+        }
+        #expect(count == 6000)
+    }
+
+    @Test func truncatedShardsAreReportedAsCorrupt() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let shard = try Self.writeShard(root: root, rows: 10, text: "abc")
+        let data = try Data(contentsOf: URL(fileURLWithPath: shard.path))
+        try data.prefix(data.count - 7).write(to: URL(fileURLWithPath: shard.path))
+        #expect(throws: TilingError.self) { _ = try ShardCodec.read(path: shard.path) }
+        try Data("not a shard".utf8).write(to: URL(fileURLWithPath: shard.path))
+        #expect(throws: TilingError.self) { _ = try ShardStream(path: shard.path) }
+    }
+}

@@ -3,7 +3,7 @@ import Foundation
 /// The binary format of staging shards (`<dir_staged>/.shards/<tile>/<input key>.shard`).
 ///
 /// Layout, little-endian: magic `PDGSHRD1`, `u32` header length, JSON ``ShardHeader``, then records until the end
-/// of the file. A record is: `u64` sequence; per field a tag byte (0 null, 1 integer `i64`, 2 real `f64`, 3 string
+/// of the file. A record is `u32` byte length of the rest of the record (so readers can stream), then: `u64` sequence; per field a tag byte (0 null, 1 integer `i64`, 2 real `f64`, 3 string
 /// `u32` length + UTF-8); `f64` area, centroid x, centroid y; 16-byte identifier text length-prefixed as a
 /// string; `i32` centroid tile x, y; `u8` duplicated (0 none, 1 false, 2 true); `u32` ring count, then per ring
 /// `u32` point count and the interleaved `f64` coordinates.
@@ -11,7 +11,7 @@ import Foundation
 /// The format is private to staging: shards are written by one task and read by the merge of one tile.
 enum ShardCodec {
     static let magic = Array("PDGSHRD1".utf8)
-    static let version = 1
+    static let version = 2
 
     static func encodeHeader(_ header: ShardHeader) -> [UInt8] {
         var bytes = magic
@@ -39,6 +39,8 @@ enum ShardCodec {
     }
 
     static func encode(_ row: StagedRow, to bytes: inout [UInt8]) {
+        let lengthOffset = bytes.count
+        append(UInt32(0), to: &bytes)
         append(row.sequence, to: &bytes)
         for value in row.values {
             switch value {
@@ -69,20 +71,20 @@ enum ShardCodec {
                 bytes.append(contentsOf: raw)
             }
         }
+        let length = UInt32(bytes.count - lengthOffset - 4).littleEndian
+        withUnsafeBytes(of: length) { raw in
+            for index in 0..<4 { bytes[lengthOffset + index] = raw[index] }
+        }
     }
 
-    /// Reads a whole shard file.
+    /// Reads a whole shard file (deduplication needs the whole tile in memory anyway).
     static func read(path: String) throws(TilingError) -> (header: ShardHeader, rows: [StagedRow]) {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw TilingError(.shardCorrupt, "\(path): cannot read shard")
-        }
-        var reader = ShardReader(bytes: [UInt8](data), path: path)
-        let header = try reader.header()
+        let stream = try ShardStream(path: path)
         var rows: [StagedRow] = []
-        while !reader.atEnd {
-            rows.append(try reader.row(fieldCount: header.fields.count, zoom: header.tile.z))
+        while let row = try stream.next() {
+            rows.append(row)
         }
-        return (header, rows)
+        return (stream.header, rows)
     }
 }
 
@@ -149,6 +151,7 @@ struct ShardReader {
     }
 
     mutating func row(fieldCount: Int, zoom: Int) throws(TilingError) -> StagedRow {
+        _ = try integer(UInt32.self)  // record length, used by streaming readers
         let sequence = try integer(UInt64.self)
         var values: [FieldValue] = []
         values.reserveCapacity(fieldCount)

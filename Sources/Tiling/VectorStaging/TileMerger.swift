@@ -39,22 +39,25 @@ public struct TileMerger: Sendable {
     }
 
     /// Merges, deduplicates and writes one tile. See the type documentation.
+    ///
+    /// Without a deduplication method rows are streamed from the shards to the GeoPackage (memory stays bounded
+    /// whatever the tile's size); with one, the tile's rows are held in memory, as PDG does.
     public func mergeTile(_ tile: TileIndex) throws(TilingError) -> TileMergeSummary {
         let directory = "\(stager.shardRoot)/\(layout.relativeStem(for: tile))"
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".shard") }
-        var shards: [(header: ShardHeader, rows: [StagedRow])] = []
+        var headers: [(path: String, header: ShardHeader)] = []
         for name in names {
-            shards.append(try ShardCodec.read(path: "\(directory)/\(name)"))
+            let path = "\(directory)/\(name)"
+            headers.append((path, try ShardStream(path: path).header))
         }
-        shards.sort { $0.header.filename.unicodeScalars.lexicographicallyPrecedes($1.header.filename.unicodeScalars) }
-        let outputPath = layout.path(for: tile)
+        headers.sort { $0.header.filename.unicodeScalars.lexicographicallyPrecedes($1.header.filename.unicodeScalars) }
 
         // Union of the input columns, in order of first appearance; clashing types widen (integer+real → real,
         // anything else → string).
         var fields: [FieldDefinition] = []
         var fieldIndex: [String: Int] = [:]
-        for shard in shards {
-            for field in shard.header.fields {
+        for entry in headers {
+            for field in entry.header.fields {
                 if let index = fieldIndex[field.name] {
                     fields[index].type = Self.widen(fields[index].type, field.type)
                 } else {
@@ -63,98 +66,67 @@ public struct TileMerger: Sendable {
                 }
             }
         }
-
-        // Flatten rows into the union schema, in (filename, sequence) order.
-        var rows: [(filename: String, row: StagedRow)] = []
-        for shard in shards {
-            let mapping = shard.header.fields.map { fieldIndex[$0.name]! }
-            // Shards are written in input order; the sort is a no-op safeguard.
-            let ordered = shard.rows.isSorted { $0.sequence < $1.sequence } ? shard.rows : shard.rows.sorted { $0.sequence < $1.sequence }
-            // The common case: this shard's columns are the tile's columns, in the same order and type.
-            if shard.header.fields == fields {
-                for row in ordered { rows.append((shard.header.filename, row)) }
-                continue
-            }
-            for var row in ordered {
-                var values = [FieldValue](repeating: .null, count: fields.count)
-                for (source, target) in mapping.enumerated() {
-                    values[target] = Self.convert(row.values[source], to: fields[target].type)
-                }
-                row.values = values
-                rows.append((shard.header.filename, row))
-            }
-        }
-
-        var labels = rows.map { $0.row.duplicated ?? false }
-        if let method = configuration.deduplicateMethod {
-            labels = try deduplicate(rows: rows, fields: fieldIndex, method: method, tile: tile)
-        }
-        let labelled = labels.filter { $0 }.count
+        let output = TileOutputWriter(
+            tile: tile, outputPath: layout.path(for: tile), inputFields: fields, configuration: configuration,
+            crs: tileMatrixSet.crs)
         let drop = configuration.deduplicatesAtStaging
+        var rowsRead = 0
+        var labelled = 0
 
-        var files: [String: TileMergeSummary.FileRows] = [:]
-        // Kahan compensation per file: pandas' groupby sum is compensated, and the CSV must match it.
-        var compensation: [String: Double] = [:]
-        var written = 0
-        if rows.isEmpty || (drop && labelled == rows.count) {
-            unlink(outputPath)
-        } else {
-            let names = configuration.properties
-            var columns = fields
-            columns.append(contentsOf: [
-                FieldDefinition(name: names.area, type: .real),
-                FieldDefinition(name: names.centroidX, type: .real),
-                FieldDefinition(name: names.centroidY, type: .real),
-                FieldDefinition(name: names.filename, type: .string),
-                FieldDefinition(name: names.identifier, type: .string),
-                FieldDefinition(name: names.centroidTile, type: .string),
-                FieldDefinition(name: names.tile, type: .string),
-                FieldDefinition(name: names.centroidWithinTile, type: .boolean),
-            ])
-            if configuration.labelsDuplicates {
-                columns.append(FieldDefinition(name: names.duplicated, type: .boolean))
+        if let method = configuration.deduplicateMethod {
+            // Whole tile in memory, in (filename, sequence) order.
+            var rows: [(filename: String, row: StagedRow)] = []
+            for entry in headers {
+                let stream = try ShardStream(path: entry.path)
+                let mapping = Self.mapping(from: entry.header.fields, to: fields, index: fieldIndex)
+                while var row = try stream.next() {
+                    if let mapping { row.values = Self.remap(row.values, mapping, fields) }
+                    rows.append((entry.header.filename, row))
+                }
             }
-            let layerName = ((outputPath as NSString).lastPathComponent as NSString).deletingPathExtension
-            let writer = try GeoPackageWriter(path: outputPath, layerName: layerName, crs: tileMatrixSet.crs, fields: columns)
-            let tileText = tile.pdgDescription
-            var tileTexts: [TileIndex: String] = [tile: tileText]
-            var values: [FieldValue] = []
-            values.reserveCapacity(columns.count)
+            rowsRead = rows.count
+            let labels = try deduplicate(rows: rows, fields: fieldIndex, method: method, tile: tile)
             for (index, entry) in rows.enumerated() {
+                if labels[index] { labelled += 1 }
                 if drop && labels[index] { continue }
-                let row = entry.row
-                values.removeAll(keepingCapacity: true)
-                values.append(contentsOf: row.values)
-                values.append(.real(row.area))
-                values.append(.real(row.centroidX))
-                values.append(.real(row.centroidY))
-                values.append(.string(entry.filename))
-                values.append(.string(row.identifier))
-                if tileTexts[row.centroidTile] == nil { tileTexts[row.centroidTile] = row.centroidTile.pdgDescription }
-                values.append(.string(tileTexts[row.centroidTile]!))
-                values.append(.string(tileText))
-                values.append(.integer(row.centroidTile == tile ? 1 : 0))
-                if configuration.labelsDuplicates { values.append(.integer(labels[index] ? 1 : 0)) }
-                try writer.write(values: values, polygon: row.polygon)
-                written += 1
-                files[entry.filename, default: .init(filename: entry.filename, rows: 0, area: 0)].rows += 1
-                let corrected = row.area - compensation[entry.filename, default: 0]
-                let sum = files[entry.filename]!.area + corrected
-                compensation[entry.filename] = (sum - files[entry.filename]!.area) - corrected
-                files[entry.filename]!.area = sum
+                try output.write(entry.row, filename: entry.filename, duplicated: labels[index])
             }
-            try writer.commit()
+        } else {
+            // Streamed, shard after shard in filename order; rows keep their input order.
+            for entry in headers {
+                let stream = try ShardStream(path: entry.path)
+                let mapping = Self.mapping(from: entry.header.fields, to: fields, index: fieldIndex)
+                while var row = try stream.next() {
+                    rowsRead += 1
+                    if let mapping { row.values = Self.remap(row.values, mapping, fields) }
+                    try output.write(row, filename: entry.header.filename, duplicated: false)
+                }
+            }
         }
+        let files = try output.finish()
         return TileMergeSummary(
             tile: tile,
-            path: outputPath,
-            shards: shards.count,
-            rowsRead: rows.count,
-            rowsWritten: written,
+            path: layout.path(for: tile),
+            shards: headers.count,
+            rowsRead: rowsRead,
+            rowsWritten: output.written,
             rowsLabelledDuplicated: labelled,
             rowsDropped: drop ? labelled : 0,
-            files: files.values.sorted { $0.filename.unicodeScalars.lexicographicallyPrecedes($1.filename.unicodeScalars) }
+            files: files
         )
+    }
+
+    /// Column positions of a shard's fields in the tile's columns, or nil when they are the same columns.
+    static func mapping(from source: [FieldDefinition], to target: [FieldDefinition], index: [String: Int]) -> [Int]? {
+        source == target ? nil : source.map { index[$0.name]! }
+    }
+
+    static func remap(_ values: [FieldValue], _ mapping: [Int], _ fields: [FieldDefinition]) -> [FieldValue] {
+        var result = [FieldValue](repeating: .null, count: fields.count)
+        for (source, target) in mapping.enumerated() {
+            result[target] = convert(values[source], to: fields[target].type)
+        }
+        return result
     }
 
     // MARK: Deduplication
