@@ -1,1 +1,0 @@
-// Placeholder so branch 'tiling' builds without the runtime sources. Not committed.
