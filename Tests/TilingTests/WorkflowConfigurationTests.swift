@@ -83,6 +83,12 @@ struct WorkflowConfigurationTests {
         }
     }
 
+    @Test func stagedTilesMustBeGeoPackages() throws {
+        var config = WorkflowConfiguration()
+        config.extStaged = ".shp"
+        #expect(throws: TilingError.self) { try VectorTileStager(configuration: config) }
+    }
+
     @Test func pathsResolveAgainstABase() {
         var config = WorkflowConfiguration()
         config.dirStaged = "/abs/staged"

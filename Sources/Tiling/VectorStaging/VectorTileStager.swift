@@ -27,6 +27,10 @@ public struct VectorTileStager: Sendable {
 
     /// Prepares staging for a configuration.
     public init(configuration: WorkflowConfiguration) throws(TilingError) {
+        // PDG picks the OGR driver from the extension; staged tiles here are always GeoPackages.
+        guard configuration.extStaged.lowercased() == ".gpkg" else {
+            throw TilingError(.invalidConfiguration, "config key \"ext_staged\" must be \".gpkg\" (staged tiles are GeoPackages), found \"\(configuration.extStaged)\"")
+        }
         self.configuration = configuration
         tileMatrixSet = try configuration.tileMatrixSet()
         layout = try configuration.stagedTileLayout(tileMatrixSet: tileMatrixSet)
