@@ -14,6 +14,8 @@ let package = Package(
         .executable(name: "dataflow-example", targets: ["DataflowExample"]),
         .executable(name: "htex-example", targets: ["HighThroughputExample"]),
         .library(name: "Dataflow", targets: ["Dataflow"]),
+        .library(name: "Tiling", targets: ["Tiling"]),
+        .executable(name: "tiling-bench", targets: ["TilingBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -24,6 +26,8 @@ let package = Package(
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .target(name: "CSystemShims"),
 
         // MARK: Runtime
@@ -35,14 +39,19 @@ let package = Package(
         .target(name: "Worker", dependencies: ["Apps", "WireProtocol", "CSystemShims", nioCore, nioPosix]),
         .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", "Worker", "Providers", nioCore, nioPosix]),
 
+        // MARK: Tiling (pure geospatial library: no runtime, no networking)
+        .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite"]),
+
         // MARK: Executables
-        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", argumentParser]),
+        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", "Tiling", argumentParser]),
+        .executableTarget(name: "TilingBench", dependencies: ["Tiling", "CGDAL", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow", "Interchange", "Worker", "Providers"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow", exclude: ["README.md"]),
         .executableTarget(name: "HighThroughputExample", dependencies: ["Dataflow", "Interchange", "Providers", "Worker"], path: "Examples/HighThroughput"),
 
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
+        .testTarget(name: "TilingTests", dependencies: ["Tiling"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", nioCore]),
         .testTarget(
