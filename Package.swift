@@ -41,9 +41,13 @@ let package = Package(
 
         // MARK: Tiling (pure geospatial library: no runtime, no networking)
         .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite"]),
+        .target(name: "TilingApps", dependencies: ["Dataflow", "Tiling"]),
 
         // MARK: Executables
-        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", "Tiling", argumentParser]),
+        .executableTarget(
+            name: "VizWorkflow",
+            dependencies: ["Dataflow", "Monitoring", "Tiling", "TilingApps", "Interchange", "Providers", "Worker", argumentParser]
+        ),
         .executableTarget(name: "TilingBench", dependencies: ["Tiling", "CGDAL", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow", "Interchange", "Worker", "Providers"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow", exclude: ["README.md"]),

@@ -29,9 +29,29 @@ extension HighThroughputExecutor {
         ]
     }
 
+    /// Command-line settings that win over the file (`viz-workflow run --workers/--address/--provider`).
+    public struct Overrides: Sendable, Hashable {
+        /// Replaces `max_workers_per_node`.
+        public var maxWorkersPerNode: Int?
+        /// Replaces `worker_address`.
+        public var workerAddress: String?
+        /// Picks a provider by short name: `local` is `LocalProvider`, `kubernetes` is `KubernetesProvider`
+        /// (its settings come from the file's `provider` object of that class, or a `kubernetes` object).
+        public var provider: String?
+
+        public init(maxWorkersPerNode: Int? = nil, workerAddress: String? = nil, provider: String? = nil) {
+            self.maxWorkersPerNode = maxWorkersPerNode
+            self.workerAddress = workerAddress
+            self.provider = provider
+        }
+    }
+
     /// The factory that reads `{"class": "HighThroughputExecutor", ...}` with Parsl's option names, for
     /// ``DataFlowKernel/Configuration/load(path:executorFactories:allowing:)``.
-    public static func configurationFactory(providers: [String: ProviderFactory] = builtInProviders) -> DataFlowKernel.Configuration.ExecutorFactory {
+    public static func configurationFactory(
+        providers: [String: ProviderFactory] = builtInProviders,
+        overrides: Overrides = Overrides()
+    ) -> DataFlowKernel.Configuration.ExecutorFactory {
         { object, context in
             let d = Configuration()
             var c = Configuration()
@@ -58,20 +78,36 @@ extension HighThroughputExecutor {
             guard c.heartbeatThreshold > c.heartbeatPeriod else {
                 throw DataflowError(.invalidConfiguration, "\(object.source): '\(object.path).heartbeat_threshold' must be longer than heartbeat_period")
             }
-            let provider: any ExecutionProvider
-            if let providerObject = try object.object("provider") {
-                let className = try providerObject.string("class") ?? "LocalProvider"
-                guard let factory = providers[className] else {
-                    throw DataflowError(
-                        .invalidConfiguration,
-                        "\(object.source): '\(providerObject.path).class' is '\(className)'; known providers: \(providers.keys.sorted().joined(separator: ", "))"
-                    )
-                }
-                provider = try factory(providerObject, context)
-                try providerObject.finish()
-            } else {
-                provider = LocalProvider(configuration: .init(logDirectory: "\(context.runDirectory)/local"))
+            if let n = overrides.maxWorkersPerNode { c.maxWorkersPerNode = n }
+            if let a = overrides.workerAddress { c.workerAddress = a }
+            // The provider: `provider` (any class), or the named sections `local` and `kubernetes`, of which
+            // `--provider` picks one (the default stays local).
+            let generic = try object.object("provider")
+            let named = ["local": try object.object("local"), "kubernetes": try object.object("kubernetes")]
+            let genericClass = try generic?.string("class") ?? "LocalProvider"
+            let className: String
+            let chosen: ConfigurationObject?
+            switch overrides.provider {
+            case nil:
+                className = generic != nil ? genericClass : "LocalProvider"
+                chosen = generic ?? named["local"] ?? nil
+            case "local"?, "kubernetes"?:
+                className = overrides.provider == "local" ? "LocalProvider" : "KubernetesProvider"
+                chosen = named[overrides.provider!] ?? (genericClass == className ? generic : nil)
+            case let other?:
+                throw DataflowError(.invalidConfiguration, "--provider must be local or kubernetes, not '\(other)'")
             }
+            guard let factory = providers[className] else {
+                throw DataflowError(
+                    .invalidConfiguration,
+                    "\(object.source): provider class '\(className)' is not available; known providers: \(providers.keys.sorted().joined(separator: ", "))"
+                )
+            }
+            let settings = try chosen ?? ConfigurationObject(.object([:]), source: object.source, path: "\(object.path).provider")
+            _ = try settings.string("class")
+            let provider = try factory(settings, context)
+            try settings.finish()
+            for section in [generic] + Array(named.values) where section !== chosen { section?.allowAll() }
             return HighThroughputExecutor(configuration: c, provider: provider)
         }
     }

@@ -6,6 +6,6 @@ struct VizWorkflow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "viz-workflow",
         abstract: "Permafrost Discovery Gateway tiling workflow on a Parsl-style task runtime.",
-        subcommands: [StageCommand.self, StatusCommand.self]
+        subcommands: [RunCommand.self, WorkerCommand.self, StatusCommand.self, StageCommand.self]
     )
 }

@@ -91,6 +91,9 @@ public final class ConfigurationObject {
         return try items.enumerated().map { try ConfigurationObject($0.element, source: source, path: "\(name(key))[\($0.offset)]") }
     }
 
+    /// Marks every key as known (a section that is present but not used this run).
+    public func allowAll() { known.append(contentsOf: values.keys) }
+
     /// Marks keys as known without reading them (e.g. comments such as `"_comment"`).
     public func allow(_ keys: [String]) { known.append(contentsOf: keys) }
 

@@ -1,0 +1,60 @@
+import ArgumentParser
+import Dataflow
+import Foundation
+import Interchange
+import Providers
+import Tiling
+import TilingApps
+
+/// `viz-workflow run`: the leader. Loads `parameters/`, starts the executor and its provider, and runs the
+/// whole pipeline; re-running after a crash redoes only unfinished work.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Run the whole tiling pipeline as the leader (local worker processes by default)."
+    )
+
+    @Option(help: "Directory with workflow_config.json and parsl_config.json.")
+    var parameters: String = "parameters"
+
+    @Option(help: "Worker processes per node (overrides max_workers_per_node / max_threads).")
+    var workers: Int?
+
+    @Flag(help: "Start clean: do not reuse results checkpointed by earlier runs.")
+    var restart = false
+
+    @Option(help: "Provider for worker blocks: local (default) or as configured.")
+    var provider: String?
+
+    @Option(help: "The interchange address workers dial (default: from parsl_config.json).")
+    var address: String?
+
+    func validate() throws {
+        if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+    }
+
+    func run() async throws {
+        let files = ParametersDirectory(path: parameters)
+        let workflow = try files.workflowConfiguration()
+        var settings = try files.runtimeConfiguration(workers: workers, address: address, provider: provider)
+        if restart { settings.kernel.checkpointFiles = [] }
+
+        let (registry, apps) = try TilingApps.registry()
+        let kernel = try await DataFlowKernel(configuration: settings.kernel, apps: registry)
+        FileHandle.standardError.write(Data("viz-workflow: run \(kernel.runID) in \(kernel.runDirectory); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n".utf8))
+        let progress = ProgressReporter()
+        let plan = TilingWorkflowPlan(kernel: kernel, apps: apps, workflow: workflow, configuration: settings.plan, progress: progress)
+        let report: TilingWorkflowPlan.Report
+        do {
+            report = try await plan.run()
+        } catch {
+            progress.stop()
+            await kernel.shutdown(waitForTasks: false)
+            throw error
+        }
+        progress.stop()
+        await kernel.shutdown()
+        print(RunSummary(report: report, kernel: kernel, workflow: workflow).text)
+        if !report.failures.isEmpty { throw ExitCode(1) }
+    }
+}
