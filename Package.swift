@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "Dataflow", targets: ["Dataflow"]),
         .library(name: "Tiling", targets: ["Tiling"]),
         .executable(name: "tiling-bench", targets: ["TilingBench"]),
+        .library(name: "Rasterization", targets: ["Rasterization"]),
+        .executable(name: "raster-bench", targets: ["RasterBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0")
@@ -22,6 +24,7 @@ let package = Package(
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
 
         // MARK: Runtime
         .target(name: "Apps"),
@@ -30,18 +33,22 @@ let package = Package(
 
         // MARK: Tiling (pure geospatial library: no runtime, no networking)
         .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite"]),
+        // MARK: Rasterization (pdgraster replacement: GeoTIFFs, zoom pyramid, web tiles)
+        .target(name: "Rasterization", dependencies: ["Tiling", "CGDAL", "CSQLite", "CZlib"]),
 
         // MARK: Executables
-        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", "Tiling", argumentParser]),
+        .executableTarget(name: "VizWorkflow", dependencies: ["Dataflow", "Monitoring", "Tiling", "Rasterization", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow"),
         .executableTarget(name: "TilingBench", dependencies: ["Tiling", "CGDAL", argumentParser]),
+        .executableTarget(name: "RasterBench", dependencies: ["Rasterization", "Tiling", argumentParser]),
 
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring"]),
         .testTarget(name: "TilingTests", dependencies: ["Tiling"]),
+        .testTarget(name: "RasterizationTests", dependencies: ["Rasterization", "Tiling"]),
     ]
 )
 
