@@ -17,7 +17,7 @@ public enum GeoTIFFFile {
         OSRImportFromEPSG(reference, 4326)
         var text: UnsafeMutablePointer<CChar>?
         OSRExportToWkt(reference, &text)
-        defer { CPLFree(text) }
+        defer { VSIFree(text) }
         return text.map { String(cString: $0) } ?? ""
     }()
 

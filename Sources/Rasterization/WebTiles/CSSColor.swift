@@ -27,14 +27,11 @@ public struct CSSColor: Sendable, Hashable {
 
     /// Parses CSS colour text.
     public init(parsing text: String) throws(RasterizationError) {
-        let source = text.trimmingCharacters(in: .whitespaces).lowercased()
+        var source = text.trimmingCharacters(in: .whitespaces).lowercased()
         func fail(_ why: String) -> RasterizationError {
             RasterizationError(.invalidConfiguration, "colour \"\(text)\": \(why)")
         }
-        if let hex = CSSColorNames.table[source] {
-            try self.init(parsing: hex)
-            return
-        }
+        if let hex = CSSColorNames.table[source] { source = hex }
         if source.hasPrefix("#") {
             let digits = Array(source.dropFirst())
             guard [3, 4, 6, 8].contains(digits.count), digits.allSatisfy(\.isHexDigit) else { throw fail("not a hex colour") }

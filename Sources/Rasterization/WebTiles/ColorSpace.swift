@@ -32,21 +32,39 @@ enum ColorSpace {
 
     /// D65 → D50 and D50 → D65 (coloraide's von Kries construction: M⁻¹ · diag(M·w50 / M·w65) · M, and its inverse).
     static let (d65ToD50, d50ToD65): ([[Double]], [[Double]]) = {
-        let first = dot(bradford, whiteD50), second = dot(bradford, whiteD65)
-        let scale: [[Double]] = [[first.0 / second.0, 0, 0], [0, first.1 / second.1, 0], [0, 0, first.2 / second.2]]
-        let adapt = dot(inverse(bradford), dot(scale, bradford))
+        let first: Vector = dot(bradford, whiteD50)
+        let second: Vector = dot(bradford, whiteD65)
+        let s0: Double = first.0 / second.0
+        let s1: Double = first.1 / second.1
+        let s2: Double = first.2 / second.2
+        let scale: [[Double]] = [[s0, 0, 0], [0, s1, 0], [0, 0, s2]]
+        let scaled: [[Double]] = dot(scale, bradford)
+        let adapt: [[Double]] = dot(inverse(bradford), scaled)
         return (adapt, inverse(adapt))
     }()
 
     static func xyToXYZ(_ x: Double, _ y: Double) -> Vector { (x / y, 1, (1 - x - y) / y) }
 
     static func dot(_ m: [[Double]], _ v: Vector) -> Vector {
-        func row(_ r: [Double]) -> Double { ((0 + r[0] * v.0) + r[1] * v.1) + r[2] * v.2 }
+        func row(_ r: [Double]) -> Double {
+            // Python's sum(): 0 + p0 + p1 + p2, left to right.
+            var total: Double = 0
+            total += r[0] * v.0
+            total += r[1] * v.1
+            total += r[2] * v.2
+            return total
+        }
         return (row(m[0]), row(m[1]), row(m[2]))
     }
 
     static func dot(_ a: [[Double]], _ b: [[Double]]) -> [[Double]] {
-        (0..<3).map { i in (0..<3).map { j in ((0 + a[i][0] * b[0][j]) + a[i][1] * b[1][j]) + a[i][2] * b[2][j] } }
+        (0..<3).map { i in
+            (0..<3).map { j in
+                var total: Double = 0
+                for k in 0..<3 { total += a[i][k] * b[k][j] }
+                return total
+            }
+        }
     }
 
     static func inverse(_ m: [[Double]]) -> [[Double]] {
@@ -90,9 +108,9 @@ enum ColorSpace {
         let fy = (lab.0 + 16) / 116
         let fx = lab.1 / 500 + fy
         let fz = fy - lab.2 / 200
-        let x = fx > epsilon3 ? pow(fx, 3) : (116 * fx - 16) / kappa
-        let y = lab.0 > 8 ? pow(fy, 3) : lab.0 / kappa
-        let z = fz > epsilon3 ? pow(fz, 3) : (116 * fz - 16) / kappa
+        let x = fx > epsilon3 ? pow(fx, 3.0) : (116 * fx - 16) / kappa
+        let y = lab.0 > 8 ? pow(fy, 3.0) : lab.0 / kappa
+        let z = fz > epsilon3 ? pow(fz, 3.0) : (116 * fz - 16) / kappa
         return (x * whiteD50.0, y * whiteD50.1, z * whiteD50.2)
     }
 
@@ -140,10 +158,10 @@ enum ColorSpace {
     /// CIEDE2000 between two Lab colours (coloraide's direct translation of Sharma's paper).
     static func deltaE2000(_ first: Vector, _ second: Vector) -> Double {
         let (l1, a1, b1) = first, (l2, a2, b2) = second
-        let g7 = pow(25.0, 7)
+        let g7 = pow(25.0, 7.0)
         let c1 = (a1 * a1 + b1 * b1).squareRoot(), c2 = (a2 * a2 + b2 * b2).squareRoot()
         let cm = (c1 + c2) / 2
-        let c7 = pow(cm, 7)
+        let c7 = pow(cm, 7.0)
         let g = 0.5 * (1 - (c7 / (c7 + g7)).squareRoot())
         let ap1 = (1 + g) * a1, ap2 = (1 + g) * a2
         let cp1 = (ap1 * ap1 + b1 * b1).squareRoot(), cp2 = (ap2 * ap2 + b2 * b2).squareRoot()
@@ -161,17 +179,22 @@ enum ColorSpace {
         let hpm: Double
         if cp1 * cp2 == 0 { hpm = hsum } else if abs(hp1 - hp2) > 180 { hpm = (hsum + (hsum < 360 ? 360 : -360)) / 2 } else { hpm = hsum / 2 }
         func rad(_ degrees: Double) -> Double { degrees * (Double.pi / 180) }
-        let t = 1 - (0.17 * cos(rad(hpm - 30))) + (0.24 * cos(rad(2 * hpm))) + (0.32 * cos(rad((3 * hpm) + 6))) - (0.20 * cos(rad((4 * hpm) - 63)))
-        let dt = 30 * exp(-1 * pow((hpm - 275) / 25, 2))
-        let cpm7 = pow(cpm, 7)
+        let t1: Double = 0.17 * cos(rad(hpm - 30))
+        let t2: Double = 0.24 * cos(rad(2 * hpm))
+        let t3: Double = 0.32 * cos(rad((3 * hpm) + 6))
+        let t4: Double = 0.20 * cos(rad((4 * hpm) - 63))
+        let t: Double = 1 - t1 + t2 + t3 - t4
+        let dt = 30 * exp(-1 * pow((hpm - 275) / 25, 2.0))
+        let cpm7 = pow(cpm, 7.0)
         let rc = 2 * (cpm7 / (cpm7 + g7)).squareRoot()
-        let lTemp = pow(lpm - 50, 2)
+        let lTemp = pow(lpm - 50, 2.0)
         let sl = 1 + ((0.015 * lTemp) / (20 + lTemp).squareRoot())
         let sc = 1 + 0.045 * cpm
         let sh = 1 + 0.015 * cpm * t
         let rt = -1 * sin(rad(2 * dt)) * rc
         let termL = dl / sl, termC = dc / sc, termH = dh / sh
-        return (pow(termL, 2) + pow(termC, 2) + pow(termH, 2) + rt * termC * termH).squareRoot()
+        let squares: Double = pow(termL, 2.0) + pow(termC, 2.0) + pow(termH, 2.0)
+        return (squares + rt * termC * termH).squareRoot()
     }
 
     static func clip(_ rgb: Vector) -> Vector {
