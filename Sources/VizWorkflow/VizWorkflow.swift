@@ -6,6 +6,6 @@ struct VizWorkflow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "viz-workflow",
         abstract: "PDG visualization workflow tools.",
-        subcommands: [StageCommand.self]
+        subcommands: [StageCommand.self, RasterizeCommand.self, WebTilesCommand.self]
     )
 }

@@ -124,13 +124,9 @@ public struct CoverageRasterizer: Sendable {
         while vA < vMax {
             let vB = min(vMax, Double(row + 1))
             if vB > vA {
-                var uA = u0 + (vA - v0) * slope
-                var uB = u0 + (vB - v0) * slope
-                uA = min(max(uA, uLow), uHigh)
-                uB = min(max(uB, uLow), uHigh)
                 addRowPiece(
-                    uA: uA, uB: uB, dv: (vB - vA) * direction,
-                    rowBase: (row - r0) * width, c0: c0, uHigh: uHigh, cells: cells
+                    uA: u0 + (vA - v0) * slope, uB: u0 + (vB - v0) * slope, dv: (vB - vA) * direction,
+                    rowBase: (row - r0) * width, c0: c0, uLow: uLow, uHigh: uHigh, cells: cells
                 )
             }
             vA = vB
@@ -138,33 +134,35 @@ public struct CoverageRasterizer: Sendable {
         }
     }
 
-    /// One edge piece inside a row: split at column lines, each part adds its trapezoid.
+    /// One edge piece inside a row: the part west of the window acts as a vertical edge on its west side (full
+    /// height into its first cell), the part east of it never shows, the rest is split at column lines and each
+    /// part adds its trapezoid. Each part carries the share of `dv` of its share of the piece's length.
     @inline(__always)
     private static func addRowPiece(
-        uA: Double, uB: Double, dv: Double, rowBase: Int, c0: Int, uHigh: Double,
+        uA: Double, uB: Double, dv: Double, rowBase: Int, c0: Int, uLow: Double, uHigh: Double,
         cells: UnsafeMutablePointer<Double>
     ) {
         let uLo = min(uA, uB), uHi = max(uA, uB)
-        let lastColumn = Int(uHigh) - 1
-        var first = Int(uLo.rounded(.down))
-        if first > lastColumn { first = lastColumn + 1 }  // on the east clamp: full-height into the spare column
-        if uHi <= uLo || first > lastColumn {
-            let column = first
-            let fraction = Double(column + 1) - uLo
+        let span = uHi - uLo
+        if span == 0 {
+            if uLo >= uHigh { return }
+            let u = max(uLo, uLow)
+            let column = min(Int(u.rounded(.down)), Int(uHigh) - 1)
+            let fraction = Double(column + 1) - u
             let local = rowBase + column - c0
-            if column > lastColumn {
-                cells[local] += dv
-            } else {
-                cells[local] += dv * fraction
-                cells[local + 1] += dv * (1 - fraction)
-            }
+            cells[local] += dv * fraction
+            cells[local + 1] += dv * (1 - fraction)
             return
         }
-        let span = uHi - uLo
-        var last = Int(uHi.rounded(.up)) - 1
-        if last < first { last = first }
+        if uLo < uLow {
+            cells[rowBase] += dv * ((min(uHi, uLow) - uLo) / span)
+        }
+        let a0 = max(uLo, uLow), b0 = min(uHi, uHigh)
+        if b0 <= a0 { return }
+        let first = Int(a0.rounded(.down))
+        let last = max(first, Int(b0.rounded(.up)) - 1)
         for column in first...last {
-            let a = max(uLo, Double(column)), b = min(uHi, Double(column + 1))
+            let a = max(a0, Double(column)), b = min(b0, Double(column + 1))
             if b <= a { continue }
             let piece = dv * ((b - a) / span)
             let mid = (a + b) * 0.5
