@@ -48,7 +48,7 @@ let package = Package(
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring"]),
         .testTarget(name: "TilingTests", dependencies: ["Tiling"]),
-        .testTarget(name: "RasterizationTests", dependencies: ["Rasterization", "Tiling"]),
+        .testTarget(name: "RasterizationTests", dependencies: ["Rasterization", "Tiling", "CGDAL", "CSQLite"]),
     ]
 )
 

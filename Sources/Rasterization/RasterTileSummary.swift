@@ -32,6 +32,24 @@ public struct RasterTileSummary: Sendable, Hashable, Codable {
 
     /// Wall seconds spent.
     public var totalTime: Double { endTime - startTime }
+
+    /// Creates a summary.
+    public init(
+        step: Step, tile: TileIndex, geotiffPath: String, webTilePaths: [String], bounds: BoundingBox, bands: [BandSummary],
+        rowsRead: Int, rowsDroppedAsDuplicates: Int, startTime: Double, endTime: Double, cpuSeconds: Double
+    ) {
+        self.step = step
+        self.tile = tile
+        self.geotiffPath = geotiffPath
+        self.webTilePaths = webTilePaths
+        self.bounds = bounds
+        self.bands = bands
+        self.rowsRead = rowsRead
+        self.rowsDroppedAsDuplicates = rowsDroppedAsDuplicates
+        self.startTime = startTime
+        self.endTime = endTime
+        self.cpuSeconds = cpuSeconds
+    }
 }
 
 /// A unit of raster work that failed: reported (events CSV), never aborting the batch.
