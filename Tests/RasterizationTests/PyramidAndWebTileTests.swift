@@ -16,7 +16,7 @@ struct PyramidAndWebTileTests {
               {"name": "count", "weight_by": "count", "property": "centroids_per_pixel", "aggregation_method": "sum",
                "resampling_method": "sum", "val_range": [0, null], "palette": ["black", "white"]},
               {"name": "coverage", "weight_by": "area", "property": "area_per_pixel_area", "aggregation_method": "sum",
-               "resampling_method": "average", "val_range": [0, 1], "nodata_val": 0}]}
+               "resampling_method": "average", "val_range": [0, 1], "nodata_val": 0, "palette": ["black", "white"]}]}
             """
         return try WorkflowConfiguration(json: JSONDecoder().decode(JSONValue.self, from: Data(json.utf8)))
     }
