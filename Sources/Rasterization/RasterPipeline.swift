@@ -203,7 +203,7 @@ public enum RasterPipeline {
             let finite = band.filter { $0.isFinite }
             let low = range.min ?? finite.min() ?? 0
             let high = range.max ?? finite.max() ?? 0
-            let palette = try Palette(statistic: statistic)
+            let palette = try Palette.cached(for: statistic)
             let pixels = WebTileRenderer.render(band: band, palette: palette, range: (low, high), nodata: statistic.nodataValue)
             let png = try PNGEncoder.encode(rgba: pixels, width: raster.grid.columns, height: raster.grid.rows, level: options.pngCompressionLevel)
             let output = layout.path(for: tile, style: statistic.name)

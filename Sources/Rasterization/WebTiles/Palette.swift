@@ -1,3 +1,4 @@
+import Synchronization
 import Tiling
 
 /// A statistic's 257-colour lookup table: 256 gradient colours at positions k/256 plus the nodata colour, built
@@ -25,6 +26,23 @@ public struct Palette: Sendable, Hashable {
         }
         table.replaceSubrange(1024..<1028, with: Self.bytes(of: nodata))
         rgba = table
+    }
+
+    /// Palettes already built in this process, by colours and nodata colour (building one runs 256 gamut mappings).
+    private static let cache = Mutex<[[String]: Palette]>([:])
+
+    /// The palette of a statistic, built once per process and then shared.
+    public static func cached(for statistic: StatisticConfiguration) throws(RasterizationError) -> Palette {
+        var key: [String] = [statistic.nodataColor ?? Self.defaultNodataColor]
+        switch statistic.palette {
+        case .array(let items)?: key += items.map { if case .string(let text) = $0 { text } else { "" } }
+        case .string(let text)?: key.append(text)
+        default: key += Self.defaultColors
+        }
+        if let palette = cache.withLock({ $0[key] }) { return palette }
+        let palette = try Palette(statistic: statistic)
+        cache.withLock { $0[key] = palette }
+        return palette
     }
 
     /// The palette of a statistic (`palette` colour list or pdgraster's default; colormap names are not supported).
