@@ -24,6 +24,9 @@ struct RasterBench: ParsableCommand {
     @Flag(help: "Keep the config's statistics instead of PDG's production pair (iwp_count by centroid, iwp_coverage by area).")
     var keepStatistics = false
 
+    @Option(help: "zlib level of the PNGs (6 = PIL's default).")
+    var pngLevel: Int32 = RasterPipelineOptions().pngCompressionLevel
+
     @Option(help: "Repetitions of the core rasterization loop (in memory, no I/O) for the polygons/s figure.")
     var repeats: Int = 3
 
@@ -71,12 +74,14 @@ struct RasterBench: ParsableCommand {
         }
         let parents = clock.lap()
 
+        var options = RasterPipelineOptions()
+        options.pngCompressionLevel = pngLevel
         // Phase 3: web tiles (per-zoom ranges from the summaries, one PNG per statistic per GeoTIFF).
         var pngs = 0
         for zoom in Set(all.map(\.tile.z)).sorted() {
             let ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: all)
             for summary in all where summary.tile.z == zoom {
-                pngs += try RasterPipeline.renderWebTile(config: workflow, tile: summary.tile, ranges: ranges).webTilePaths.count
+                pngs += try RasterPipeline.renderWebTile(config: workflow, tile: summary.tile, ranges: ranges, options: options).webTilePaths.count
             }
         }
         let webTiles = clock.lap()
@@ -96,7 +101,7 @@ struct RasterBench: ParsableCommand {
         var encoded = 0
         let sample = [UInt8](repeating: 0, count: tileSize * tileSize * 4).enumerated().map { UInt8(truncatingIfNeeded: ($0.offset / 4) % 7 == 0 ? 200 : $0.offset % 3) }
         _ = clock.lap()
-        for _ in 0..<max(pngs, 1) { encoded += try PNGEncoder.encode(rgba: sample, width: tileSize, height: tileSize).count }
+        for _ in 0..<max(pngs, 1) { encoded += try PNGEncoder.encode(rgba: sample, width: tileSize, height: tileSize, level: pngLevel).count }
         let encoding = clock.lap()
 
         let total = highest.cpu + parents.cpu + webTiles.cpu
@@ -110,8 +115,14 @@ struct RasterBench: ParsableCommand {
             "webtiles_cpu_seconds": webTiles.cpu, "webtiles_pngs_per_cpu_second": Double(pngs) / webTiles.cpu,
             "png_encode_only_per_cpu_second": Double(max(pngs, 1)) / encoding.cpu,
             "total_cpu_seconds": total, "python_cpu_seconds": 52.6, "speedup_vs_python_cpu": 52.6 / total,
-            "peak_rss_mib": Clock.peakResidentMiB(),
+            "peak_rss_mib": Clock.peakResidentMiB(), "png_level": Double(pngLevel),
+            "png_bytes_total": Double(pngBytes()),
         ]
+        func pngBytes() -> Int {
+            (FileManager.default.enumerator(atPath: workflow.dirWebTiles)?.allObjects as? [String] ?? []).reduce(0) { total, file in
+                total + ((try? FileManager.default.attributesOfItem(atPath: workflow.dirWebTiles + "/" + file)[.size] as? Int) ?? 0)
+            }
+        }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         print(String(decoding: try encoder.encode(report), as: UTF8.self))

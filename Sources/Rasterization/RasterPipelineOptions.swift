@@ -12,8 +12,8 @@ public struct RasterPipelineOptions: Sendable, Hashable, Codable {
     public var compression: GeoTIFFCompression = .none
     /// Range completion for web tiles (default per zoom).
     public var rangeMode: RangeMode = .perZoom
-    /// zlib level of PNGs.
-    public var pngCompressionLevel: Int32 = 6
+    /// zlib level of PNGs (default 1: ~2× faster than 6 for ~14 % larger files, still smaller than pdgraster's).
+    public var pngCompressionLevel: Int32 = 1
 
     /// The defaults.
     public init() {}
