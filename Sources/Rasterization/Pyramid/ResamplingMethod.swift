@@ -42,7 +42,7 @@ public enum ResamplingMethod: String, Sendable, Hashable, Codable, CaseIterable 
             return best
         case .med, .q1, .q3:
             let sorted = [a, b, c, d].sorted()
-            // GDAL picks the element at floor(quantile · (n − 1)) of the sorted values... with n = 4: 0.5 → index 1.
+            // Of the four sorted values: q1 → 1st, med → 2nd (the lower middle), q3 → 3rd.
             switch self {
             case .q1: return sorted[0]
             case .med: return sorted[1]
