@@ -16,6 +16,8 @@ let package = Package(
         .library(name: "Dataflow", targets: ["Dataflow"]),
         .library(name: "Tiling", targets: ["Tiling"]),
         .executable(name: "tiling-bench", targets: ["TilingBench"]),
+        .library(name: "Rasterization", targets: ["Rasterization"]),
+        .executable(name: "raster-bench", targets: ["RasterBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
@@ -28,6 +30,7 @@ let package = Package(
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSystemShims"),
 
         // MARK: Runtime
@@ -41,14 +44,17 @@ let package = Package(
 
         // MARK: Tiling (pure geospatial library: no runtime, no networking)
         .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite"]),
-        .target(name: "TilingApps", dependencies: ["Dataflow", "Tiling"]),
+        // MARK: Rasterization (pdgraster replacement: GeoTIFFs, zoom pyramid, web tiles)
+        .target(name: "Rasterization", dependencies: ["Tiling", "CGDAL", "CSQLite", "CZlib"]),
+        .target(name: "TilingApps", dependencies: ["Dataflow", "Tiling", "Rasterization"]),
 
         // MARK: Executables
         .executableTarget(
             name: "VizWorkflow",
-            dependencies: ["Dataflow", "Monitoring", "Tiling", "TilingApps", "Interchange", "Providers", "Worker", argumentParser]
+            dependencies: ["Dataflow", "Monitoring", "Tiling", "Rasterization", "TilingApps", "Interchange", "Providers", "Worker", argumentParser]
         ),
         .executableTarget(name: "TilingBench", dependencies: ["Tiling", "CGDAL", argumentParser]),
+        .executableTarget(name: "RasterBench", dependencies: ["Rasterization", "Tiling", argumentParser]),
         .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow", "Interchange", "Worker", "Providers"]),
         .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow", exclude: ["README.md"]),
         .executableTarget(name: "HighThroughputExample", dependencies: ["Dataflow", "Interchange", "Providers", "Worker"], path: "Examples/HighThroughput"),
@@ -56,6 +62,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
         .testTarget(name: "TilingTests", dependencies: ["Tiling"]),
+        .testTarget(name: "RasterizationTests", dependencies: ["Rasterization", "Tiling", "CGDAL", "CSQLite"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", nioCore]),
         .testTarget(
