@@ -65,4 +65,13 @@ public struct RasterTileFailure: Sendable, Hashable, Codable, Error {
     /// Unix times.
     public var startTime: Double
     public var endTime: Double
+
+    public init(step: RasterTileSummary.Step, tile: TileIndex, path: String, message: String, startTime: Double, endTime: Double) {
+        self.step = step
+        self.tile = tile
+        self.path = path
+        self.message = message
+        self.startTime = startTime
+        self.endTime = endTime
+    }
 }

@@ -1,3 +1,5 @@
+import Foundation
+import Rasterization
 import Tiling
 
 /// One unit of work of the pipeline: a batch of items (input files or tiles) and the configuration to
@@ -12,6 +14,20 @@ public struct TilingBatch<Item: Codable & Sendable & Hashable>: Codable, Sendabl
     public init(configuration: WorkflowConfiguration, items: [Item]) {
         self.configuration = configuration
         self.items = items
+    }
+}
+
+/// A batch of tiles of one zoom level to render as web tiles, with the level's value ranges (computed once
+/// by the leader from every tile of the level, so neighbouring tiles share their colours).
+public struct WebTileBatch: Codable, Sendable, Hashable {
+    public var configuration: WorkflowConfiguration
+    public var items: [TileIndex]
+    public var ranges: ZoomValueRanges
+
+    public init(configuration: WorkflowConfiguration, items: [TileIndex], ranges: ZoomValueRanges) {
+        self.configuration = configuration
+        self.items = items
+        self.ranges = ranges
     }
 }
 
@@ -34,10 +50,16 @@ public struct ItemFailure: Codable, Sendable, Hashable {
     /// The file path or tile.
     public var item: String
     public var message: String
+    /// The tile, for tile steps.
+    public var tile: TileIndex?
+    /// When it was tried (Unix time).
+    public var time: Double
 
-    public init(step: String, item: String, message: String) {
+    public init(step: String, item: String, message: String, tile: TileIndex? = nil, time: Double = Date().timeIntervalSince1970) {
         self.step = step
         self.item = item
         self.message = message
+        self.tile = tile
+        self.time = time
     }
 }

@@ -48,7 +48,10 @@ struct ParametersDirectory {
         let defaults = TilingWorkflowPlan.Configuration()
         let plan = TilingWorkflowPlan.Configuration(
             stageFilesPerTask: try section.int("stage_files_per_task", minimum: 1) ?? defaults.stageFilesPerTask,
-            mergeTilesPerTask: try section.int("merge_tiles_per_task", minimum: 1) ?? defaults.mergeTilesPerTask
+            mergeTilesPerTask: try section.int("merge_tiles_per_task", minimum: 1) ?? defaults.mergeTilesPerTask,
+            rasterizeTilesPerTask: try section.int("rasterize_tiles_per_task", minimum: 1) ?? defaults.rasterizeTilesPerTask,
+            parentTilesPerTask: try section.int("parent_tiles_per_task", minimum: 1) ?? defaults.parentTilesPerTask,
+            webTilesPerTask: try section.int("web_tiles_per_task", minimum: 1) ?? defaults.webTilesPerTask
         )
         try section.finish()
         return plan

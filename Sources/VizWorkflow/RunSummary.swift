@@ -1,5 +1,6 @@
 import Dataflow
 import Foundation
+import Rasterization
 import Tiling
 import TilingApps
 
@@ -11,17 +12,21 @@ struct RunSummary {
 
     var text: String {
         var lines = ["", "summary of run \(kernel.runID) (\(kernel.runDirectory))"]
-        lines.append("step          tasks  failed  items  failed  seconds")
+        lines.append("step            tasks  failed  items  failed  seconds")
         for step in report.steps {
             lines.append(
-                step.name.padding(toLength: 12, withPad: " ", startingAt: 0)
+                step.name.padding(toLength: 14, withPad: " ", startingAt: 0)
                     + String(format: "%7d %7d %6d %7d %8.2f", step.tasks, step.tasksFailed, step.items, step.itemsFailed, step.seconds)
             )
         }
         let s = kernel.summary
         lines.append("polygons staged: \(report.polygons); staged tiles: \(report.merged.count); rows: \(report.stagedRows)")
         lines.append("tasks: \(s.completed) run, \(s.memoized) reused from checkpoints, \(s.failed) failed, \(s.dependencyFailed) skipped, \(s.retries) retries")
-        lines.append("outputs: staged tiles in \(workflow.dirStaged); summary \(workflow.filenameStagingSummary)")
+        let pngs = report.webTiles.reduce(0) { $0 + $1.webTilePaths.count }
+        lines.append("GeoTIFFs: \(report.rasters.count) (z\(workflow.minZoom)–\(workflow.maxZoom)); web tiles: \(pngs) PNGs")
+        lines.append("outputs: \(workflow.dirStaged), \(workflow.dirGeotiff), \(workflow.dirWebTiles)")
+        lines.append("summaries: \(workflow.filenameStagingSummary), \(workflow.filenameRastersSummary), \(workflow.filenameRasterizationEvents)")
+        lines.append("look at the tiles: viz-workflow serve   (then open http://127.0.0.1:8000/)")
         if !report.failures.isEmpty {
             lines.append("")
             lines.append("\(report.failures.count) failure(s):")
