@@ -47,11 +47,12 @@ let package = Package(
         // MARK: Rasterization (pdgraster replacement: GeoTIFFs, zoom pyramid, web tiles)
         .target(name: "Rasterization", dependencies: ["Tiling", "CGDAL", "CSQLite", "CZlib"]),
         .target(name: "TilingApps", dependencies: ["Dataflow", "Tiling", "Rasterization"]),
+        .target(name: "TileViewer", dependencies: [nioCore, nioPosix, .product(name: "NIOHTTP1", package: "swift-nio")]),
 
         // MARK: Executables
         .executableTarget(
             name: "VizWorkflow",
-            dependencies: ["Dataflow", "Monitoring", "Tiling", "Rasterization", "TilingApps", "Interchange", "Providers", "Worker", argumentParser]
+            dependencies: ["Dataflow", "Monitoring", "Tiling", "Rasterization", "TilingApps", "TileViewer", "Interchange", "Providers", "Worker", argumentParser]
         ),
         .executableTarget(name: "TilingBench", dependencies: ["Tiling", "CGDAL", argumentParser]),
         .executableTarget(name: "RasterBench", dependencies: ["Rasterization", "Tiling", argumentParser]),
