@@ -1,0 +1,182 @@
+import Foundation
+import Testing
+
+@testable import Dataflow
+
+/// The bundled sample through `viz-workflow run`, as a user runs it: worker processes over TCP, in-process,
+/// and with the leader or a worker killed mid-run.
+@Suite(.serialized) struct PipelineEndToEndTests {
+    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+
+    static let binary: String = {
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("viz-workflow").path) {
+            url = url.deletingLastPathComponent()
+        }
+        return url.appendingPathComponent("viz-workflow").path
+    }()
+
+    enum Executor { case htex(workers: Int), threads }
+
+    /// A run directory with parameters for the bundled sample and the given executor.
+    func makeRun(_ executor: Executor, retries: Int = 2) throws -> String {
+        let dir = NSTemporaryDirectory() + "viz-e2e-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir + "/parameters", withIntermediateDirectories: true)
+        var workflow = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json"))) as! [String: Any]
+        workflow["dir_input"] = Self.packageRoot + "/Examples/sample-data/input"
+        try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: dir + "/parameters/workflow_config.json"))
+        let executorJSON: String
+        switch executor {
+        case .htex(let workers):
+            executorJSON = """
+                { "class": "HighThroughputExecutor", "max_workers_per_node": \(workers), "heartbeat_period": 1, "heartbeat_threshold": 5,
+                  "strategy_period": 0.2, "local": { "init_blocks": 1, "max_blocks": 1 } }
+                """
+        case .threads:
+            executorJSON = #"{ "class": "ThreadPoolExecutor", "max_threads": 2 }"#
+        }
+        let runtime = """
+            { "run_dir": "runinfo", "retries": \(retries), "executors": [ \(executorJSON) ],
+              "batches": { "stage_files_per_task": 1, "merge_tiles_per_task": 1, "rasterize_tiles_per_task": 1 } }
+            """
+        try runtime.write(toFile: dir + "/parameters/parsl_config.json", atomically: true, encoding: .utf8)
+        return dir
+    }
+
+    func start(in dir: String, arguments: [String] = []) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = ["run"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        return (process, out)
+    }
+
+    func run(in dir: String, arguments: [String] = []) throws -> (Int32, String) {
+        let (process, out) = try start(in: dir, arguments: arguments)
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    /// Every GeoTIFF and PNG of a run, by path relative to its output directory.
+    func outputs(_ dir: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        let root = dir + "/viz-output"
+        for case let relative as String in FileManager.default.enumerator(atPath: root)! where relative.hasSuffix(".tif") || relative.hasSuffix(".png") {
+            files[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative))
+        }
+        return files
+    }
+
+    func count(_ text: String, _ label: String) -> Int? {
+        // "tasks: 21 run, 0 reused from checkpoints, ..."
+        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tasks:") }) else { return nil }
+        let words = line.split(separator: " ")
+        guard let i = words.firstIndex(where: { $0.hasPrefix(label) }), i > 0 else { return nil }
+        return Int(words[i - 1])
+    }
+
+    @Test func workerProcessesOverTCPGiveTheSameTilesAsInProcess() throws {
+        let remote = try makeRun(.htex(workers: 2))
+        let local = try makeRun(.threads)
+        defer {
+            try? FileManager.default.removeItem(atPath: remote)
+            try? FileManager.default.removeItem(atPath: local)
+        }
+        let (remoteStatus, remoteText) = try run(in: remote)
+        let (localStatus, _) = try run(in: local)
+        #expect(remoteStatus == 0, "\(remoteText)")
+        #expect(localStatus == 0)
+        let a = try outputs(remote), b = try outputs(local)
+        #expect(a.count == 33)  // 11 GeoTIFFs (z6–13) and 22 PNGs, as the shipped example
+        #expect(a.keys.sorted() == b.keys.sorted())
+        #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
+        #expect(remoteText.contains("polygons staged: 14281"))
+    }
+
+    @Test func aKilledLeaderResumesWithoutRedoingFinishedTasks() async throws {
+        let dir = try makeRun(.htex(workers: 1))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let (leader, _) = try start(in: dir)
+        // Kill -9 as soon as some tasks are durably checkpointed, well before the run can end.
+        let checkpoint = dir + "/runinfo/000/checkpoint/tasks.ckpt"
+        var killedAfter = 0
+        for _ in 0..<600 {
+            if let read = try? CheckpointFile.read(path: checkpoint), read.entries.count >= 3 {
+                kill(leader.processIdentifier, SIGKILL)
+                killedAfter = read.entries.count
+                break
+            }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        leader.waitUntilExit()
+        #expect(killedAfter >= 3)
+        #expect(leader.terminationReason == .uncaughtSignal, "the run ended before it could be killed")
+        let finished = try CheckpointFile.read(path: checkpoint).entries.count
+
+        let (status, text) = try run(in: dir)
+        #expect(status == 0, "\(text)")
+        // Every task finished before the kill is answered from the checkpoint, none is run again.
+        #expect(count(text, "reused") == finished, "\(text)")
+        #expect((count(text, "run,") ?? 0) > 0)
+        #expect(try outputs(dir).count == 33)
+    }
+
+    @Test func aKilledWorkerLosesNoTile() async throws {
+        let dir = try makeRun(.htex(workers: 2))
+        let reference = try makeRun(.threads)
+        defer {
+            try? FileManager.default.removeItem(atPath: dir)
+            try? FileManager.default.removeItem(atPath: reference)
+        }
+        let (leader, out) = try start(in: dir)
+        // Kill -9 one worker slot process of this run once it is connected.
+        var killed = false
+        for _ in 0..<500 where !killed {
+            let slots = Self.processes { $0.contains("viz-workflow") && $0.contains("worker") && $0.contains("--slot") }
+            if let victim = slots.first(where: { Self.isDescendant($0, of: leader.processIdentifier) }) {
+                kill(victim, SIGKILL)
+                killed = true
+            } else {
+                try await Task.sleep(for: .milliseconds(10))
+            }
+        }
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        leader.waitUntilExit()
+        #expect(killed)
+        #expect(leader.terminationStatus == 0, "\(text)")
+        _ = try run(in: reference)
+        let a = try outputs(dir), b = try outputs(reference)
+        #expect(a.count == 33)
+        #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
+    }
+
+    /// Process ids whose command line matches.
+    static func processes(_ matches: (String) -> Bool) -> [Int32] {
+        let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
+        return entries.compactMap { Int32($0) }.filter { pid in
+            guard let data = FileManager.default.contents(atPath: "/proc/\(pid)/cmdline") else { return false }
+            return matches(String(decoding: data.map { $0 == 0 ? 32 : $0 }, as: UTF8.self))
+        }
+    }
+
+    static func isDescendant(_ pid: Int32, of ancestor: Int32) -> Bool {
+        var current = pid
+        for _ in 0..<16 {
+            guard let stat = try? String(contentsOfFile: "/proc/\(current)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { return false }
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            guard fields.count > 1, let parent = Int32(fields[1]) else { return false }
+            if parent == ancestor { return true }
+            if parent <= 1 { return false }
+            current = parent
+        }
+        return false
+    }
+}
