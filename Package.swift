@@ -63,7 +63,7 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "AppsTests", dependencies: ["Apps"]),
         .testTarget(name: "TilingTests", dependencies: ["Tiling"]),
-        .testTarget(name: "VizWorkflowTests", dependencies: ["VizWorkflow", "Dataflow", "TileViewer"]),
+        .testTarget(name: "VizWorkflowTests", dependencies: ["VizWorkflow", "Dataflow", "TileViewer", "Tiling", "CGDAL"]),
         .testTarget(name: "RasterizationTests", dependencies: ["Rasterization", "Tiling", "CGDAL", "CSQLite"]),
         .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
         .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", nioCore]),

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Installs the system libraries the package builds against (Debian 12, as root). Idempotent.
+# Installs the system libraries the package builds against, and Chromium for the viewer test (Debian 12, as
+# root). Idempotent.
 set -euo pipefail
-packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg-config zlib1g-dev)
+packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg-config zlib1g-dev chromium)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -15,6 +15,7 @@ enum ViewerPage {
           #map.dragging { cursor: grabbing; }
           #grid, #tiles { position: absolute; inset: 0; }
           #tiles img { position: absolute; image-rendering: pixelated; user-select: none; -webkit-user-drag: none; }
+          #tiles img:not([data-loaded]) { visibility: hidden; }
           #panel { position: absolute; top: 12px; left: 12px; background: rgba(20,24,29,.88); padding: 10px 12px;
                    border-radius: 6px; min-width: 220px; box-shadow: 0 2px 8px rgba(0,0,0,.4); }
           #panel h1 { font-size: 15px; margin: 0 0 8px; }
