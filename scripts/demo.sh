@@ -1,14 +1,11 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds, and runs the demo workflow on this machine.
+# Installs what is missing, builds in release mode, and runs the tiling pipeline on the bundled sample
+# (Examples/sample-data: 14,281 ice-wedge polygons) with one local worker process per core.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh
-swift build -c release --product dataflow-example --product htex-example --product viz-workflow
-mkdir -p demo-run && cd demo-run
-../.build/release/dataflow-example
+swift build -c release --product viz-workflow
+.build/release/viz-workflow run --parameters parameters
 echo
-echo "The same kind of workflow on 2 local worker processes over TCP:"
-../.build/release/htex-example
-echo
-echo "Task states of the first run, from its monitoring database:"
-../.build/release/viz-workflow status runinfo-example
+echo "Look at the tiles:  .build/release/viz-workflow serve   then open http://127.0.0.1:8000/"
+echo "Task states:        .build/release/viz-workflow status runinfo"
