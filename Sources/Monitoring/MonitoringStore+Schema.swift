@@ -1,18 +1,21 @@
 extension MonitoringStore {
     /// The schema version stored in `PRAGMA user_version`; bump it when a table changes.
-    static let schemaVersion = 1
+    /// 2: `status` became a view derived from `task`, `try` and `status_event` (see ``statusViewSQL``).
+    static let schemaVersion = 2
 
     /// Parsl's monitoring tables, with Parsl's table and column names.
     ///
     /// Differences from Parsl, and why:
     /// - times are REAL unix seconds (Parsl stores datetimes); the `*_utc` views show them as text;
-    /// - `status` has no primary key: Parsl's key includes `timestamp`, which collides when two changes
-    ///   share a clock tick, and an append-only rowid table is the fastest thing SQLite can write;
-    ///   rowid order is record order, so "latest row" means "latest state";
-    /// - `task` gains `task_executor`, `task_status_name` (final state) and `task_fail_message`, and
-    ///   `block` gains `reason`, so a status report needs no other source;
+    /// - `status` is a view, not a table (see ``statusViewSQL``): the five calls of a task's usual life
+    ///   already put every timestamp of its `pending`, `launched`, `running` and final rows into `task` and
+    ///   `try`, so writing them again as rows cost the writer two thirds of its inserts; only states that no
+    ///   other row implies (`fail_retryable`, `joining`, ...) are stored, in `status_event`;
+    /// - `task` gains `task_executor`, `task_status_name` (final state), `task_fail_message` and
+    ///   `task_final_try_id` (the try of the final `status` row), and `block` gains `reason`, so a status
+    ///   report needs no other source;
     /// - columns we never fill (stdin/stdout paths, resource samples, python versions) are left out.
-    static let schemaSQL = """
+    static let tablesSQL = """
         CREATE TABLE IF NOT EXISTS workflow (
             run_id TEXT PRIMARY KEY NOT NULL,
             workflow_name TEXT,
@@ -39,6 +42,7 @@ extension MonitoringStore {
             task_fail_cost REAL NOT NULL DEFAULT 0,
             task_status_name TEXT,
             task_fail_message TEXT,
+            task_final_try_id INTEGER,
             PRIMARY KEY (run_id, task_id)
         ) WITHOUT ROWID;
         CREATE INDEX IF NOT EXISTS task_hashsum_idx ON task (task_hashsum) WHERE task_hashsum IS NOT NULL;
@@ -55,13 +59,14 @@ extension MonitoringStore {
             task_fail_history TEXT,
             PRIMARY KEY (run_id, task_id, try_id)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS status (
+        CREATE TABLE IF NOT EXISTS status_event (
             task_id INTEGER NOT NULL,
             run_id TEXT NOT NULL,
             task_status_name TEXT NOT NULL,
             timestamp REAL NOT NULL,
             try_id INTEGER NOT NULL
         );
+        CREATE INDEX IF NOT EXISTS status_event_task_idx ON status_event (run_id, task_id);
         CREATE TABLE IF NOT EXISTS block (
             run_id TEXT NOT NULL,
             block_id TEXT NOT NULL,
@@ -82,16 +87,81 @@ extension MonitoringStore {
             active INTEGER NOT NULL,
             timestamp REAL NOT NULL
         );
-        CREATE VIEW IF NOT EXISTS task_current_status AS
-            SELECT s.run_id, s.task_id, t.task_func_name, s.task_status_name, s.timestamp, s.try_id
-            FROM (SELECT run_id, task_id, task_status_name, timestamp, try_id, max(rowid)
-                  FROM status GROUP BY run_id, task_id) AS s
-            LEFT JOIN task AS t ON t.run_id = s.run_id AND t.task_id = s.task_id;
-        CREATE VIEW IF NOT EXISTS status_utc AS
+        """
+
+    /// Parsl's `status` table as a view: one row per state change, with Parsl's columns.
+    ///
+    /// The rows: `pending` (try 0) at `task_time_invoked`; `launched` and `running` of each try at its
+    /// times; every `status_event` row; the final state at `task_time_returned` with `task_final_try_id`.
+    /// No `ORDER BY` (it would make every aggregate over the view sort the whole run, ~5x slower):
+    /// order by `timestamp`, or by `task_id, try_id, timestamp` for each task's history; rows of one try that
+    /// share a timestamp are ordered as in ``unfinishedStatusRowsSQL``, and the final state comes last.
+    static let statusViewSQL = """
+        CREATE VIEW status AS
+            SELECT task_id, run_id, 'pending' AS task_status_name, task_time_invoked AS timestamp, 0 AS try_id
+            FROM task WHERE task_time_invoked IS NOT NULL
+            UNION ALL
+            SELECT task_id, run_id, 'launched', task_try_time_launched, try_id
+            FROM try WHERE task_try_time_launched IS NOT NULL
+            UNION ALL
+            SELECT task_id, run_id, 'running', task_try_time_running, try_id
+            FROM try WHERE task_try_time_running IS NOT NULL
+            UNION ALL
+            SELECT task_id, run_id, task_status_name, timestamp, try_id FROM status_event
+            UNION ALL
+            SELECT task_id, run_id, task_status_name, task_time_returned, coalesce(task_final_try_id, 0)
+            FROM task WHERE task_status_name IS NOT NULL;
+        """
+
+    /// A task's state changes other than its final one, each with its place in the task's history: the
+    /// latest is the last by `try_id, timestamp, rank, seq`, where `rank` is the lifecycle position
+    /// (`pending` 0 < `launched` 1 < `running` 2 < recorded `status_event` rows 3) and `seq` is record
+    /// order among `status_event` rows. Try first: a later try starts after the earlier one ended even when
+    /// clocks (a worker's, the leader's) disagree. A task that has ended is in its final state whatever the
+    /// times say.
+    static let unfinishedStatusRowsSQL = """
+        SELECT task_id, run_id, 'pending' AS task_status_name, task_time_invoked AS timestamp, 0 AS try_id,
+               0 AS rank, 0 AS seq
+        FROM task WHERE task_time_invoked IS NOT NULL
+        UNION ALL
+        SELECT task_id, run_id, 'launched', task_try_time_launched, try_id, 1, 0
+        FROM try WHERE task_try_time_launched IS NOT NULL
+        UNION ALL
+        SELECT task_id, run_id, 'running', task_try_time_running, try_id, 2, 0
+        FROM try WHERE task_try_time_running IS NOT NULL
+        UNION ALL
+        SELECT task_id, run_id, task_status_name, timestamp, try_id, 3, rowid FROM status_event
+        """
+
+    /// The latest state per task (see ``unfinishedStatusRowsSQL``): the final state of tasks that ended,
+    /// else the latest of their other rows (only unfinished tasks are sorted, one partition each, and a
+    /// `WHERE run_id = ... AND task_id = ...` reaches the tables' keys).
+    static let taskCurrentStatusViewSQL = """
+        CREATE VIEW task_current_status AS
+            SELECT run_id, task_id, task_func_name, task_status_name, task_time_returned AS timestamp,
+                   coalesce(task_final_try_id, 0) AS try_id
+            FROM task WHERE task_status_name IS NOT NULL
+            UNION ALL
+            SELECT run_id, task_id, task_func_name, task_status_name, timestamp, try_id FROM (
+                SELECT s.run_id, s.task_id, f.task_func_name, s.task_status_name, s.timestamp, s.try_id,
+                       row_number() OVER (PARTITION BY s.run_id, s.task_id
+                                          ORDER BY s.try_id DESC, s.timestamp DESC, s.rank DESC, s.seq DESC) AS n
+                FROM (\(unfinishedStatusRowsSQL)) AS s
+                LEFT JOIN task AS f ON f.run_id = s.run_id AND f.task_id = s.task_id
+                WHERE f.task_status_name IS NULL
+            )
+            WHERE n = 1;
+        """
+
+    /// Views for people with `sqlite3`: Parsl's `status`, each task's current state, and UTC times.
+    static let viewsSQL = """
+        \(statusViewSQL)
+        \(taskCurrentStatusViewSQL)
+        CREATE VIEW status_utc AS
             SELECT task_id, run_id, task_status_name,
                    strftime('%Y-%m-%d %H:%M:%f', timestamp, 'unixepoch') AS time_utc, timestamp, try_id
             FROM status;
-        CREATE VIEW IF NOT EXISTS workflow_utc AS
+        CREATE VIEW workflow_utc AS
             SELECT run_id, workflow_name, workflow_version,
                    strftime('%Y-%m-%d %H:%M:%f', time_began, 'unixepoch') AS time_began_utc,
                    strftime('%Y-%m-%d %H:%M:%f', time_completed, 'unixepoch') AS time_completed_utc,
@@ -99,13 +169,16 @@ extension MonitoringStore {
             FROM workflow;
         """
 
-    /// Sets the connection up for the writer and creates the schema if the file is new.
+    /// The views ``viewsSQL`` creates, dropped and recreated on every schema upgrade.
+    static let viewNames = ["status_utc", "task_current_status", "workflow_utc", "status"]
+
+    /// Sets the connection up for the writer and creates (or upgrades) the schema.
     static func prepareDatabase(
         _ connection: SQLiteConnection,
         configuration: Configuration
     ) throws(MonitoringError) {
         // WAL: readers (StatusReport, sqlite3) never block the writer and see only committed batches.
-        // Bigger pages: fewer page splits for the append-only status table (measured ~+20% rows/s).
+        // Bigger pages: fewer page splits as the task and try tables grow (measured ~+20% rows/s in v1).
         // Only takes effect on a new file, which is why it comes before the switch to WAL.
         try connection.execute("PRAGMA page_size=16384", code: .schema)
         let mode = try connection.scalarText("PRAGMA journal_mode=WAL")
@@ -124,9 +197,17 @@ extension MonitoringStore {
                 "database schema version \(version) is newer than this program's (\(schemaVersion))"
             )
         }
+        guard version < schemaVersion else { return }
         try connection.execute("BEGIN IMMEDIATE", code: .schema)
         do {
-            try connection.execute(schemaSQL, code: .schema)
+            // v1's `status` is a table ("DROP VIEW IF EXISTS status" would fail): drop only real views.
+            for view in viewNames
+            where try connection.scalarText("SELECT type FROM sqlite_master WHERE name = '\(view)'") == "view" {
+                try connection.execute("DROP VIEW \(view)", code: .schema)
+            }
+            try connection.execute(tablesSQL, code: .schema)
+            try Self.migrateStatusTable(connection)
+            try connection.execute(viewsSQL, code: .schema)
             try connection.execute("PRAGMA user_version=\(schemaVersion)", code: .schema)
             try connection.execute("COMMIT", code: .schema)
         } catch {
@@ -152,11 +233,11 @@ extension MonitoringStore {
     static let rowsPerInsert = 128
 
     /// Task inserts carry every column; the writer merges a task's submit and end when one batch holds both.
-    static let insertTaskColumns = 12
+    static let insertTaskColumns = 13
     static let insertTaskPrefix = """
         INSERT INTO task (run_id, task_id, task_func_name, task_memoize, task_hashsum, task_depends, task_executor,
             task_time_invoked, task_time_returned, task_fail_count, task_fail_cost, task_status_name,
-            task_fail_message)
+            task_fail_message, task_final_try_id)
         VALUES
         """
     // A NULL task_status_name means "not ended in this batch": an existing row keeps its end columns.
@@ -172,16 +253,20 @@ extension MonitoringStore {
             task_fail_cost = iif(excluded.task_status_name IS NULL, task_fail_cost, excluded.task_fail_cost),
             task_fail_message = iif(excluded.task_status_name IS NULL, task_fail_message,
                                     excluded.task_fail_message),
+            task_final_try_id = iif(excluded.task_status_name IS NULL, task_final_try_id,
+                                    excluded.task_final_try_id),
             task_status_name = coalesce(excluded.task_status_name, task_status_name)
         """
     static let endTaskSQL = """
         UPDATE task SET task_time_returned = ?3, task_fail_count = ?4, task_fail_cost = ?5,
-            task_status_name = ?6, task_fail_message = ?7
+            task_status_name = ?6, task_fail_message = ?7, task_final_try_id = ?8
         WHERE run_id = ?1 AND task_id = ?2
         """
-    static let insertStatusColumns = 4
-    static let insertStatusPrefix = """
-        INSERT INTO status (run_id, task_id, try_id, task_status_name, timestamp) VALUES
+    /// Only explicit ``MonitoringStore/taskState(runID:taskID:tryID:state:time:)`` calls become rows;
+    /// the `status` view derives the rest.
+    static let insertStatusEventColumns = 4
+    static let insertStatusEventPrefix = """
+        INSERT INTO status_event (run_id, task_id, try_id, task_status_name, timestamp) VALUES
         """
     /// A try row gets every column the batch saw; NULL means "not seen in this batch". The upsert keeps the
     /// existing value for those, so the pieces may arrive in any order and in different batches (a worker's

@@ -20,7 +20,8 @@ import Synchronization
 /// ```
 ///
 /// A task's usual life is five calls, and the state changes they imply get their `status` rows without
-/// a ``taskState(runID:taskID:tryID:state:time:)`` call: ``taskSubmitted(runID:taskID:appName:memoize:hashsum:dependsOn:executor:time:)``
+/// a ``taskState(runID:taskID:tryID:state:time:)`` call (`status` is a view that derives those rows from the
+/// `task` and `try` rows the calls write; explicit `taskState` calls are stored in `status_event`): ``taskSubmitted(runID:taskID:appName:memoize:hashsum:dependsOn:executor:time:)``
 /// records `pending` (try 0), ``tryLaunched(runID:taskID:tryID:executor:time:)`` `launched`,
 /// ``tryRunning(runID:taskID:tryID:hostname:blockID:time:)`` `running`, ``tryReturned(runID:taskID:tryID:time:failure:)``
 /// none, and ``taskEnded(runID:taskID:time:failCount:failCost:finalState:failure:)`` the final state, with the
@@ -172,7 +173,8 @@ public final class MonitoringStore: Sendable {
         )
     }
 
-    /// One row in `status` for a state change that no other call implies (`fail_retryable`, `joining`, ...).
+    /// One row in `status` for a state change that no other call implies (`fail_retryable`, `joining`, ...);
+    /// stored in the `status_event` table, which the `status` view includes.
     public func taskState(runID: String, taskID: Int, tryID: Int, state: TaskState, time: Double) {
         self.buffer.append(.status(runID: runID, taskID: taskID, tryID: tryID, state: state, time: time))
     }

@@ -20,7 +20,7 @@ final class MonitoringWriter: @unchecked Sendable {
     private let endTask: SQLiteStatement
     private let insertTasks: MultiRowInsert
     private let upsertTries: MultiRowInsert
-    private let insertStatus: MultiRowInsert
+    private let insertStatusEvents: MultiRowInsert
     private let insertBlock: SQLiteStatement
     private let insertNode: SQLiteStatement
 
@@ -58,11 +58,11 @@ final class MonitoringWriter: @unchecked Sendable {
             prefix: Store.upsertTryPrefix,
             suffix: Store.upsertTrySuffix
         )
-        self.insertStatus = try MultiRowInsert(
+        self.insertStatusEvents = try MultiRowInsert(
             connection: connection,
-            columns: Store.insertStatusColumns,
+            columns: Store.insertStatusEventColumns,
             rowsPerStatement: Store.rowsPerInsert,
-            prefix: Store.insertStatusPrefix,
+            prefix: Store.insertStatusEventPrefix,
             suffix: ""
         )
         self.insertBlock = try connection.prepare(Store.insertBlockSQL, code: .schema)
@@ -150,7 +150,7 @@ final class MonitoringWriter: @unchecked Sendable {
             }
             self.writeTasks(plan, &errors)
             self.writeTries(plan, &errors)
-            self.writeStatus(plan, &errors)
+            self.writeStatusEvents(plan, &errors)
             start = end
         }
         do {
@@ -181,11 +181,12 @@ final class MonitoringWriter: @unchecked Sendable {
         }
     }
 
-    private func writeStatus(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
+    /// Explicit `taskState` rows only; the `status` view derives the others from `task` and `try`.
+    private func writeStatusEvents(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
         let rows = plan.statusRows
         let runIDs = plan.runIDs
         Self.forEachRun(rows, run: \.run) { run, range in
-            self.insertStatus.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+            self.insertStatusEvents.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
                 let row = range.lowerBound + index
                 statement.bind(first, rows[row].taskID)
                 statement.bind(first + 1, rows[row].tryID)
@@ -202,6 +203,8 @@ final class MonitoringWriter: @unchecked Sendable {
         let runIDs = plan.runIDs
         var inserts: [Int] = []
         inserts.reserveCapacity(tasks.count)
+        // A single-row UPDATE per ended task: an `UPDATE ... FROM (VALUES ...)` of 128 rows measured ~35%
+        // slower (SQLite materializes the join before it updates).
         for index in tasks.indices where tasks[index].submission != nil || tasks[index].ending != nil {
             if tasks[index].submission != nil {
                 inserts.append(index)
@@ -214,6 +217,7 @@ final class MonitoringWriter: @unchecked Sendable {
                 statement.bind(5, ending.failCost)
                 statement.bind(6, static: ending.finalState.staticName)
                 statement.bind(7, ending.failure)
+                statement.bind(8, ending.tryID)
                 do {
                     try statement.run()
                 } catch {
@@ -238,6 +242,7 @@ final class MonitoringWriter: @unchecked Sendable {
                     statement.bind(first + 9, ending.failCost)
                     statement.bind(first + 10, static: ending.finalState.staticName)
                     statement.bind(first + 11, ending.failure)
+                    statement.bind(first + 12, ending.tryID)
                 } else {
                     // A NULL state tells the upsert to keep an existing row's end columns.
                     statement.bindNull(first + 7)
@@ -245,6 +250,7 @@ final class MonitoringWriter: @unchecked Sendable {
                     statement.bind(first + 9, 0.0)
                     statement.bindNull(first + 10)
                     statement.bindNull(first + 11)
+                    statement.bindNull(first + 12)
                 }
             }
         }

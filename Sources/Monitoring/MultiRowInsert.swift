@@ -2,7 +2,7 @@
 /// row, for the remainder.
 ///
 /// Why: per statement, SQLite pays for a step, a reset and opening its cursors; sending many rows per
-/// statement spreads that over all of them (measured ~2x rows/s for the append-only `status` table).
+/// statement spreads that over all of them (measured ~2x rows/s for v1's append-only `status` table).
 /// Parameter `?1` is the run id, shared by every row of the statement, so a 36-character id is bound (and
 /// copied) once per statement and run instead of once per row; bindings survive `sqlite3_reset`, so an
 /// unchanged run id is not bound again at all.

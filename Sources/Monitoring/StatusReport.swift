@@ -4,7 +4,7 @@ import Foundation
 ///
 /// Works while the run is going (another process or thread is writing; WAL mode means the reader never
 /// blocks it, and the report is one consistent snapshot) and after it ended. A task's *current state* is
-/// its latest `status` row; a submitted task with no status row yet counts as `pending`.
+/// its final state once it ended, else its latest row in the `status` view (as in `task_current_status`).
 ///
 /// ```swift
 /// let report = try StatusReport.load(databasePath: "runinfo/000/monitoring.db")

@@ -9,34 +9,45 @@ struct StatusReportLoader {
         self.connection = try SQLiteConnection(path: path, readOnly: true)
     }
 
-    /// The latest status row per task of run `?1`; rowid order is record order, and SQLite takes the bare
-    /// columns from the row that holds `max(rowid)`.
+    /// The current state of task `t` (a row of `task`): its final state if it ended, else its latest
+    /// row in the `status` view, ordered as in `task_current_status` (see
+    /// ``MonitoringStore/unfinishedStatusRowsSQL``). Unfinished tasks only: each costs a few key lookups,
+    /// and ended tasks (most of a finished run) none.
     private static let currentStateSQL = """
-        SELECT task_id, task_status_name, max(rowid) FROM status WHERE run_id = ?1 GROUP BY task_id
+        coalesce(t.task_status_name, (
+            SELECT task_status_name FROM (
+                SELECT 'pending' AS task_status_name, t.task_time_invoked AS timestamp, 0 AS try_id, 0 AS rank,
+                       0 AS seq
+                UNION ALL
+                SELECT 'launched', y.task_try_time_launched, y.try_id, 1, 0 FROM try AS y
+                WHERE y.run_id = t.run_id AND y.task_id = t.task_id AND y.task_try_time_launched IS NOT NULL
+                UNION ALL
+                SELECT 'running', y.task_try_time_running, y.try_id, 2, 0 FROM try AS y
+                WHERE y.run_id = t.run_id AND y.task_id = t.task_id AND y.task_try_time_running IS NOT NULL
+                UNION ALL
+                SELECT e.task_status_name, e.timestamp, e.try_id, 3, e.rowid FROM status_event AS e
+                WHERE e.run_id = t.run_id AND e.task_id = t.task_id
+            )
+            ORDER BY try_id DESC, timestamp DESC, rank DESC, seq DESC LIMIT 1))
         """
 
     private static let countsSQL = """
-        SELECT t.task_func_name, coalesce(s.task_status_name, 'pending'), count(*)
-        FROM task AS t LEFT JOIN (\(currentStateSQL)) AS s ON s.task_id = t.task_id
+        SELECT t.task_func_name, \(currentStateSQL), count(*)
+        FROM task AS t
         WHERE t.run_id = ?1
         GROUP BY 1, 2
         """
 
     /// Failed tries, plus tasks that failed with no failed try (dep_fail, or failures before launch).
     private static let failuresSQL = """
-        WITH current AS MATERIALIZED (\(currentStateSQL)),
-        failure (task_id, task_func_name, try_id, message, hostname, state) AS (
-            SELECT y.task_id, t.task_func_name, y.try_id, y.task_fail_history, y.hostname,
-                   coalesce(c.task_status_name, t.task_status_name, 'unknown')
+        WITH failure (task_id, task_func_name, try_id, message, hostname, state) AS (
+            SELECT y.task_id, t.task_func_name, y.try_id, y.task_fail_history, y.hostname, \(currentStateSQL)
             FROM try AS y
             JOIN task AS t ON t.run_id = y.run_id AND t.task_id = y.task_id
-            LEFT JOIN current AS c ON c.task_id = y.task_id
             WHERE y.run_id = ?1 AND y.task_fail_history IS NOT NULL
             UNION ALL
-            SELECT t.task_id, t.task_func_name, NULL, t.task_fail_message, NULL,
-                   coalesce(c.task_status_name, t.task_status_name, 'unknown')
+            SELECT t.task_id, t.task_func_name, NULL, t.task_fail_message, NULL, \(currentStateSQL)
             FROM task AS t
-            LEFT JOIN current AS c ON c.task_id = t.task_id
             WHERE t.run_id = ?1 AND t.task_fail_message IS NOT NULL
               AND NOT EXISTS (SELECT 1 FROM try AS y WHERE y.run_id = t.run_id AND y.task_id = t.task_id
                               AND y.task_fail_history IS NOT NULL)

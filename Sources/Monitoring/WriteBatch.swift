@@ -2,9 +2,10 @@
 ///
 /// Why: a task's five calls each used to be a statement (insert, upserts, update). Events of the same
 /// task or try that arrive in one batch are merged here into one `task` row and one `try` row, so the
-/// common case is a plain insert of each; the implied `status` rows are collected in record order for
-/// multi-row inserts. Events that span batches still work: a `try` row is upserted column by column
-/// (a value not seen in this batch is kept), and a task that only ended here becomes an `UPDATE`.
+/// common case is a plain insert of each. The state changes those calls imply are not rows of their own
+/// (the `status` view derives them from these two); only explicit `taskState` calls are collected, in
+/// record order, for `status_event`. Events that span batches still work: a `try` row is upserted column by
+/// column (a value not seen in this batch is kept), and a task that only ended here becomes an `UPDATE`.
 struct WriteBatch {
     struct StatusRow {
         var run: Int
@@ -31,6 +32,8 @@ struct WriteBatch {
         var failCost: Double
         var finalState: TaskState
         var failure: String?
+        /// The highest try id recorded for the task: the try of its final `status` row.
+        var tryID: Int
     }
 
     struct TaskRow {
@@ -66,7 +69,7 @@ struct WriteBatch {
     private var index = RowIndex(capacity: 16_384)
     private var lastRun = -1
     /// Per run, the highest try id seen of each task that has not ended, kept across batches: `taskEnded`
-    /// gets its status row's try id from here. Only ids above 0 are stored (0 is the default), so tasks
+    /// gets its final status row's try id from here. Only ids above 0 are stored (0 is the default), so tasks
     /// that never retry cost no dictionary work.
     private var lastTries: [String: [Int: Int]] = [:]
 
@@ -100,17 +103,22 @@ struct WriteBatch {
                 time: time
             )
             self.tasks[self.task(run: run, taskID: taskID)].submission = submission
-            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: 0, state: .pending, time: time))
 
         case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
             let run = self.run(runID)
-            let ending = Ending(time: time, failCount: failCount, failCost: failCost, finalState: finalState, failure: failure)
-            self.tasks[self.task(run: run, taskID: taskID)].ending = ending
             var tryID = 0
             if !self.lastTries.isEmpty {
                 tryID = self.lastTries[runID]?.removeValue(forKey: taskID) ?? 0
             }
-            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: finalState, time: time))
+            let ending = Ending(
+                time: time,
+                failCount: failCount,
+                failCost: failCost,
+                finalState: finalState,
+                failure: failure,
+                tryID: tryID
+            )
+            self.tasks[self.task(run: run, taskID: taskID)].ending = ending
 
         case .tryLaunched(let runID, let taskID, let tryID, let executor, let time):
             let run = self.run(runID)
@@ -118,7 +126,6 @@ struct WriteBatch {
             let row = self.try(run: run, taskID: taskID, tryID: tryID)
             self.tries[row].executor = executor
             self.tries[row].launched = time
-            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: .launched, time: time))
 
         case .tryRunning(let runID, let taskID, let tryID, let hostname, let blockID, let time):
             let run = self.run(runID)
@@ -127,7 +134,6 @@ struct WriteBatch {
             if let hostname { self.tries[row].hostname = hostname }
             if let blockID { self.tries[row].blockID = blockID }
             self.tries[row].running = time
-            self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: .running, time: time))
 
         case .tryReturned(let runID, let taskID, let tryID, let time, let failure):
             let run = self.run(runID)

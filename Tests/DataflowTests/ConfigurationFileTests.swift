@@ -39,12 +39,6 @@ struct ConfigurationFileTests {
         #expect(try load("{}").checkpointMode == .taskExit)
     }
 
-    @Test func theShippedParametersFileLoads() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let c = try DataFlowKernel.Configuration.load(path: root.appendingPathComponent("parameters/parsl_config.json").path)
-        #expect(c.retries == 2)
-    }
-
     @Test func errorsNameTheKeyAndSuggestFixes() {
         #expect(message(#"{"retires": 2}"#).contains("unknown key 'retires' (did you mean 'retries'?)"))
         #expect(message(#"{"retries": "two"}"#).contains("'retries' must be an integer, not a string"))

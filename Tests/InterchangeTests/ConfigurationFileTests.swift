@@ -40,6 +40,21 @@ struct HighThroughputConfigurationFileTests {
         #expect(provider.configuration.workerInit == "ulimit -n 4096")
     }
 
+    @Test func theShippedParametersFileLoads() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        var factories = DataFlowKernel.Configuration.builtInExecutors
+        factories["HighThroughputExecutor"] = HighThroughputExecutor.configurationFactory(overrides: .init(maxWorkersPerNode: 3))
+        let c = try DataFlowKernel.Configuration.load(
+            path: root.appendingPathComponent("parameters/parsl_config.json").path,
+            executorFactories: factories,
+            allowing: ["batches"]
+        )
+        #expect(c.retries == 2)
+        let htex = try #require(c.executors.first as? HighThroughputExecutor)
+        #expect(htex.configuration.maxWorkersPerNode == 3)
+        #expect(htex.provider is LocalProvider)
+    }
+
     @Test func errorsNameTheExecutorAndProviderKeys() {
         func message(_ json: String) -> String {
             do {

@@ -13,11 +13,11 @@ struct MonitoringStoreTests {
 
         let db = try RawDatabase(path: directory.databasePath)
         let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map { $0[0] }
-        #expect(tables == ["block", "node", "status", "task", "try", "workflow"])
+        #expect(tables == ["block", "node", "status_event", "task", "try", "workflow"])
         let views = try db.rows("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").map { $0[0] }
-        #expect(views == ["status_utc", "task_current_status", "workflow_utc"])
+        #expect(views == ["status", "status_utc", "task_current_status", "workflow_utc"])
         #expect(try db.scalar("PRAGMA journal_mode") == "wal")
-        #expect(try db.scalar("PRAGMA user_version") == "1")
+        #expect(try db.scalar("PRAGMA user_version") == "2")
         // Parsl's column names are there and the empty tables answer queries.
         #expect(try db.scalar("SELECT count(task_status_name) FROM status") == "0")
         #expect(try db.rows("SELECT task_func_name, task_depends, task_hashsum, task_fail_cost FROM task").isEmpty)
@@ -54,7 +54,7 @@ struct MonitoringStoreTests {
         store.flush()
 
         let rows = try RawDatabase(path: directory.databasePath).rows(
-            "SELECT task_status_name, timestamp, try_id, run_id FROM status WHERE task_id = 7 ORDER BY rowid"
+            "SELECT task_status_name, timestamp, try_id, run_id FROM status WHERE task_id = 7 ORDER BY timestamp"
         )
         #expect(rows.map { $0[0] } == ["pending", "launched", "running", "running_ended", "exec_done"])
         #expect(rows.map { Double($0[1] ?? "") } == (0..<5).map { 1_700_000_000.25 + Double($0) })
@@ -106,7 +106,7 @@ struct MonitoringStoreTests {
         )
         // Submit and end imply the first and last status rows; with no try seen, the final row is try 0.
         #expect(
-            try db.rows("SELECT try_id, task_status_name, timestamp FROM status WHERE task_id = 3 ORDER BY rowid")
+            try db.rows("SELECT try_id, task_status_name, timestamp FROM status WHERE task_id = 3 ORDER BY timestamp")
                 == [["0", "pending", "100.0"], ["0", "failed", "105.5"]]
         )
     }
@@ -162,7 +162,7 @@ struct MonitoringStoreTests {
         self.recordLifecycles(store, flushBetweenCalls: flushBetweenCalls)
 
         let db = try RawDatabase(path: directory.databasePath)
-        let status = try db.rows("SELECT task_id, try_id, task_status_name, timestamp FROM status ORDER BY rowid")
+        let status = try db.rows("SELECT task_id, try_id, task_status_name, timestamp FROM status ORDER BY timestamp")
         let expected: [[String?]] = [
             ["1", "0", "pending", "0.0"], ["1", "0", "launched", "1.0"], ["1", "0", "running", "2.0"],
             ["1", "0", "exec_done", "4.0"],
@@ -231,11 +231,12 @@ struct MonitoringStoreTests {
         #expect(try db.scalar("SELECT task_depends FROM task WHERE task_id = 4321") == "4320,-7")
         #expect(try db.scalar("SELECT count(*) FROM task_current_status WHERE task_status_name = 'exec_done'")
             == String(tasks))
-        // Rowid order is record order: every task's rows are pending, launched, running, exec_done.
+        // Every task's rows are pending, launched, running, exec_done; only the explicit calls are stored.
+        #expect(try db.scalar("SELECT count(*) FROM status_event") == "0")
         let out = try db.scalar(
             """
             SELECT count(*) FROM (SELECT task_id, group_concat(task_status_name) AS states
-                                  FROM (SELECT * FROM status ORDER BY rowid) GROUP BY task_id)
+                                  FROM (SELECT * FROM status \(statusLifecycleOrder)) GROUP BY task_id)
             WHERE states != 'pending,launched,running,exec_done'
             """
         )

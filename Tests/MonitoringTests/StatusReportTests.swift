@@ -110,9 +110,9 @@ struct StatusReportTests {
         )
         #expect(report.totals == ["exec_done": 3, "failed": 1, "running": 1, "dep_fail": 1])
 
-        // The status rows the calls imply, in record order, with the try each belongs to.
+        // The status rows the calls imply, in lifecycle order, with the try each belongs to.
         let rows = try RawDatabase(path: directory.databasePath).rows(
-            "SELECT task_id, try_id, task_status_name FROM status WHERE run_id = '\(self.runID)' ORDER BY rowid"
+            "SELECT task_id, try_id, task_status_name FROM status WHERE run_id = '\(self.runID)' \(statusLifecycleOrder)"
         )
         let expected: [[String]] =
             (0..<3).flatMap { [["\($0)", "0", "pending"], ["\($0)", "0", "launched"], ["\($0)", "0", "running"],

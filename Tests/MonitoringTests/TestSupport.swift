@@ -24,8 +24,9 @@ struct TemporaryDirectory {
 final class RawDatabase {
     private var db: OpaquePointer?
 
-    init(path: String) throws {
-        let rc = sqlite3_open_v2(path, &self.db, SQLITE_OPEN_READONLY, nil)
+    init(path: String, writable: Bool = false) throws {
+        let flags = writable ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY
+        let rc = sqlite3_open_v2(path, &self.db, flags, nil)
         try #require(rc == SQLITE_OK, "sqlite3_open_v2(\(path)) failed: \(rc)")
         sqlite3_busy_timeout(self.db, 5_000)
     }
@@ -54,6 +55,14 @@ final class RawDatabase {
         return result
     }
 
+    /// Runs statements that return nothing (a writable database's fixtures).
+    func execute(_ sql: String) throws {
+        var message: UnsafeMutablePointer<CChar>?
+        let rc = sqlite3_exec(self.db, sql, nil, nil, &message)
+        defer { sqlite3_free(message) }
+        try #require(rc == SQLITE_OK, "exec failed: \(message.map { String(cString: $0) } ?? "?") in \(sql.prefix(200))")
+    }
+
     /// The single value of a one-row, one-column query.
     func scalar(_ sql: String) throws -> String? {
         let rows = try self.rows(sql)
@@ -61,3 +70,10 @@ final class RawDatabase {
         return rows[0][0]
     }
 }
+
+/// `ORDER BY` for the `status` view that lists each task's rows in its lifecycle order, as
+/// `task_current_status` orders them, when several share a timestamp (the view itself is unordered).
+let statusLifecycleOrder = """
+    ORDER BY run_id, task_id, try_id, timestamp,
+        CASE task_status_name WHEN 'pending' THEN 0 WHEN 'launched' THEN 1 WHEN 'running' THEN 2 ELSE 3 END
+    """
