@@ -10,6 +10,22 @@ struct RunSummary {
     var kernel: DataFlowKernel
     var workflow: WorkflowConfiguration
 
+    /// This process's high-water mark (VmHWM).
+    static func leaderPeakMiB() -> Double {
+        guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return 0 }
+        for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+            return (line.split(separator: " ").compactMap { Double($0) }.first ?? 0) / 1024
+        }
+        return 0
+    }
+
+    /// The largest peak RSS among finished child processes (worker supervisors wait for their slots).
+    static func childrenPeakMiB() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+        return Double(usage.ru_maxrss) / 1024
+    }
+
     var text: String {
         var lines = ["", "summary of run \(kernel.runID) (\(kernel.runDirectory))"]
         lines.append("step            tasks  failed  items  failed  seconds")
@@ -26,6 +42,7 @@ struct RunSummary {
         lines.append("GeoTIFFs: \(report.rasters.count) (z\(workflow.minZoom)–\(workflow.maxZoom)); web tiles: \(pngs) PNGs")
         lines.append("outputs: \(workflow.dirStaged), \(workflow.dirGeotiff), \(workflow.dirWebTiles)")
         lines.append("summaries: \(workflow.filenameStagingSummary), \(workflow.filenameRastersSummary), \(workflow.filenameRasterizationEvents)")
+        lines.append(String(format: "peak RSS: leader %.0f MiB, largest worker process %.0f MiB", Self.leaderPeakMiB(), Self.childrenPeakMiB()))
         lines.append("look at the tiles: viz-workflow serve   (then open http://127.0.0.1:8000/)")
         if !report.failures.isEmpty {
             lines.append("")
