@@ -46,7 +46,8 @@ struct BlockScalerTests {
         let started = ContinuousClock.now
         await scaler.start()
         #expect(await eventually { provider.submitted.count == 3 })
-        #expect(ContinuousClock.now - started < .seconds(2))
+        // Far less than the 60 s period, with room for a loaded CI machine.
+        #expect(ContinuousClock.now - started < .seconds(20))
         #expect(provider.submitted == ["submit 0 job-1", "submit 1 job-2", "submit 2 job-3"])
         #expect(provider.commands.get()["1"] == ["worker", "--block-id", "1"])
         #expect(provider.environments.get()["2"] == ["RUN_SECRET": "hush"])
