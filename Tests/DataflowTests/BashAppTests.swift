@@ -46,7 +46,8 @@ struct BashAppTests {
             await #expect {
                 _ = try await kernel.submit(sleeper, 0).value
             } throws: { ($0 as? TaskError)?.code == .walltimeExceeded }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Far below the command's 30 s, with room for a loaded CI machine.
+            #expect(ContinuousClock.now - started < .seconds(20))
             await kernel.shutdown()
             // The grandchild `sleep 30` must be gone too.
             let pid = try #require(Int32(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))

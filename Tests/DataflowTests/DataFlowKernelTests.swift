@@ -165,7 +165,8 @@ struct DataFlowKernelTests {
             await #expect {
                 _ = try await kernel.submit(slow, 1).value
             } throws: { ($0 as? TaskError)?.code == .walltimeExceeded }
-            #expect(ContinuousClock.now - started < .seconds(5))
+            // Far below the body's 30 s, with room for a loaded CI machine running tests in parallel.
+            #expect(ContinuousClock.now - started < .seconds(20))
             await kernel.shutdown()
         }
     }

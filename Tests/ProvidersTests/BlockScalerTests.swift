@@ -141,7 +141,7 @@ struct BlockScalerTests {
         #expect(await eventually { drainStarted.get() })
         let started = ContinuousClock.now
         await scaler.shutdown()
-        #expect(ContinuousClock.now - started < .seconds(5))
+        #expect(ContinuousClock.now - started < .seconds(20))  // not the drain's 30 s
         #expect(provider.cancelled == ["cancel job-1"])
         #expect(await scaler.blocks.first?.status.state == .cancelled)
     }
