@@ -32,12 +32,15 @@ let package = Package(
         .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CSystemShims"),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CCurlShims", dependencies: ["CCurl"]),
 
         // MARK: Runtime
         .target(name: "Apps", dependencies: ["CSystemShims"]),
         .target(name: "Monitoring", dependencies: ["CSQLite"]),
         .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
-        .target(name: "Providers", dependencies: ["Dataflow", "CSystemShims"]),
+        .target(name: "KubernetesAPI", dependencies: ["CCurl", "CCurlShims"]),
+        .target(name: "Providers", dependencies: ["Dataflow", "CSystemShims", "KubernetesAPI"]),
         .target(name: "WireProtocol", dependencies: ["COpenSSL", "CZstd", nioCore]),
         .target(name: "Worker", dependencies: ["Apps", "WireProtocol", "CSystemShims", nioCore, nioPosix]),
         .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", "Worker", "Providers", nioCore, nioPosix]),
@@ -73,6 +76,11 @@ let package = Package(
         ),
         .target(name: "InterchangeTestApps", dependencies: ["Apps"], path: "Tests/InterchangeTestApps"),
         .executableTarget(name: "InterchangeTestWorker", dependencies: ["Worker", "InterchangeTestApps"], path: "Tests/InterchangeTestWorker"),
+        .testTarget(
+            name: "KubernetesTests",
+            dependencies: ["KubernetesAPI", "Providers", "Interchange", "Dataflow", "InterchangeTestApps", "InterchangeTestWorker"],
+            exclude: ["Fixtures"]
+        ),
         .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
         .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring", "DataflowTestWorkflow"]),
         .executableTarget(name: "DataflowTestWorkflow", dependencies: ["Dataflow"], path: "Tests/DataflowTestWorkflow"),

@@ -3,6 +3,8 @@
 # root). Idempotent.
 set -euo pipefail
 packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg-config zlib1g-dev chromium)
+# KubernetesAPI (libcurl: HTTPS with a private CA, client certificates, HTTP/2); openssl and python3-pip for its tests.
+packages+=(libcurl4-openssl-dev openssl python3-pip)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -12,6 +14,11 @@ if ((${#missing[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The Kubernetes tests validate generated manifests with the official client's (pydantic) models.
+if ! python3 -c 'import kubernetes, sys; sys.exit(int(kubernetes.__version__.split(".")[0]) < 37)' 2>/dev/null; then
+    echo "installing: kubernetes>=37 (PyPI)"
+    pip3 install --quiet 'kubernetes>=37' 2>/dev/null || pip3 install --quiet --break-system-packages 'kubernetes>=37'
 fi
 if ! command -v swift >/dev/null; then
     echo "swift 6.3 is required on PATH (https://www.swift.org/install/linux/); it is not a Debian package" >&2

@@ -35,6 +35,8 @@ extension HighThroughputExecutor {
         public var maxWorkersPerNode: Int?
         /// Replaces `worker_address`.
         public var workerAddress: String?
+        /// Replaces `address` (where the interchange listens).
+        public var listenAddress: String?
         /// Picks a provider by short name: `local` is `LocalProvider`, `kubernetes` is `KubernetesProvider`
         /// (its settings come from the file's `provider` object of that class, or a `kubernetes` object).
         public var provider: String?
@@ -80,6 +82,7 @@ extension HighThroughputExecutor {
             }
             if let n = overrides.maxWorkersPerNode { c.maxWorkersPerNode = n }
             if let a = overrides.workerAddress { c.workerAddress = a }
+            if let a = overrides.listenAddress { c.address = a }
             // The provider: `provider` (any class), or the named sections `local` and `kubernetes`, of which
             // `--provider` picks one (the default stays local).
             let generic = try object.object("provider")

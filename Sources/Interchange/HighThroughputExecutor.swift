@@ -166,6 +166,10 @@ public final class HighThroughputExecutor: ExecutionBackend {
 
     public func shutdown() async {
         await scaler.withLock { $0 }?.shutdown()
+        // The scaler cancels blocks; the provider also removes what it made besides them (the run's Secret,
+        // pods of the run left over from cancels that timed out, local process groups).
+        if let kubernetes = provider as? KubernetesProvider { await kubernetes.shutdown() }
+        if let local = provider as? LocalProvider { await local.shutdown() }
         await server.withLock { $0 }?.stop()
         server.withLock { $0 = nil }
         let abandoned = requests.withLock { r in

@@ -1,6 +1,7 @@
 import Dataflow
 import Foundation
 import Interchange
+import Providers
 import Tiling
 import TilingApps
 
@@ -26,10 +27,15 @@ struct ParametersDirectory {
     /// Executors, retries, checkpointing, monitoring, and the `batches` section.
     func runtimeConfiguration(workers: Int?, address: String?, provider: String?) throws -> RuntimeSettings {
         var factories = DataFlowKernel.Configuration.builtInExecutors
-        factories["HighThroughputExecutor"] = HighThroughputExecutor.configurationFactory(
-            providers: HighThroughputExecutor.builtInProviders,
-            overrides: .init(maxWorkersPerNode: workers, workerAddress: address, provider: provider)
-        )
+        var providers = HighThroughputExecutor.builtInProviders
+        providers["KubernetesProvider"] = KubernetesProvider.configurationFactory()
+        var overrides = HighThroughputExecutor.Overrides(maxWorkersPerNode: workers, workerAddress: address, provider: provider)
+        if provider == "kubernetes" {
+            // Workers are pods: listen on the pod network, and let them dial this pod's IP.
+            overrides.listenAddress = "0.0.0.0"
+            overrides.workerAddress = address ?? LeaderPodIdentity.interchangeAddress()
+        }
+        factories["HighThroughputExecutor"] = HighThroughputExecutor.configurationFactory(providers: providers, overrides: overrides)
         var kernel = try DataFlowKernel.Configuration.load(path: runtimeFile, executorFactories: factories, allowing: ["batches"])
         if let workers {
             kernel.executors = kernel.executors.map { executor in

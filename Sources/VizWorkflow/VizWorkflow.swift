@@ -6,6 +6,6 @@ struct VizWorkflow: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "viz-workflow",
         abstract: "Permafrost Discovery Gateway tiling workflow on a Parsl-style task runtime.",
-        subcommands: [RunCommand.self, WorkerCommand.self, StatusCommand.self, StageCommand.self, RasterizeCommand.self, WebTilesCommand.self, ServeCommand.self]
+        subcommands: [RunCommand.self, WorkerCommand.self, StatusCommand.self, StageCommand.self, RasterizeCommand.self, WebTilesCommand.self, ServeCommand.self, PodManifestCommand.self]
     )
 }

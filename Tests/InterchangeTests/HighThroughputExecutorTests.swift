@@ -46,9 +46,10 @@ import WireProtocol
 
     @Test func aSegfaultingTaskLosesOnlyItsOwnTry() async throws {
         try await withTemporaryDirectory { root in
-            // One retry: a task whose result was still in flight when its worker crashed is lost with it (its
-            // result never arrived) and runs again; the crashing task crashes its second worker too and fails.
-            let cluster = try await startCluster(root: root, workers: 2, retries: 1)
+            // No prefetch: each slot holds only the try it runs, so the interchange knows exactly which try a
+            // crash took (with prefetch, a neighbour whose result was still in flight can be charged too;
+            // docs/wire-protocol.md). No retries: the crashing task must fail on its first try, alone.
+            let cluster = try await startCluster(root: root, workers: 2, retries: 0, prefetch: 0)
             let crash = TestApps.app("crash", Int.self, Int.self, in: cluster.apps)
             let others = (2..<12).map { cluster.kernel.submit(crash, $0) }
             let doomed = cluster.kernel.submit(crash, 1)
@@ -56,7 +57,7 @@ import WireProtocol
                 _ = try await doomed.value
             } throws: { error in
                 let e = error as? TaskError
-                return e?.code == .workerLost && e!.message.contains("worker lost while running task \(doomed.taskID) (app crash)") && e!.tryID == 1
+                return e?.code == .workerLost && e!.message.contains("worker lost while running task \(doomed.taskID) (app crash)") && e!.tryID == 0
             }
             for f in others { _ = try await f.value }
             // The crashed slot is restarted and the node keeps working.

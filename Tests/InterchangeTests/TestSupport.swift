@@ -42,6 +42,7 @@ func startCluster(
     root: String,
     workers: Int = 2,
     retries: Int = 0,
+    prefetch: Int = 1,
     isolation: HighThroughputExecutorIsolation = .process,
     provider: LocalProvider.Configuration? = nil,
     strategy: Providers.BlockScalingStrategy.Kind = .simple,
@@ -51,7 +52,7 @@ func startCluster(
     let executor = HighThroughputExecutor(
         configuration: .init(
             maxWorkersPerNode: workers,
-            prefetchCapacity: 1,
+            prefetchCapacity: prefetch,
             heartbeatPeriod: .milliseconds(200),
             heartbeatThreshold: .seconds(3),
             isolation: isolation,
