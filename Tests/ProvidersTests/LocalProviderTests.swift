@@ -80,7 +80,8 @@ struct LocalProviderTests {
                 let started = ContinuousClock.now
                 try await local.cancel(jobIDs: [jobID])
                 let elapsed = ContinuousClock.now - started
-                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(3), "\(elapsed)")
+                // It waited out the grace period (a process that ignores SIGTERM), then killed; not the sleep's 30 s.
+                #expect(elapsed >= .milliseconds(250) && elapsed < .seconds(20), "\(elapsed)")
                 #expect(!processExists(leader))
                 let status = try await local.status(jobIDs: [jobID])[jobID]
                 #expect(status?.state == .cancelled)
