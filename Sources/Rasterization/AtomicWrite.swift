@@ -1,24 +1,14 @@
 import Foundation
+import Tiling
 
-/// Whole-file writes through a temporary file in the same directory and `rename(2)`, so readers never see a
-/// partial PNG or CSV.
+/// Whole-file writes through a temporary file and `rename(2)` (Tiling's ``AtomicFile``), so readers never
+/// see a partial PNG or CSV; failures become ``RasterizationError``s naming the file.
 enum AtomicWrite {
     static func write(_ data: Data, to path: String) throws(RasterizationError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = path + ".\(UUID().uuidString.prefix(8)).partial"
         do {
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            try data.write(to: URL(fileURLWithPath: temporary))
+            try AtomicFile.write(data, to: path)
         } catch {
-            unlink(temporary)
-            throw RasterizationError(.writeFailed, "\(path): \(error.localizedDescription)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw RasterizationError(.writeFailed, "\(path): rename failed: \(reason)")
+            throw RasterizationError(.writeFailed, error.message)
         }
     }
 }

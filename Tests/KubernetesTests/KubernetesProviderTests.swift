@@ -118,8 +118,9 @@ private func podNames(_ client: KubernetesClient, _ selector: String) async thro
             let victim = try #require(try await podNames(client, provider.instanceSelector).first)
             try await cluster.control("kill", ["namespace": "viz", "name": victim, "reason": "OOMKilled"])
             for f in futures { #expect(try await f.value == 700) }
+            // The watch reports the pod's end asynchronously; give it time on a loaded machine.
+            #expect(try await eventually { try await provider.status(jobIDs: [victim])[victim]?.state == .failed })
             let statuses = try await provider.status(jobIDs: [victim])
-            #expect(statuses[victim]?.state == .failed)
             #expect(statuses[victim]?.message?.contains("OOMKilled") == true)
             #expect(await eventually { events.withLock { $0 }.contains { $0.contains("OOMKilled") } })
             await kernel.shutdown()

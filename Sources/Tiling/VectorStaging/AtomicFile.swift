@@ -1,8 +1,8 @@
 import Foundation
 
 /// Writes whole files atomically: temporary file in the same directory, then `rename(2)`.
-enum AtomicFile {
-    static func write(_ data: Data, to path: String) throws(TilingError) {
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws(TilingError) {
         let directory = (path as NSString).deletingLastPathComponent
         let temporary = path + ".\(UUID().uuidString.prefix(8)).partial"
         do {
