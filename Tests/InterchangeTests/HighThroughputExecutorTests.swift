@@ -196,9 +196,9 @@ import WireProtocol
             for f in futures { _ = try await f.value }
             let submitted = cluster.events.all.filter { if case .block(.blockSubmitted) = $0 { true } else { false } }
             #expect(submitted.count == 2)
-            #expect(await eventually(.seconds(15)) { cluster.executor.connectedWorkers == 0 })
+            #expect(await eventually(.seconds(40)) { cluster.executor.connectedWorkers == 0 })
             // Scale-in drains the blocks (their workers finish and leave), then the blocks end.
-            let ended = await eventually(.seconds(5)) {
+            let ended = await eventually(.seconds(30)) {
                 var last: [String: JobState] = [:]
                 for case .block(.blockStatusChanged(let id, let status)) in cluster.events.all { last[id] = status.state }
                 return last.count == 2 && last.values.allSatisfy(\.isTerminal)

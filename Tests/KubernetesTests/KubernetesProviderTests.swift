@@ -144,8 +144,8 @@ private func podNames(_ client: KubernetesClient, _ selector: String) async thro
             let seen = Mutex<[String]>([])
             let collector = Task { for await event in scaler.events { seen.withLock { $0.append("\(event)") } } }
             await scaler.start()
-            #expect(await eventually(.seconds(15)) { seen.withLock { $0 }.contains { $0.contains("ImagePullBackOff") } })
-            #expect(await eventually(.seconds(15)) { seen.withLock { $0 }.contains { $0.contains("blockSubmitted(blockID: \"1\"") } })
+            #expect(await eventually(.seconds(40)) { seen.withLock { $0 }.contains { $0.contains("ImagePullBackOff") } })
+            #expect(await eventually(.seconds(40)) { seen.withLock { $0 }.contains { $0.contains("blockSubmitted(blockID: \"1\"") } })
             #expect(seen.withLock { $0 }.contains { $0.contains("blockCancelled(blockID: \"0\"") && $0.contains("replaced") })
             await scaler.shutdown()
             await provider.shutdown()
