@@ -91,6 +91,19 @@ public struct StatusReport: Sendable, Codable, Equatable {
         try StatusReportLoader(path: databasePath).load(runID: runID, failureLimit: failureLimit)
     }
 
+    /// The id of the latest run whose run directory is `runDirectory` (as recorded, or ending in its last
+    /// path components), for showing one numbered run of a `run_dir`.
+    public static func runID(databasePath: String, runDirectory: String) throws -> String? {
+        let loader = try StatusReportLoader(path: databasePath)
+        let statement = try loader.connection.prepare(
+            "SELECT run_id FROM workflow WHERE rundir = ?1 OR rundir LIKE '%/' || ?2 ORDER BY time_began DESC LIMIT 1"
+        )
+        statement.bind(1, runDirectory)
+        statement.bind(2, (runDirectory as NSString).lastPathComponent)
+        guard try statement.step() else { return nil }
+        return statement.text(0)
+    }
+
     /// Display order of states: the lifecycle, then the outcomes.
     static let stateOrder: [TaskState] = [
         .pending, .launched, .running, .runningEnded, .joining, .failRetryable, .execDone, .memoDone, .failed,

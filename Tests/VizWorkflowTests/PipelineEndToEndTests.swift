@@ -180,3 +180,31 @@ import Testing
         return false
     }
 }
+
+extension PipelineEndToEndTests {
+    @Test func statusShowsANumberedRunOrTheLatest() throws {
+        let dir = try makeRun(.threads)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(try run(in: dir).0 == 0)
+        #expect(try run(in: dir).0 == 0)
+        func status(_ argument: String) throws -> (Int32, String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.arguments = ["status", argument]
+            process.currentDirectoryURL = URL(fileURLWithPath: dir)
+            let out = Pipe()
+            process.standardOutput = out
+            process.standardError = out
+            try process.run()
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
+        let first = try status("runinfo/000"), second = try status("runinfo/001"), latest = try status("runinfo")
+        #expect(first.0 == 0 && first.1.contains("directory runinfo/000") && first.1.contains("exec_done"))
+        #expect(second.0 == 0 && second.1.contains("directory runinfo/001") && second.1.contains("memo_done"))
+        #expect(latest.1.contains("directory runinfo/001"))
+        let missing = try status("runinfo/007")
+        #expect(missing.0 != 0 && missing.1.contains("no run recorded for runinfo/007"))
+    }
+}

@@ -24,7 +24,14 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let database = try Self.database(for: runDirectory)
-        let report = try StatusReport.load(databasePath: database, runID: runID, failureLimit: failures)
+        // A numbered run directory (runinfo/003) shows that run; the run_dir root shows the latest.
+        var selected = runID
+        if selected == nil, !FileManager.default.fileExists(atPath: (runDirectory as NSString).appendingPathComponent("monitoring.db")) {
+            let runName = (runDirectory as NSString).standardizingPath
+            selected = try StatusReport.runID(databasePath: database, runDirectory: runName)
+            guard selected != nil else { throw ValidationError("no run recorded for \(runDirectory) in \(database)") }
+        }
+        let report = try StatusReport.load(databasePath: database, runID: selected, failureLimit: failures)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
