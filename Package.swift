@@ -36,9 +36,10 @@ let package = Package(
         .target(name: "CCurlShims", dependencies: ["CCurl"]),
 
         // MARK: Runtime
+        .target(name: "JSONValues"),
         .target(name: "Apps", dependencies: ["CSystemShims"]),
         .target(name: "Monitoring", dependencies: ["CSQLite"]),
-        .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL"]),
+        .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL", "JSONValues"]),
         .target(name: "KubernetesAPI", dependencies: ["CCurl", "CCurlShims"]),
         .target(name: "Providers", dependencies: ["Dataflow", "CSystemShims", "KubernetesAPI"]),
         .target(name: "WireProtocol", dependencies: ["COpenSSL", "CZstd", nioCore]),
@@ -46,7 +47,7 @@ let package = Package(
         .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", "Worker", "Providers", nioCore, nioPosix]),
 
         // MARK: Tiling (pure geospatial library: no runtime, no networking)
-        .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite"]),
+        .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite", "JSONValues"]),
         // MARK: Rasterization (pdgraster replacement: GeoTIFFs, zoom pyramid, web tiles)
         .target(name: "Rasterization", dependencies: ["Tiling", "CGDAL", "CSQLite", "CZlib"]),
         .target(name: "TilingApps", dependencies: ["Dataflow", "Tiling", "Rasterization"]),

@@ -1,2 +1,3 @@
 @_exported import Apps
 @_exported import enum Monitoring.TaskState
+@_exported import JSONValues

@@ -49,7 +49,7 @@ struct ParametersDirectory {
 
     private func batches() throws -> TilingWorkflowPlan.Configuration {
         guard let data = FileManager.default.contents(atPath: runtimeFile) else { return .init() }
-        let root = try ConfigurationObject(Dataflow.JSONValue.parse(data, source: runtimeFile), source: runtimeFile)
+        let root = try ConfigurationObject(JSONValue.parse(data, source: runtimeFile), source: runtimeFile)
         guard let section = try root.object("batches") else { return .init() }
         let defaults = TilingWorkflowPlan.Configuration()
         let plan = TilingWorkflowPlan.Configuration(

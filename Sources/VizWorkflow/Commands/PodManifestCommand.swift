@@ -26,7 +26,7 @@ struct PodManifestCommand: ParsableCommand {
     func run() throws {
         let file = ParametersDirectory(path: parameters).runtimeFile
         guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("cannot read \(file)") }
-        let root = try ConfigurationObject(Dataflow.JSONValue.parse(data, source: file), source: file)
+        let root = try ConfigurationObject(JSONValue.parse(data, source: file), source: file)
         root.allowAll()
         guard let executors = try root.objects("executors"),
             let htex = try executors.first(where: { try $0.string("class") == "HighThroughputExecutor" })

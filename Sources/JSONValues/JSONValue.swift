@@ -1,6 +1,7 @@
 import Foundation
 
-/// Any JSON value. Used to read PDG configs exactly as written and to keep keys this module does not interpret.
+/// Any JSON value: what both configuration readers (the runtime's `parsl_config.json` and the PDG
+/// `workflow_config.json`) read, so that errors can name the key and keys nobody interprets can be kept.
 public enum JSONValue: Sendable, Hashable, Codable {
     case null
     case bool(Bool)
@@ -40,8 +41,8 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// A short name of the JSON type, for error messages.
-    var typeName: String {
+    /// A short name of the JSON type, for error messages ("boolean", "array", ...).
+    package var typeName: String {
         switch self {
         case .null: "null"
         case .bool: "boolean"
@@ -49,6 +50,18 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .string: "string"
         case .array: "array"
         case .object: "object"
+        }
+    }
+
+    /// The JSON type with an article, for error messages ("a boolean", "a list", ...).
+    package var kindName: String {
+        switch self {
+        case .null: "null"
+        case .bool: "a boolean"
+        case .number: "a number"
+        case .string: "a string"
+        case .array: "a list"
+        case .object: "an object"
         }
     }
 }
