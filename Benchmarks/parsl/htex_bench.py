@@ -7,12 +7,10 @@ registered and a warm-up. Parsl's DEBUG log file is off (initialize_logging=Fals
 Prints, as its last line, one JSON object with the same fields as runtime-bench.
 """
 import argparse
-import json
-import resource
-import shutil
 import tempfile
 import time
 
+import bench_common
 import parsl
 from parsl.config import Config
 from parsl.executors import HighThroughputExecutor
@@ -55,51 +53,16 @@ def main():
         time.sleep(0.1)
     for i in range(50):
         noop(-i).result()
-    latencies = []
     body = b"\x07" * a.payload_bytes
+    submit = (lambda i: payload(body + bytes([i % 256]))) if a.payload_bytes else noop
     start = time.perf_counter()
-    if a.sequential:
-        for i in range(a.tasks):
-            t0 = time.perf_counter()
-            (payload(body).result() if a.payload_bytes else noop(i).result())
-            latencies.append(time.perf_counter() - t0)
-    else:
-        submitted = {}
-        futures = []
-        for i in range(a.tasks):
-            t0 = time.perf_counter()
-            fut = payload(body + bytes([i % 256])) if a.payload_bytes else noop(i)
-            if i % 8 == 0:
-                submitted[fut] = t0
-                fut.add_done_callback(lambda f: latencies.append(time.perf_counter() - submitted[f]))
-            futures.append(fut)
-        for fut in futures:
-            fut.result()
+    latencies = (bench_common.sequential if a.sequential else bench_common.burst)(submit, a.tasks)
     seconds = time.perf_counter() - start
-    dfk.cleanup()
-    parsl.clear()
-    shutil.rmtree(run_dir, ignore_errors=True)
-    latencies.sort()
-
-    def pct(q):
-        return round(latencies[min(len(latencies) - 1, int(len(latencies) * q))] * 1e6, 1) if latencies else 0
-
-    result = {
-        "executor": "parsl-htex",
-        "parsl_version": parsl.__version__,
-        "tasks": a.tasks,
-        "workers": a.workers,
-        "sequential": a.sequential,
-        "payload_bytes": a.payload_bytes,
-        "seconds": round(seconds, 4),
-        "tasks_per_second": round(a.tasks / seconds),
-        "p50_us": pct(0.5),
-        "p99_us": pct(0.99),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
+    bench_common.teardown(dfk, run_dir)
+    fields = {"executor": "parsl-htex", "workers": a.workers, "sequential": a.sequential, "payload_bytes": a.payload_bytes}
     if a.payload_bytes:
-        result["megabytes_per_second_each_way"] = round(a.tasks * a.payload_bytes / seconds / 1e6, 1)
-    print(json.dumps(result, sort_keys=True))
+        fields["megabytes_per_second_each_way"] = round(a.tasks * a.payload_bytes / seconds / 1e6, 1)
+    bench_common.report(fields, a.tasks, seconds, latencies)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Start clean: do not reuse results checkpointed by earlier runs.")
     var restart = false
 
-    @Option(help: "Provider for worker blocks: local (default) or as configured.")
+    @Option(help: "Provider for worker blocks: local (the default) or kubernetes (the kubernetes section of parsl_config.json).")
     var provider: String?
 
     @Option(help: "The interchange address workers dial (default: from parsl_config.json).")
