@@ -41,6 +41,10 @@ extension HighThroughputExecutor {
         public var drainTimeout: Duration
         /// Frame size limit and payload compression.
         public var codec: WireCodec.Configuration
+        /// Blocks in a row that may fail before any worker connected before every task fails with a
+        /// ``BlockFailureError`` (Parsl `block_error_handler`, whose default handler gives up at 3); `nil`
+        /// waits for ever. Default 3.
+        public var blockErrorThreshold: Int?
 
         public init(
             label: String = "htex",
@@ -58,7 +62,8 @@ extension HighThroughputExecutor {
             maxIdletime: Double = 120,
             strategyPeriod: Duration = .seconds(5),
             drainTimeout: Duration = .seconds(600),
-            codec: WireCodec.Configuration = WireCodec.Configuration()
+            codec: WireCodec.Configuration = WireCodec.Configuration(),
+            blockErrorThreshold: Int? = 3
         ) {
             self.label = label
             self.address = address
@@ -76,6 +81,7 @@ extension HighThroughputExecutor {
             self.strategyPeriod = strategyPeriod
             self.drainTimeout = drainTimeout
             self.codec = codec
+            self.blockErrorThreshold = blockErrorThreshold.map { max(1, $0) }
         }
     }
 

@@ -77,6 +77,9 @@ extension HighThroughputExecutor {
             if let s = try object.double("strategy_period") { c.strategyPeriod = .milliseconds(Int(s * 1000)) }
             if let s = try object.double("drain_timeout") { c.drainTimeout = .milliseconds(Int(s * 1000)) }
             if let n = try object.int("max_frame_bytes", minimum: 1024) { c.codec.maxFrameSize = n }
+            // Parsl's `block_error_handler` (false: wait for ever) and the threshold its default handler uses.
+            c.blockErrorThreshold = try object.int("block_error_threshold", minimum: 1) ?? d.blockErrorThreshold
+            if try object.bool("block_error_handler") == false { c.blockErrorThreshold = nil }
             guard c.heartbeatThreshold > c.heartbeatPeriod else {
                 throw DataflowError(.invalidConfiguration, "\(object.source): '\(object.path).heartbeat_threshold' must be longer than heartbeat_period")
             }

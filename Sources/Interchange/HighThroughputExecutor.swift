@@ -24,6 +24,8 @@ public final class HighThroughputExecutor: ExecutionBackend {
     private let scaler = Mutex<BlockScaler?>(nil)
     private let boundPort = Mutex<Int?>(nil)
     private let launchTemplate = Mutex<LaunchTemplate?>(nil)
+    /// Set when blocks keep failing before any worker connects: every task fails with it from then on.
+    private let badState = Mutex<BlockFailureError?>(nil)
 
     private struct LaunchTemplate: Sendable {
         var command: @Sendable (String) -> [String]
@@ -48,7 +50,7 @@ public final class HighThroughputExecutor: ExecutionBackend {
                 backend(.blockStatus(blockID: block, jobID: nil, state: status.state.parslName, reason: status.message))
             case .block(.blockCancelled(let block, let reason)):
                 backend(.blockStatus(blockID: block, jobID: nil, state: "CANCELLED", reason: reason))
-            case .block(.decision):
+            case .block(.decision), .block(.badState):
                 break
             }
         }
@@ -129,7 +131,8 @@ public final class HighThroughputExecutor: ExecutionBackend {
                     maxIdletime: configuration.maxIdletime
                 ),
                 strategyPeriod: configuration.strategyPeriod,
-                statusPollingInterval: configuration.strategyPeriod
+                statusPollingInterval: configuration.strategyPeriod,
+                blockErrorThreshold: configuration.blockErrorThreshold
             ),
             hooks: .init(
                 outstandingTasks: { [weak self] in self?.outstanding ?? 0 },
@@ -141,8 +144,11 @@ public final class HighThroughputExecutor: ExecutionBackend {
         )
         scaler.withLock { $0 = blockScaler }
         let events = self.events
-        Task {
-            for await event in blockScaler.events { events.emit(.block(event)) }
+        Task { [weak self] in
+            for await event in blockScaler.events {
+                if case .badState(let error) = event { self?.enterBadState(error) }
+                events.emit(.block(event))
+            }
         }
         await blockScaler.start()
     }
@@ -160,8 +166,33 @@ public final class HighThroughputExecutor: ExecutionBackend {
             request.sink.taskFinished(request, TaskOutcome(result: .failure(DataflowError(.shutDown, "executor \(label) is not running")), location: nil))
             return
         }
-        requests.withLock { $0[key] = request }
+        // Checked under the requests lock, so a task is either failed here or by enterBadState, never lost.
+        let failure: BlockFailureError? = requests.withLock { r in
+            if let error = badState.withLock({ $0 }) { return error }
+            r[key] = request
+            return nil
+        }
+        if let failure {
+            request.sink.taskFinished(request, TaskOutcome(result: .failure(failure), location: nil))
+            return
+        }
         interchange.submit(.init(key: key, app: request.app.name, input: input))
+    }
+
+    /// The error every task fails with once blocks kept failing before any worker connected; `nil` while
+    /// the executor is healthy.
+    public var blockFailure: BlockFailureError? { badState.withLock { $0 } }
+
+    /// Parsl's `set_bad_state_and_fail_all`: no worker will ever run these tasks, so fail them now.
+    private func enterBadState(_ error: BlockFailureError) {
+        let held: [TaskRequest] = requests.withLock { r in
+            badState.withLock { $0 = error }
+            defer { r = [:] }
+            return Array(r.values)
+        }
+        for request in held {
+            request.sink.taskFinished(request, TaskOutcome(result: .failure(error), location: nil))
+        }
     }
 
     public func shutdown() async {
@@ -252,6 +283,10 @@ extension HighThroughputExecutor: InterchangeDelegate {
     }
 
     func interchangeWorkerJoined(_ record: InterchangeStateMachine.WorkerRecord) {
+        if let blockScaler = scaler.withLock({ $0 }) {
+            let blockID = record.blockID
+            Task { await blockScaler.workerConnected(blockID: blockID) }
+        }
         events.emit(.workerConnected(workerID: record.workerID, hostname: record.hostname, blockID: record.blockID, capacity: record.capacity))
     }
 

@@ -30,6 +30,10 @@ extension StatusReport {
         lines.append("  tasks \(self.taskCount)")
         lines.append("")
         lines.append(contentsOf: self.renderCounts())
+        if !self.blocks.isEmpty {
+            lines.append("")
+            lines.append(contentsOf: self.renderBlocks())
+        }
         if self.failureCount > 0 {
             lines.append("")
             lines.append(contentsOf: self.renderFailures())
@@ -47,6 +51,21 @@ extension StatusReport {
         }
         rows.append(["total"] + states.map { String(self.totals[$0, default: 0]) } + [String(self.taskCount)])
         return Self.table(rows, rightAligned: true)
+    }
+
+    /// One row per block; a failed block's reason (exit status, stderr tail or pod reason) under it.
+    private func renderBlocks() -> [String] {
+        var rows: [[String]] = [["block", "executor", "job", "state", "since"]]
+        for block in self.blocks {
+            rows.append([block.blockID, block.executor, block.jobID ?? "-", block.state, Self.format(time: block.time)])
+        }
+        var lines = ["blocks"] + Self.table(rows, rightAligned: false)
+        for block in self.blocks where !["RUNNING", "PENDING", "SUBMITTED"].contains(block.state) {
+            guard let reason = block.reason, !reason.isEmpty else { continue }
+            let text = reason.split(whereSeparator: \.isNewline).suffix(12).joined(separator: "\n    ")
+            lines.append("  block \(block.blockID) \(block.state.lowercased()): \(text)")
+        }
+        return lines
     }
 
     private func renderFailures() -> [String] {

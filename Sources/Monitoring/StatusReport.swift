@@ -47,6 +47,32 @@ public struct StatusReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// The latest state of one block of workers (the last `block` row of the run for that block).
+    public struct Block: Sendable, Codable, Equatable {
+        /// The executor the block belongs to.
+        public var executor: String
+        /// The scaler's block id.
+        public var blockID: String
+        /// The provider's job id, when known.
+        public var jobID: String?
+        /// Parsl's state name, e.g. `RUNNING`, `FAILED`, `SCALED_IN`.
+        public var state: String
+        /// Why: a failed block's exit status and stderr tail, or a pod's reason.
+        public var reason: String?
+        /// When the state was recorded, unix seconds.
+        public var time: Double
+
+        /// Creates a block entry.
+        public init(executor: String, blockID: String, jobID: String?, state: String, reason: String?, time: Double) {
+            self.executor = executor
+            self.blockID = blockID
+            self.jobID = jobID
+            self.state = state
+            self.reason = reason
+            self.time = time
+        }
+    }
+
     /// The run's id (`workflow.run_id`).
     public var runID: String
     /// The workflow's name and version as recorded at start.
@@ -75,6 +101,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
     public var failures: [Failure]
     /// The number of failures in the database, which may exceed `failures.count`.
     public var failureCount: Int
+    /// Every block of workers the run started, by executor and block id, in its latest state.
+    public var blocks: [Block] = []
 
     /// Whether the run has not recorded its end.
     public var isRunning: Bool { self.ended == nil }

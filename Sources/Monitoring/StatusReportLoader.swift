@@ -56,6 +56,18 @@ struct StatusReportLoader {
         ORDER BY task_id, try_id LIMIT ?2
         """
 
+    /// Each block's latest row (the job id from any row, as later rows may not repeat it).
+    private static let blocksSQL = """
+        SELECT b.executor_label, b.block_id,
+               (SELECT j.job_id FROM block AS j WHERE j.run_id = b.run_id AND j.executor_label = b.executor_label
+                AND j.block_id = b.block_id AND j.job_id IS NOT NULL LIMIT 1),
+               b.status, b.reason, b.timestamp
+        FROM block AS b
+        WHERE b.run_id = ?1 AND b.rowid = (SELECT max(l.rowid) FROM block AS l WHERE l.run_id = b.run_id
+                                           AND l.executor_label = b.executor_label AND l.block_id = b.block_id)
+        ORDER BY b.executor_label, CAST(b.block_id AS INTEGER), b.block_id
+        """
+
     func load(runID: String?, failureLimit: Int) throws(MonitoringError) -> StatusReport {
         // One read transaction: every query sees the same committed snapshot while the writer goes on.
         try self.connection.execute("BEGIN")
@@ -88,6 +100,21 @@ struct StatusReportLoader {
                 )
             )
             report.failureCount = failures.int(6)
+        }
+
+        let blocks = try self.connection.prepare(Self.blocksSQL)
+        blocks.bind(1, report.runID)
+        while try blocks.step() {
+            report.blocks.append(
+                StatusReport.Block(
+                    executor: blocks.text(0) ?? "?",
+                    blockID: blocks.text(1) ?? "?",
+                    jobID: blocks.text(2),
+                    state: blocks.text(3) ?? "?",
+                    reason: blocks.text(4),
+                    time: blocks.double(5)
+                )
+            )
         }
         return report
     }

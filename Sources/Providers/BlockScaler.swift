@@ -9,6 +9,12 @@
 ///   and marked ``JobState/scaledIn``;
 /// - replace: blocks that never connected are cancelled and as many new ones submitted.
 ///
+/// Block failures (Parsl's `block_error_handler`): a block that ends, fails to submit or is replaced before
+/// any of its workers connected counts as a failure; a worker connecting anywhere resets the count. After
+/// ``Configuration/blockErrorThreshold`` failures in a row the scaler stops starting blocks and reports
+/// ``Event/badState(_:)`` with a ``BlockFailureError`` naming each block and its reason; the executor then
+/// fails its tasks with it instead of waiting for workers that will never come.
+///
 /// Everything that happens is reported on ``events``. Call ``shutdown()`` to stop the loop and cancel every
 /// block.
 public actor BlockScaler {
@@ -21,14 +27,20 @@ public actor BlockScaler {
         /// Least time between two provider status polls (Parsl `status_polling_interval`). Default 5 s.
         public var statusPollingInterval: Duration
 
+        /// Blocks in a row that may fail before any worker connected before the scaler gives up; `nil`
+        /// never gives up (Parsl `block_error_handler=False`). Default 3, as Parsl's `simple_error_handler`.
+        public var blockErrorThreshold: Int?
+
         public init(
             strategy: BlockScalingStrategy.Configuration = .init(),
             strategyPeriod: Duration = .seconds(5),
-            statusPollingInterval: Duration = .seconds(5)
+            statusPollingInterval: Duration = .seconds(5),
+            blockErrorThreshold: Int? = 3
         ) {
             self.strategy = strategy
             self.strategyPeriod = strategyPeriod
             self.statusPollingInterval = statusPollingInterval
+            self.blockErrorThreshold = blockErrorThreshold.map { Swift.max(1, $0) }
         }
     }
 
@@ -108,6 +120,9 @@ public actor BlockScaler {
         case blockCancelled(blockID: String, reason: String)
         /// The strategy decided to change something (only decisions other than "no change" are reported).
         case decision(ScalingDecision)
+        /// ``Configuration/blockErrorThreshold`` blocks in a row failed before any worker connected; the
+        /// scaler starts no more blocks (Parsl's executor "bad state").
+        case badState(BlockFailureError)
     }
 
     /// Every event, in order. Finishes after ``shutdown()``.
@@ -125,6 +140,10 @@ public actor BlockScaler {
     private var drains: [String: Task<Void, Never>] = [:]
     private var ticking = false
     private var stopped = false
+    /// Blocks that failed before any worker connected, since a worker last connected.
+    private var failuresInARow: [BlockFailureError.FailedBlock] = []
+    /// Set once the failure threshold is reached.
+    public private(set) var badState: BlockFailureError?
 
     public init(provider: any ExecutionProvider, configuration: Configuration = Configuration(), hooks: Hooks) {
         self.provider = provider
@@ -159,21 +178,28 @@ public actor BlockScaler {
         table.values.sorted { (Int($0.blockID) ?? 0) < (Int($1.blockID) ?? 0) }
     }
 
+    /// Tells the scaler that a worker of `blockID` registered (the executor calls this as it happens, so a
+    /// block whose worker joined and died between two ticks is not taken for one that never started).
+    public func workerConnected(blockID: String) {
+        table[blockID]?.everConnected = true
+        failuresInARow = []
+    }
+
     /// Runs one tick now (the loop calls this; an executor may too, e.g. right after a burst of
     /// submissions). A tick that starts while another is running does nothing.
     public func tick() async {
-        guard !stopped, !ticking else { return }
+        guard !stopped, !ticking, badState == nil else { return }
         ticking = true
         defer { ticking = false }
 
         await pollIfDue()
-        guard !stopped else { return }
+        guard !stopped, badState == nil else { return }
         let now = hooks.now()
         let workers = hooks.workers()
         var snapshot: [BlockSnapshot] = []
         for (id, block) in table where !block.status.state.isTerminal {
             let info = workers[id]
-            if (info?.connectedWorkers ?? 0) > 0 { table[id]?.everConnected = true }
+            if (info?.connectedWorkers ?? 0) > 0 { workerConnected(blockID: id) }
             snapshot.append(
                 BlockSnapshot(
                     blockID: id,
@@ -199,9 +225,23 @@ public actor BlockScaler {
             for id in ids { beginScaleIn(id, reason: decision.reason) }
         case .replace(let ids):
             continuation.yield(.decision(decision))
+            let lastStatus = Dictionary(uniqueKeysWithValues: ids.compactMap { id in table[id].map { (id, $0.status) } })
             await stop(ids, state: .cancelled, reason: "replaced: \(decision.reason)")
-            for _ in ids where !stopped { await submitBlock() }
+            for id in ids where table[id]?.everConnected == false {
+                recordFailure(blockID: id, reason: lastStatus[id].map { "\(decision.reason); last status \($0)" } ?? decision.reason)
+            }
+            for _ in ids where !stopped && badState == nil { await submitBlock() }
         }
+    }
+
+    /// Counts a block that ended before any worker connected, and gives up at the threshold.
+    private func recordFailure(blockID: String, reason: String) {
+        guard badState == nil else { return }
+        failuresInARow.append(.init(blockID: blockID, jobID: table[blockID]?.jobID, reason: reason))
+        guard let threshold = configuration.blockErrorThreshold, failuresInARow.count >= threshold else { return }
+        let error = BlockFailureError(label: provider.label, blocks: failuresInARow)
+        badState = error
+        continuation.yield(.badState(error))
     }
 
     /// Stops ticking, then cancels every block that has not ended (without draining: the executor shuts
@@ -240,6 +280,7 @@ public actor BlockScaler {
             let status = JobStatus(state: .failed, message: "submit failed: \(error)")
             table[blockID] = Block(blockID: blockID, jobID: nil, status: status, submittedAt: submittedAt, everConnected: false, isDraining: false)
             continuation.yield(.blockStatusChanged(blockID: blockID, status: status))
+            recordFailure(blockID: blockID, reason: status.message ?? "submit failed")
         }
     }
 
@@ -285,12 +326,23 @@ public actor BlockScaler {
         guard !live.isEmpty else { return }
         lastPoll = clock
         guard let statuses = try? await provider.status(jobIDs: live.compactMap(\.jobID)) else { return }
+        // Workers that joined since the last tick count before any block is judged.
+        for (id, info) in hooks.workers() where info.connectedWorkers > 0 { workerConnected(blockID: id) }
+        var ended: [String] = []
         for block in live {
             guard let jobID = block.jobID, let status = statuses[jobID],
                 let current = table[block.blockID], !current.status.state.isTerminal, current.status != status
             else { continue }
             table[block.blockID]?.status = status
             continuation.yield(.blockStatusChanged(blockID: block.blockID, status: status))
+            // Cancelled by someone else is not the block's fault; anything else before a worker joined is.
+            if status.state.isTerminal, status.state != .cancelled, status.state != .scaledIn, table[block.blockID]?.everConnected == false {
+                ended.append(jobID)
+                recordFailure(blockID: block.blockID, reason: status.description)
+            }
         }
+        // A provider may report a job failed while something of it is left (a pod stuck on a configuration
+        // error, a held batch job): make sure it is gone. Cancelling an ended job is not an error.
+        if !ended.isEmpty { try? await provider.cancel(jobIDs: ended) }
     }
 }

@@ -47,7 +47,16 @@ struct RunSummary {
         if !report.failures.isEmpty {
             lines.append("")
             lines.append("\(report.failures.count) failure(s):")
-            for failure in report.failures.prefix(50) { lines.append("  [\(failure.step)] \(failure.item): \(failure.message)") }
+            // A multi-line message (a traceback, the blocks that failed) is shown in full once; later
+            // failures with the same detail show only their first line.
+            var detailsShown: Set<Substring> = []
+            for failure in report.failures.prefix(50) {
+                let message = failure.message
+                let newline = message.firstIndex(of: "\n") ?? message.endIndex
+                let detail = message[newline...]
+                let repeated = !detail.isEmpty && !detailsShown.insert(detail).inserted
+                lines.append("  [\(failure.step)] \(failure.item): \(repeated ? message[..<newline] + " (details as above)" : message)")
+            }
             if report.failures.count > 50 { lines.append("  … and \(report.failures.count - 50) more (see viz-workflow status)") }
         }
         return lines.joined(separator: "\n")

@@ -35,6 +35,8 @@ final class WorkerConnection: Sendable {
         var draining = false
         var exitCode: Int32?
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
+        /// Set when the connection closed before the challenge: ``run()`` dials again.
+        var reconnect: Int32?
         /// Set after a walltime: the body may still be running, so this process must not take more work.
         var poisoned = false
         /// Sends "started" notices for tasks still running a moment after they arrived.
@@ -57,6 +59,12 @@ final class WorkerConnection: Sendable {
 
     /// Connects (retrying until the connect timeout), serves until told to stop or the leader is gone, and
     /// returns the exit status.
+    ///
+    /// SIGTERM is honoured at every moment: while connecting the worker leaves at once (status 0); once
+    /// connected it finishes the tasks it holds and leaves. A worker that cannot reach the interchange within
+    /// the connect timeout exits with ``WorkerService/exitLeaderLost``; one that the interchange refuses (or
+    /// that cannot authenticate) exits with ``WorkerService/exitRefused``; both say why on standard error,
+    /// where the provider picks it up for the block's status.
     func run() async -> Int32 {
         signal(SIGTERM, SIG_IGN)
         let termination = DispatchSource.makeSignalSource(signal: SIGTERM)
@@ -66,40 +74,75 @@ final class WorkerConnection: Sendable {
 
         let deadline = ContinuousClock.now + configuration.connectTimeout
         var delay = Duration.milliseconds(50)
-        var channel: (any Channel)?
-        while channel == nil {
+        var lastError = "no attempt made"
+        while true {
+            if let code = state.withLock({ $0.exitCode }) { return code }
+            let attempt = min(Duration.seconds(5), max(.milliseconds(100), deadline - ContinuousClock.now))
+            let channel: any Channel
             do {
-                channel = try await connect()
+                channel = try await connect(timeout: attempt)
             } catch {
-                if ContinuousClock.now > deadline {
-                    WorkerService.log("worker \(workerID): cannot reach the interchange at \(configuration.host):\(configuration.port): \(error)")
-                    return WorkerService.exitLeaderLost
-                }
-                try? await Task.sleep(for: delay)
+                lastError = "\(error)"
+                if ContinuousClock.now > deadline { return unreachable(lastError) }
+                await sleepUnlessTerminated(delay)
                 delay = min(delay * 2, .seconds(1))
+                continue
             }
-        }
-        // The period is only known after the handshake; tick often and let each tick decide.
-        let heartbeat = channel?.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
-            heartbeatTickIfDue()
-        }
-        let code = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
-            let ready: Int32? = state.withLock { s in
-                if let code = s.exitCode { return code }
-                s.exitWaiters.append(continuation)
-                return nil
+            // The period is only known after the handshake; tick often and let each tick decide.
+            let heartbeat = channel.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { [self] _ in
+                heartbeatTickIfDue()
             }
-            if let ready { continuation.resume(returning: ready) }
+            let code = await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+                let ready: Int32? = state.withLock { s in
+                    if let code = s.exitCode ?? s.reconnect { return code }
+                    s.exitWaiters.append(continuation)
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+            heartbeat.cancel()
+            try? await channel.close()
+            guard code == Self.reconnectCode else { return code }
+            // Closed before the interchange said anything (its handshake timeout, or too many connections
+            // at once): dial again while time is left.
+            lastError = "the interchange closed the connection before its challenge"
+            let again: Bool = state.withLock { s in
+                s.reconnect = nil
+                s.channel = nil
+                s.phase = .connecting
+                return s.exitCode == nil
+            }
+            guard again else { return state.withLock { $0.exitCode } ?? 0 }
+            if ContinuousClock.now > deadline { return unreachable(lastError) }
+            await sleepUnlessTerminated(delay)
+            delay = min(delay * 2, .seconds(1))
         }
-        heartbeat?.cancel()
-        try? await channel?.close()
-        return code
     }
 
-    private func connect() async throws -> any Channel {
+    /// Internal status: the connection closed before the handshake began; dial again.
+    private static let reconnectCode: Int32 = -1
+
+    private func unreachable(_ error: String) -> Int32 {
+        WorkerService.log(
+            "worker \(workerID): cannot reach the interchange at \(configuration.host):\(configuration.port) within \(configuration.connectTimeout): \(error)"
+        )
+        finish(WorkerService.exitLeaderLost)
+        return WorkerService.exitLeaderLost
+    }
+
+    /// Sleeps in short steps so that SIGTERM (which sets the exit code) ends the wait at once.
+    private func sleepUnlessTerminated(_ duration: Duration) async {
+        let end = ContinuousClock.now + duration
+        while ContinuousClock.now < end, state.withLock({ $0.exitCode == nil }) {
+            try? await Task.sleep(for: min(.milliseconds(50), end - ContinuousClock.now))
+        }
+    }
+
+    private func connect(timeout: Duration) async throws -> any Channel {
         let handler = WorkerChannelHandler(connection: self)
         let codec = self.codec
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -187,9 +230,36 @@ final class WorkerConnection: Sendable {
 
     /// The leader closed the connection, or it broke.
     func disconnected() {
-        let wasDraining = state.withLock { $0.draining || $0.phase == .closing }
-        if !wasDraining { WorkerService.log("worker \(workerID): the interchange closed the connection") }
-        finish(wasDraining ? 0 : WorkerService.exitLeaderLost)
+        enum Next { case reconnect, exit(Int32, String?) }
+        let next: Next = state.withLock { s in
+            guard s.exitCode == nil else { return .exit(s.exitCode!, nil) }
+            if s.draining || s.phase == .closing { return .exit(0, nil) }
+            switch s.phase {
+            case .connecting:
+                return .reconnect
+            case .awaitingAcceptance:
+                // The interchange tells an unauthenticated peer nothing; it just closes.
+                return .exit(
+                    WorkerService.exitRefused,
+                    "the interchange closed the connection without accepting this worker: the run secret "
+                        + "(\(Authenticator.environmentVariable)) is not this run's, or the leader ended"
+                )
+            case .running, .closing:
+                return .exit(WorkerService.exitLeaderLost, "the interchange closed the connection")
+            }
+        }
+        switch next {
+        case .reconnect:
+            let waiters: [CheckedContinuation<Int32, Never>] = state.withLock { s in
+                s.reconnect = Self.reconnectCode
+                defer { s.exitWaiters = [] }
+                return s.exitWaiters
+            }
+            for waiter in waiters { waiter.resume(returning: Self.reconnectCode) }
+        case .exit(let code, let why):
+            if let why { WorkerService.log("worker \(workerID): \(why)") }
+            finish(code)
+        }
     }
 
     func finish(_ code: Int32) {
@@ -203,8 +273,19 @@ final class WorkerConnection: Sendable {
         for waiter in waiters { waiter.resume(returning: code) }
     }
 
+    /// SIGTERM: before the handshake completed there is nothing to finish, so leave at once; after it,
+    /// finish the tasks held and leave.
     private func beginDrain() {
-        state.withLock { $0.draining = true }
+        let (connected, channel) = state.withLock { s in
+            s.draining = true
+            return (s.phase == .running, s.channel)
+        }
+        guard connected else {
+            WorkerService.log("worker \(workerID): terminated before joining the interchange")
+            finish(0)
+            _ = channel?.close()
+            return
+        }
         finishIfDrained()
     }
 

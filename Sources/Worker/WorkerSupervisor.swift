@@ -14,6 +14,8 @@ final class WorkerSupervisor: Sendable {
     let configuration: WorkerService.Configuration
     let commandPrefix: [String]
     private let children = Mutex<[Int32: Int]>([:])  // pid → slot
+    /// Set by SIGTERM: slots that exit now are not restarted.
+    private let terminating = Atomic<Bool>(false)
 
     init(configuration: WorkerService.Configuration, commandPrefix: [String]) {
         self.configuration = configuration
@@ -25,6 +27,7 @@ final class WorkerSupervisor: Sendable {
         signal(SIGTERM, SIG_IGN)
         let termination = DispatchSource.makeSignalSource(signal: SIGTERM)
         termination.setEventHandler { [self] in
+            terminating.store(true, ordering: .relaxed)
             for pid in children.withLock({ Array($0.keys) }) { kill(pid, SIGTERM) }
         }
         termination.resume()
@@ -32,16 +35,16 @@ final class WorkerSupervisor: Sendable {
 
         for slot in 0..<slots { spawn(slot: slot) }
         var restarts = [Int](repeating: 0, count: slots)
-        var lastStatus: Int32 = 0
+        var statuses: Set<Int32> = []
         while !children.withLock({ $0.isEmpty }) {
             // Blocking wait on a dedicated thread: the cooperative pool must not block.
             let (pid, status) = await Self.waitAny()
             guard pid > 0, let slot = children.withLock({ $0.removeValue(forKey: pid) }) else { continue }
             let exited = status & 0x7F == 0
             let code = exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F)
-            lastStatus = code
+            statuses.insert(code)
             let deliberate = exited && [0, WorkerService.exitLeaderLost, WorkerService.exitRefused, 64].contains(code)
-            if deliberate { continue }
+            if deliberate || terminating.load(ordering: .relaxed) { continue }
             restarts[slot] += 1
             WorkerService.log("worker slot \(slot) (pid \(pid)) died with status \(code); restart \(restarts[slot])")
             if restarts[slot] > 100 {
@@ -51,7 +54,10 @@ final class WorkerSupervisor: Sendable {
             try? await Task.sleep(for: .milliseconds(min(2000, 50 * restarts[slot])))
             spawn(slot: slot)
         }
-        return lastStatus == WorkerService.exitLeaderLost ? WorkerService.exitLeaderLost : 0
+        // The block's exit status tells the provider (and so the leader) why the workers left: refused
+        // (wrong secret or build) before unreachable before a bad option; 0 when they were told to go.
+        for code in [WorkerService.exitRefused, WorkerService.exitLeaderLost, 64] where statuses.contains(code) { return code }
+        return 0
     }
 
     private func spawn(slot: Int) {

@@ -46,7 +46,8 @@ func startCluster(
     isolation: HighThroughputExecutorIsolation = .process,
     provider: LocalProvider.Configuration? = nil,
     strategy: Providers.BlockScalingStrategy.Kind = .simple,
-    maxIdletime: Double = 120
+    maxIdletime: Double = 120,
+    workerCommand: [String] = [testWorkerBinary, "worker"]
 ) async throws -> Cluster {
     let events = EventLog()
     let executor = HighThroughputExecutor(
@@ -56,7 +57,7 @@ func startCluster(
             heartbeatPeriod: .milliseconds(200),
             heartbeatThreshold: .seconds(3),
             isolation: isolation,
-            workerCommand: [testWorkerBinary, "worker"],
+            workerCommand: workerCommand,
             strategy: strategy,
             maxIdletime: maxIdletime,
             strategyPeriod: .milliseconds(100),

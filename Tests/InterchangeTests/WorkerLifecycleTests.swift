@@ -136,3 +136,54 @@ final class SilentLeader: @unchecked Sendable {
         #expect(worker.terminationStatus == 77)
     }
 }
+
+/// A worker that cannot join says why and leaves; SIGTERM ends it at any moment.
+@Suite(.serialized) struct WorkerConnectTests {
+    /// A port on 127.0.0.1 with nothing listening (bound, then closed).
+    static func deadPort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func startWorker(port: Int, isolation: String, connectTimeout: Int) throws -> (Process, Pipe) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: testWorkerBinary)
+        process.arguments = [
+            "worker", "--address", "127.0.0.1:\(port)", "--max-workers", "2", "--isolation", isolation, "--connect-timeout", "\(connectTimeout)",
+        ]
+        process.environment = ProcessInfo.processInfo.environment.merging([Authenticator.environmentVariable: "s"]) { $1 }
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        return (process, errors)
+    }
+
+    @Test(arguments: WorkerLifecycleTests.isolations)
+    func aWorkerThatCannotReachTheInterchangeSaysSoAndExits(isolation: String) async throws {
+        let port = Self.deadPort()
+        let (worker, errors) = try startWorker(port: port, isolation: isolation, connectTimeout: 2)
+        let took = try #require(await WorkerLifecycleTests().waitForExit(worker, within: .seconds(30)))
+        #expect(took < .seconds(20))
+        #expect(worker.terminationStatus == 75)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("cannot reach the interchange at 127.0.0.1:\(port) within 2"), "\(text)")
+    }
+
+    @Test(arguments: WorkerLifecycleTests.isolations)
+    func sigtermWhileConnectingEndsTheWorkerAtOnce(isolation: String) async throws {
+        let (worker, _) = try startWorker(port: Self.deadPort(), isolation: isolation, connectTimeout: 120)
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(worker.isRunning)
+        kill(worker.processIdentifier, SIGTERM)
+        let took = try #require(await WorkerLifecycleTests().waitForExit(worker, within: .seconds(30)), "SIGTERM was ignored")
+        #expect(took < .seconds(5))
+        #expect(worker.terminationStatus == 0)
+    }
+}

@@ -17,7 +17,13 @@ final class FakeCluster: @unchecked Sendable {  // safe: set up in init, then on
     private let process: Process
     private let stdinPipe = Pipe()
 
-    init(startDelay: Double = 0.2) throws {
+    /// - Parameters:
+    ///   - startDelay: Seconds the kubelet waits before starting a container.
+    ///   - imageUser: The image's `USER` (`uid:gid`); containers without a securityContext run as it, as in
+    ///     the Dockerfile's runtime stage.
+    ///   - imageWorkdir: The image's `WORKDIR`; empty runs containers in the state directory.
+    ///   - volumes: Where each persistent volume claim's files are on this machine (claim name → folder).
+    init(startDelay: Double = 0.2, imageUser: String = "1000:1000", imageWorkdir: String = "", volumes: [String: String] = [:]) throws {
         directory = NSTemporaryDirectory() + "k8s-fake-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         try Self.shell(
@@ -34,8 +40,9 @@ final class FakeCluster: @unchecked Sendable {  // safe: set up in init, then on
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = [
             "python3", Self.fixtures + "/fake_apiserver.py", "--cert", directory + "/server.pem", "--key", directory + "/server.key",
-            "--token", token, "--state-dir", directory, "--start-delay", String(startDelay),
-        ]
+            "--token", token, "--state-dir", directory, "--start-delay", String(startDelay), "--image-user", imageUser,
+            "--image-workdir", imageWorkdir,
+        ] + volumes.sorted { $0.key < $1.key }.flatMap { ["--volume", "\($0.key)=\($0.value)"] }
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = stdinPipe

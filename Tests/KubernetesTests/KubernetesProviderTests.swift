@@ -273,6 +273,8 @@ private func podNames(_ client: KubernetesClient, _ selector: String) async thro
         #expect(oom.state == .failed && oom.exitCode == 137 && oom.message == "OOMKilled (exit code 137)")
         let pull = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Pending","containerStatuses":[{"name":"w","state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image"}}}]}"#))
         #expect(pull.state == .pending && pull.message == "ImagePullBackOff: Back-off pulling image")
+        let nonRoot = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Pending","containerStatuses":[{"name":"w","state":{"waiting":{"reason":"CreateContainerConfigError","message":"container has runAsNonRoot and image will run as root"}}}]}"#))
+        #expect(nonRoot.state == .failed && nonRoot.message == "CreateContainerConfigError: container has runAsNonRoot and image will run as root")
         let unschedulable = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient memory."}]}"#))
         #expect(unschedulable.state == .pending && unschedulable.message?.hasPrefix("Unschedulable: 0/3 nodes") == true)
         let evicted = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Failed","reason":"Evicted","message":"The node was low on resource: memory."}"#))

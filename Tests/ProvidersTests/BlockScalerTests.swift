@@ -187,7 +187,70 @@ struct BlockScalerTests {
             if case .blockStatusChanged("0", let status) = event { return status.state } else { return nil }
         }
         #expect(states == [.pending, .running, .failed])
-        #expect(provider.cancelled.isEmpty)  // it had already ended
+        // It failed before any worker connected: whatever the provider has left of it is removed.
+        #expect(provider.cancelled == ["cancel job-1"])
+    }
+
+    @Test func blocksThatKeepFailingBeforeAnyWorkerConnectsPutTheScalerInABadState() async throws {
+        let provider = RecordingProvider()
+        var c = configuration(initBlocks: 1, maxBlocks: 1)
+        c.blockErrorThreshold = 3
+        let scaler = BlockScaler(provider: provider, configuration: c, hooks: hooks(outstanding: Box(5)))
+        let (events, collector) = record(scaler)
+        await scaler.start()
+        // Every block it starts fails at once, as one whose worker_init exits 3 would.
+        for job in 1...3 {
+            #expect(await eventually { provider.submitted.count >= job })
+            provider.states.update { $0["job-\(job)"] = .failed }
+        }
+        #expect(await eventually { await scaler.badState != nil })
+        let error = try #require(await scaler.badState)
+        #expect(error.blocks.map(\.blockID) == ["0", "1", "2"])
+        #expect(error.blocks.map(\.jobID) == ["job-1", "job-2", "job-3"])
+        #expect(error.blocks.allSatisfy { $0.reason.hasPrefix("FAILED") })
+        // No block is started after giving up.
+        try await Task.sleep(for: .milliseconds(100))
+        #expect(provider.submitted.count == 3)
+        await scaler.shutdown()
+        await collector.value
+        #expect(events.get().contains(.badState(error)))
+    }
+
+    @Test func aWorkerConnectingResetsTheFailureCount() async throws {
+        let provider = RecordingProvider()
+        var c = configuration(initBlocks: 1, maxBlocks: 1)
+        c.blockErrorThreshold = 2
+        let scaler = BlockScaler(provider: provider, configuration: c, hooks: hooks(outstanding: Box(5)))
+        await scaler.start()
+        #expect(await eventually { provider.submitted.count >= 1 })
+        provider.states.update { $0["job-1"] = .failed }
+        #expect(await eventually { provider.submitted.count >= 2 })
+        // Block 1's worker joins, then the block dies: that is not a block that could never start.
+        await scaler.workerConnected(blockID: "1")
+        provider.states.update { $0["job-2"] = .failed }
+        #expect(await eventually { provider.submitted.count >= 3 })
+        provider.states.update { $0["job-3"] = .failed }
+        #expect(await eventually { provider.submitted.count >= 4 })
+        #expect(await scaler.badState == nil)  // one failure in a row since the connect, threshold 2
+        provider.states.update { $0["job-4"] = .failed }
+        #expect(await eventually { await scaler.badState != nil })
+        #expect(await scaler.badState?.blocks.map(\.blockID) == ["2", "3"])
+        await scaler.shutdown()
+    }
+
+    @Test func withoutAThresholdTheScalerNeverGivesUp() async throws {
+        let provider = RecordingProvider()
+        var c = configuration(initBlocks: 1, maxBlocks: 1)
+        c.blockErrorThreshold = nil
+        let scaler = BlockScaler(provider: provider, configuration: c, hooks: hooks(outstanding: Box(5)))
+        await scaler.start()
+        for job in 1...5 {
+            #expect(await eventually { provider.submitted.count >= job })
+            provider.states.update { $0["job-\(job)"] = .failed }
+        }
+        #expect(await eventually { provider.submitted.count >= 6 })
+        #expect(await scaler.badState == nil)
+        await scaler.shutdown()
     }
 
     @Test func failedSubmitBecomesAFailedBlock() async throws {

@@ -20,7 +20,7 @@ import Testing
     enum Executor { case htex(workers: Int), threads }
 
     /// A run directory with parameters for the bundled sample and the given executor.
-    func makeRun(_ executor: Executor, retries: Int = 2) throws -> String {
+    func makeRun(_ executor: Executor, retries: Int = 2, local: String = #"{ "init_blocks": 1, "max_blocks": 1 }"#) throws -> String {
         let dir = NSTemporaryDirectory() + "viz-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir + "/parameters", withIntermediateDirectories: true)
         var workflow = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json"))) as! [String: Any]
@@ -31,7 +31,7 @@ import Testing
         case .htex(let workers):
             executorJSON = """
                 { "class": "HighThroughputExecutor", "max_workers_per_node": \(workers), "heartbeat_period": 1, "heartbeat_threshold": 5,
-                  "strategy_period": 0.2, "local": { "init_blocks": 1, "max_blocks": 1 } }
+                  "strategy_period": 0.2, "local": \(local) }
                 """
         case .threads:
             executorJSON = #"{ "class": "ThreadPoolExecutor", "max_threads": 2 }"#

@@ -7,8 +7,13 @@ extension KubernetesProvider {
         "ErrImageNeverPull", "RunContainerError",
     ]
 
+    /// Waiting reasons that no retry by the kubelet can cure: the pod spec itself is wrong (for example
+    /// `runAsNonRoot` with an image that runs as root, or an unparsable image name). Such a block is failed
+    /// at once rather than left pending until the connect timeout.
+    static let permanentReasons: Set<String> = ["CreateContainerConfigError", "InvalidImageName", "ErrImageNeverPull"]
+
     /// Maps a pod to a block state with the reason Kubernetes gives: Pending → pending (with
-    /// `ImagePullBackOff: …` or `Unschedulable: …`), Running → running, Succeeded → completed,
+    /// `ImagePullBackOff: …` or `Unschedulable: …`; failed for a ``permanentReasons`` reason), Running → running, Succeeded → completed,
     /// Failed → failed (`OOMKilled`, exit code, eviction), Unknown → unknown.
     public static func jobStatus(of pod: Pod) -> JobStatus {
         let status = pod.status
@@ -34,7 +39,8 @@ extension KubernetesProvider {
             return JobStatus(state: .failed, message: exit.map { "\(message) (exit code \($0))" } ?? message, exitCode: exit)
         case "Pending", nil:
             if let waiting = containers.compactMap({ $0.state?.waiting }).first(where: { $0.reason.map(blockingReasons.contains) ?? false }) {
-                return JobStatus(state: .pending, message: describe(waiting.reason, waiting.message))
+                let permanent = waiting.reason.map(permanentReasons.contains) ?? false
+                return JobStatus(state: permanent ? .failed : .pending, message: describe(waiting.reason, waiting.message))
             }
             if let unschedulable = status?.conditions?.first(where: { $0.type == "PodScheduled" && $0.status == "False" }) {
                 return JobStatus(state: .pending, message: describe(unschedulable.reason ?? "Unschedulable", unschedulable.message))

@@ -39,6 +39,7 @@ struct RunCommand: AsyncParsableCommand {
         var settings = try files.runtimeConfiguration(workers: workers, address: address, provider: provider)
         if restart { settings.kernel.checkpointFiles = [] }
 
+        for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
         let (registry, apps) = try TilingApps.registry()
         let kernel = try await DataFlowKernel(configuration: settings.kernel, apps: registry)
         FileHandle.standardError.write(Data("viz-workflow: run \(kernel.runID) in \(kernel.runDirectory); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n".utf8))
@@ -56,5 +57,22 @@ struct RunCommand: AsyncParsableCommand {
         await kernel.shutdown()
         print(RunSummary(report: report, kernel: kernel, workflow: workflow).text)
         if !report.failures.isEmpty { throw ExitCode(1) }
+    }
+
+    /// Says on standard error when a block of workers fails (with its reason: exit status and stderr tail,
+    /// or the pod's reason) and when the executor gives up on its blocks, as it happens.
+    static func reportBlockTrouble(of executor: HighThroughputExecutor) {
+        executor.onEvent { event in
+            let line: String
+            switch event {
+            case .block(.blockStatusChanged(let block, let status)) where status.state == .failed || status.state == .timeout || status.state == .missing:
+                line = "viz-workflow: \(executor.label) block \(block) \(status)"
+            case .block(.badState(let error)):
+                line = "viz-workflow: giving up on workers: \(error)"
+            default:
+                return
+            }
+            FileHandle.standardError.write(Data((line + "\n").utf8))
+        }
     }
 }

@@ -116,6 +116,40 @@ def resolve_env(pod):
                               "metadata.uid": pod["metadata"]["uid"], "status.podIP": "127.0.0.1"}.get(path, "")
     return env
 
+def run_as(pod, container):
+    """The uid, gid and supplementary groups a kubelet starts the container with: the container's
+    securityContext, else the pod's, else the image's USER (--image-user); fsGroup is a supplementary group.
+    runAsNonRoot with uid 0 is refused with the kubelet's message (a string)."""
+    pod_sc = (pod.get("spec") or {}).get("securityContext") or {}
+    sc = container.get("securityContext") or {}
+    image_uid, image_gid = (int(x) for x in ARGS.image_user.split(":"))
+    uid = sc.get("runAsUser", pod_sc.get("runAsUser", image_uid))
+    gid = sc.get("runAsGroup", pod_sc.get("runAsGroup", image_gid))
+    non_root = sc.get("runAsNonRoot", pod_sc.get("runAsNonRoot", False))
+    if non_root and uid == 0:
+        return ('container has runAsNonRoot and image will run as root (pod: "%s_%s(%s)", container: %s)'
+                % (pod["metadata"]["name"], pod["metadata"]["namespace"], pod["metadata"]["uid"], container["name"]))
+    groups = [pod_sc["fsGroup"]] if "fsGroup" in pod_sc else []
+    groups += pod_sc.get("supplementalGroups") or []
+    return uid, gid, groups
+
+def working_dir(pod, container):
+    """The container's workingDir (else the image's WORKDIR, --image-workdir) on this machine: a path under a
+    volume mount of a claim given with --volume CLAIM=HOSTPATH maps into that host folder; anything else runs
+    in the state directory."""
+    path = container.get("workingDir") or ARGS.image_workdir
+    if not path:
+        return ARGS.state_dir
+    claims = {v["name"]: (v.get("persistentVolumeClaim") or {}).get("claimName")
+              for v in (pod.get("spec") or {}).get("volumes") or []}
+    hosts = dict(v.split("=", 1) for v in ARGS.volume)
+    for mount in container.get("volumeMounts") or []:
+        root = mount["mountPath"].rstrip("/")
+        host = hosts.get(claims.get(mount["name"]) or "")
+        if host and (path == root or path.startswith(root + "/")):
+            return host + path[len(root):]
+    return ARGS.state_dir
+
 def kubelet(ns, name):
     time.sleep(ARGS.start_delay)
     with LOCK:
@@ -143,10 +177,17 @@ def kubelet(ns, name):
         set_pod_status(ns, name, lambda p: p["status"].update(
             containerStatuses=container_status(p, {"waiting": {"reason": "CreateContainerConfigError", "message": str(e)}})))
         return
+    identity = run_as(pod, container)
+    if isinstance(identity, str):  # refused, as a real kubelet refuses it: the pod stays Pending
+        set_pod_status(ns, name, lambda p: p["status"].update(
+            containerStatuses=container_status(p, {"waiting": {"reason": "CreateContainerConfigError", "message": identity}})))
+        return
+    uid, gid, groups = identity
+    cwd = working_dir(pod, container)
     log = open(os.path.join(ARGS.state_dir, "%s_%s.log" % (ns, name)), "ab")
     try:
         proc = subprocess.Popen(argv, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                cwd=ARGS.state_dir, start_new_session=True)
+                                cwd=cwd, start_new_session=True, user=uid, group=gid, extra_groups=groups)
     except OSError as e:
         set_pod_status(ns, name, lambda p: p["status"].update(phase="Failed", containerStatuses=container_status(
             p, {"terminated": {"exitCode": 128, "reason": "StartError", "message": str(e)}})))
@@ -493,6 +534,10 @@ def main():
     parser.add_argument("--state-dir", required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--start-delay", type=float, default=0.2)
+    # The image's USER and WORKDIR, as the Dockerfile sets them; containers without a securityContext run so.
+    parser.add_argument("--image-user", default="1000:1000")
+    parser.add_argument("--image-workdir", default="")
+    parser.add_argument("--volume", action="append", default=[], help="CLAIM=HOSTPATH: where a PVC's files are")
     ARGS = parser.parse_args()
     # A parent may have blocked signals (Foundation.Process does); containers must get SIGTERM on delete.
     signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
