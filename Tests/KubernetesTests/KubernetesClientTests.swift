@@ -193,18 +193,33 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
         }
     }
 
-    /// HTTP/2 needs a server that offers it over ALPN; the fake does not, so this uses hypercorn when it is
-    /// installed (`pip install hypercorn`) and is skipped otherwise.
+    /// HTTP/2 needs a server that offers it over ALPN; the fake does not, so this uses hypercorn (installed
+    /// by scripts/setup.sh; skipped where it is missing). A plain request and a watch stream both go over
+    /// HTTP/2: the app answers with the HTTP version it saw, and streams watch events slowly, as a real API
+    /// server does, so the client must parse events that arrive in separate DATA frames.
     @Test(.enabled(if: (try? FakeCluster.run(["python3", "-c", "import hypercorn"]).0) == 0))
     func http2IsNegotiatedWhenTheServerOffersIt() async throws {
         try await withFakeCluster { cluster in
             let app = cluster.directory + "/h2app.py"
             try """
-                import json
+                import asyncio, json
                 async def app(scope, receive, send):
                     if scope["type"] != "http":
                         return
-                    body = json.dumps({"kind": "Status", "message": scope["http_version"]}).encode()
+                    version = scope["http_version"]
+                    if "watch=true" in scope["query_string"].decode():
+                        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+                        for i, (kind, phase) in enumerate([("ADDED", "Pending"), ("MODIFIED", "Running"), ("DELETED", "Succeeded")]):
+                            pod = {"metadata": {"name": "h%s-pod" % version.replace(".", "-"), "resourceVersion": str(10 + i)},
+                                   "status": {"phase": phase}}
+                            line = (json.dumps({"type": kind, "object": pod}) + "\\n").encode()
+                            # One event in two DATA frames: the client must join them.
+                            await send({"type": "http.response.body", "body": line[:7], "more_body": True})
+                            await asyncio.sleep(0.05)
+                            await send({"type": "http.response.body", "body": line[7:], "more_body": True})
+                        await send({"type": "http.response.body", "body": b""})
+                        return
+                    body = json.dumps({"kind": "Status", "message": version}).encode()
                     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
                     await send({"type": "http.response.body", "body": body})
                 """.write(toFile: app, atomically: true, encoding: .utf8)
@@ -230,6 +245,12 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
             #expect(response?.httpVersion == 2)
             let text = String(decoding: response?.body ?? Data(), as: UTF8.self)
             #expect(text.contains(#""message": "2""#))
+
+            var seen: [String] = []
+            for try await event in client.watchPods(resourceVersion: "9", timeoutSeconds: 10, namespace: "viz") {
+                seen.append("\(event.kind.rawValue) \(event.object.metadata.name ?? "?") \(event.object.status?.phase ?? "?")")
+            }
+            #expect(seen == ["ADDED h2-pod Pending", "MODIFIED h2-pod Running", "DELETED h2-pod Succeeded"])
         }
     }
 }
