@@ -5,86 +5,100 @@ let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
 
+// Module names are global in a SwiftPM build graph, so every module says whose it is: `Dataflow…` for the
+// runtime, `PDG…` for the tiling pipeline, `CViz…` for the C shims. A consumer's own `Worker` or `Tiling`
+// target never collides with ours. The dependency graph is drawn in docs/architecture.md.
 let package = Package(
     name: "viz-workflow",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "viz-workflow", targets: ["VizWorkflow"]),
-        .executable(name: "runtime-bench", targets: ["RuntimeBench"]),
-        .executable(name: "dataflow-example", targets: ["DataflowExample"]),
-        .executable(name: "htex-example", targets: ["HighThroughputExample"]),
+        // The runtime: one product, one `import Dataflow`, for writing, running and deploying a workflow.
         .library(name: "Dataflow", targets: ["Dataflow"]),
-        .library(name: "Tiling", targets: ["Tiling"]),
-        .executable(name: "tiling-bench", targets: ["TilingBench"]),
-        .library(name: "Rasterization", targets: ["Rasterization"]),
-        .executable(name: "raster-bench", targets: ["RasterBench"]),
+        // Only the kernel, futures and thread executor: no networking, no providers.
+        .library(name: "DataflowCore", targets: ["DataflowCore"]),
+        // The PDG tiling libraries.
+        .library(name: "Tiling", targets: ["PDGTiling"]),
+        .library(name: "Rasterization", targets: ["PDGRasterization"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
     ],
     targets: [
-        // MARK: System libraries (Debian -dev packages; .ci/run installs them)
-        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
-        .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
-        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
-        .systemLibrary(name: "CGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
-        .systemLibrary(name: "CGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "CSystemShims"),
-        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
-        .target(name: "CCurlShims", dependencies: ["CCurl"]),
+        // MARK: System libraries (Debian -dev packages; scripts/setup.sh installs them)
+        .systemLibrary(name: "CVizSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CVizOpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CVizZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        .systemLibrary(name: "CVizGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
+        .systemLibrary(name: "CVizGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
+        .systemLibrary(name: "CVizZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "CVizSystemShims"),
+        .systemLibrary(name: "CVizCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .target(name: "CVizCurlShims", dependencies: ["CVizCurl"]),
 
-        // MARK: Runtime
-        .target(name: "JSONValues"),
-        .target(name: "Apps", dependencies: ["CSystemShims"]),
-        .target(name: "Monitoring", dependencies: ["CSQLite"]),
-        .target(name: "Dataflow", dependencies: ["Apps", "Monitoring", "COpenSSL", "JSONValues"]),
-        .target(name: "KubernetesAPI", dependencies: ["CCurl", "CCurlShims"]),
-        .target(name: "Providers", dependencies: ["Dataflow", "CSystemShims", "KubernetesAPI"]),
-        .target(name: "WireProtocol", dependencies: ["COpenSSL", "CZstd", nioCore]),
-        .target(name: "Worker", dependencies: ["Apps", "WireProtocol", "CSystemShims", nioCore, nioPosix]),
-        .target(name: "Interchange", dependencies: ["Dataflow", "WireProtocol", "Worker", "Providers", nioCore, nioPosix]),
+        // MARK: Runtime (leaves first; see docs/architecture.md)
+        .target(name: "DataflowJSON"),
+        .target(name: "DataflowApps", dependencies: ["CVizSystemShims"]),
+        .target(name: "DataflowMonitoring", dependencies: ["CVizSQLite"]),
+        .target(name: "DataflowCore", dependencies: ["DataflowApps", "DataflowMonitoring", "DataflowJSON", "CVizOpenSSL"]),
+        .target(name: "DataflowWireProtocol", dependencies: ["CVizOpenSSL", "CVizZstd", nioCore]),
+        .target(name: "DataflowWorker", dependencies: ["DataflowApps", "DataflowWireProtocol", "CVizSystemShims", nioCore, nioPosix]),
+        .target(name: "DataflowKubernetesAPI", dependencies: ["CVizCurl", "CVizCurlShims"]),
+        .target(name: "DataflowProviders", dependencies: ["DataflowJSON", "DataflowKubernetesAPI", "CVizSystemShims"]),
+        .target(name: "DataflowInterchange", dependencies: ["DataflowCore", "DataflowWireProtocol", "DataflowProviders", nioCore, nioPosix]),
+        .target(
+            name: "Dataflow",
+            dependencies: [
+                "DataflowApps", "DataflowCore", "DataflowInterchange", "DataflowJSON", "DataflowKubernetesAPI", "DataflowMonitoring",
+                "DataflowProviders", "DataflowWireProtocol", "DataflowWorker",
+            ]
+        ),
 
-        // MARK: Tiling (pure geospatial library: no runtime, no networking)
-        .target(name: "Tiling", dependencies: ["CGDAL", "CGEOS", "CSQLite", "JSONValues"]),
-        // MARK: Rasterization (pdgraster replacement: GeoTIFFs, zoom pyramid, web tiles)
-        .target(name: "Rasterization", dependencies: ["Tiling", "CGDAL", "CSQLite", "CZlib"]),
-        .target(name: "TilingApps", dependencies: ["Dataflow", "Tiling", "Rasterization"]),
-        .target(name: "TileViewer", dependencies: [nioCore, nioPosix, .product(name: "NIOHTTP1", package: "swift-nio")]),
+        // MARK: PDG tiling (pure geospatial libraries: no runtime, no networking), then its apps and viewer
+        .target(name: "PDGTiling", dependencies: ["CVizGDAL", "CVizGEOS", "CVizSQLite", "DataflowJSON"]),
+        .target(name: "PDGRasterization", dependencies: ["PDGTiling", "CVizGDAL", "CVizSQLite", "CVizZlib"]),
+        .target(name: "PDGTilingApps", dependencies: ["DataflowCore", "PDGTiling", "PDGRasterization"]),
+        .target(name: "PDGTileViewer", dependencies: [nioCore, nioPosix, .product(name: "NIOHTTP1", package: "swift-nio")]),
 
-        // MARK: Executables
+        // MARK: The application
         .executableTarget(
             name: "VizWorkflow",
-            dependencies: ["Dataflow", "Monitoring", "Tiling", "Rasterization", "TilingApps", "TileViewer", "Interchange", "Providers", "Worker", argumentParser]
+            dependencies: ["Dataflow", "PDGTiling", "PDGRasterization", "PDGTilingApps", "PDGTileViewer", argumentParser]
         ),
-        .executableTarget(name: "TilingBench", dependencies: ["Tiling", "CGDAL", argumentParser]),
-        .executableTarget(name: "RasterBench", dependencies: ["Rasterization", "Tiling", argumentParser]),
-        .executableTarget(name: "RuntimeBench", dependencies: ["Dataflow", "Interchange", "Worker", "Providers"]),
-        .executableTarget(name: "DataflowExample", dependencies: ["Dataflow"], path: "Examples/Dataflow", exclude: ["README.md"]),
-        .executableTarget(name: "HighThroughputExample", dependencies: ["Dataflow", "Interchange", "Providers", "Worker"], path: "Examples/HighThroughput"),
+
+        // MARK: Benchmarks and examples: executables of this package only (`swift run runtime-bench`), not
+        // products, so a package that depends on this one never sees them.
+        .executableTarget(name: "tiling-bench", dependencies: ["PDGTiling", "CVizGDAL", argumentParser], path: "Sources/TilingBench"),
+        .executableTarget(name: "raster-bench", dependencies: ["PDGRasterization", "PDGTiling", argumentParser], path: "Sources/RasterBench"),
+        .executableTarget(name: "runtime-bench", dependencies: ["Dataflow"], path: "Sources/RuntimeBench"),
+        .executableTarget(name: "dataflow-example", dependencies: ["DataflowCore"], path: "Examples/Dataflow", exclude: ["README.md"]),
+        .executableTarget(name: "htex-example", dependencies: ["Dataflow"], path: "Examples/HighThroughput"),
 
         // MARK: Tests
-        .testTarget(name: "AppsTests", dependencies: ["Apps"]),
-        .testTarget(name: "TilingTests", dependencies: ["Tiling"]),
-        .testTarget(name: "VizWorkflowTests", dependencies: ["VizWorkflow", "Dataflow", "TileViewer", "Tiling", "CGDAL"]),
-        .testTarget(name: "RasterizationTests", dependencies: ["Rasterization", "Tiling", "CGDAL", "CSQLite"]),
-        .testTarget(name: "ProvidersTests", dependencies: ["Providers"]),
-        .testTarget(name: "WireProtocolTests", dependencies: ["WireProtocol", nioCore]),
+        .testTarget(name: "DataflowAppsTests", dependencies: ["DataflowApps"]),
+        .testTarget(name: "PDGTilingTests", dependencies: ["PDGTiling"]),
+        .testTarget(name: "VizWorkflowTests", dependencies: ["VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "CVizGDAL"]),
+        .testTarget(name: "PDGRasterizationTests", dependencies: ["PDGRasterization", "PDGTiling", "CVizGDAL", "CVizSQLite"]),
+        .testTarget(name: "DataflowProvidersTests", dependencies: ["DataflowProviders"]),
+        .testTarget(name: "DataflowWireProtocolTests", dependencies: ["DataflowWireProtocol", nioCore]),
         .testTarget(
-            name: "InterchangeTests",
-            dependencies: ["Interchange", "Worker", "WireProtocol", "Providers", "Dataflow", "InterchangeTestApps", "InterchangeTestWorker", nioCore, nioPosix]
+            name: "DataflowInterchangeTests",
+            dependencies: [
+                "DataflowInterchange", "DataflowWorker", "DataflowWireProtocol", "DataflowProviders", "DataflowCore", "InterchangeTestApps",
+                "InterchangeTestWorker", nioCore, nioPosix,
+            ]
         ),
-        .target(name: "InterchangeTestApps", dependencies: ["Apps"], path: "Tests/InterchangeTestApps"),
-        .executableTarget(name: "InterchangeTestWorker", dependencies: ["Worker", "InterchangeTestApps"], path: "Tests/InterchangeTestWorker"),
+        .target(name: "InterchangeTestApps", dependencies: ["DataflowApps"], path: "Tests/InterchangeTestApps"),
+        .executableTarget(name: "InterchangeTestWorker", dependencies: ["DataflowWorker", "InterchangeTestApps"], path: "Tests/InterchangeTestWorker"),
         .testTarget(
-            name: "KubernetesTests",
-            dependencies: ["KubernetesAPI", "Providers", "Interchange", "Dataflow", "InterchangeTestApps", "InterchangeTestWorker"],
+            name: "DataflowKubernetesTests",
+            dependencies: ["DataflowKubernetesAPI", "DataflowProviders", "DataflowInterchange", "DataflowCore", "InterchangeTestApps", "InterchangeTestWorker"],
             exclude: ["Fixtures"]
         ),
-        .testTarget(name: "MonitoringTests", dependencies: ["Monitoring"]),
-        .testTarget(name: "DataflowTests", dependencies: ["Dataflow", "Monitoring", "DataflowTestWorkflow"]),
-        .executableTarget(name: "DataflowTestWorkflow", dependencies: ["Dataflow"], path: "Tests/DataflowTestWorkflow"),
+        .testTarget(name: "DataflowMonitoringTests", dependencies: ["DataflowMonitoring"]),
+        .testTarget(name: "DataflowCoreTests", dependencies: ["DataflowCore", "DataflowMonitoring", "DataflowTestWorkflow"]),
+        .executableTarget(name: "DataflowTestWorkflow", dependencies: ["DataflowCore"], path: "Tests/DataflowTestWorkflow"),
     ]
 )
 

@@ -1,7 +1,6 @@
-import Dataflow
+import DataflowCore
 import Foundation
 import Synchronization
-
 // A small dataflow on the in-process executor: fan-out, fan-in, a retry, a dependency failure, a join app,
 // and a resumed run. Run it twice: the second run answers the cacheable tasks from the first run's
 // checkpoint. Run directory: ./runinfo-example (delete it to start over).

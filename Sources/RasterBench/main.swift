@@ -1,8 +1,7 @@
 import ArgumentParser
 import Foundation
-import Rasterization
-import Tiling
-
+import PDGRasterization
+import PDGTiling
 /// `raster-bench --config FILE`: times the raster steps on a staged dataset in one process, one tile at a time,
 /// and prints JSON (CPU seconds from getrusage, so the numbers compare with pdgraster's per-stage CPU seconds).
 @main

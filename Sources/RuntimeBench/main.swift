@@ -1,10 +1,6 @@
 import Dataflow
 import Foundation
-import Interchange
-import Providers
 import Synchronization
-import Worker
-
 // runtime-bench: throughput, latency and memory of the dataflow runtime on no-op tasks.
 // Prints progress to stderr and, as its last stdout line, one JSON object.
 

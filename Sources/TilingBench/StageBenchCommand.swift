@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
-import Tiling
-
+import PDGTiling
 /// `tiling-bench stage`: runs a whole staging (stage + merge + summary) and prints throughput, CPU time and peak
 /// RSS as JSON.
 struct StageBenchCommand: AsyncParsableCommand {

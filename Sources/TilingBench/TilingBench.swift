@@ -1,5 +1,4 @@
 import ArgumentParser
-
 /// `tiling-bench`: synthetic inputs and staging throughput measurements (results as JSON on stdout).
 @main
 struct TilingBench: AsyncParsableCommand {

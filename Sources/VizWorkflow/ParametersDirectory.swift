@@ -1,10 +1,7 @@
 import Dataflow
 import Foundation
-import Interchange
-import Providers
-import Tiling
-import TilingApps
-
+import PDGTiling
+import PDGTilingApps
 /// The run's configuration files: `workflow_config.json` (PDG keys, unchanged) and `parsl_config.json`
 /// (executor, provider and scaling options with Parsl's names, plus batch sizes).
 struct ParametersDirectory {
@@ -29,13 +26,17 @@ struct ParametersDirectory {
         var factories = DataFlowKernel.Configuration.builtInExecutors
         var providers = HighThroughputExecutor.builtInProviders
         providers["KubernetesProvider"] = KubernetesProvider.configurationFactory()
-        var overrides = HighThroughputExecutor.Overrides(maxWorkersPerNode: workers, workerAddress: address, provider: provider)
-        if provider == "kubernetes" {
-            // Workers are pods: listen on the pod network, and let them dial this pod's IP.
-            overrides.listenAddress = "0.0.0.0"
-            overrides.workerAddress = address ?? LeaderPodIdentity.interchangeAddress()
+        // The command line wins over the file: --workers, --address, and for pods the pod network.
+        let podAddress = provider == "kubernetes" ? (address ?? LeaderPodIdentity.interchangeAddress()) : nil
+        factories["HighThroughputExecutor"] = HighThroughputExecutor.configurationFactory(providers: providers, providerSection: provider) { c in
+            if let workers { c.maxWorkersPerNode = workers }
+            if let address { c.workerAddress = address }
+            if let podAddress {
+                // Workers are pods: listen on the pod network, and let them dial this pod's IP.
+                c.address = "0.0.0.0"
+                c.workerAddress = podAddress
+            }
         }
-        factories["HighThroughputExecutor"] = HighThroughputExecutor.configurationFactory(providers: providers, overrides: overrides)
         var kernel = try DataFlowKernel.Configuration.load(path: runtimeFile, executorFactories: factories, allowing: ["batches"])
         if let workers {
             kernel.executors = kernel.executors.map { executor in

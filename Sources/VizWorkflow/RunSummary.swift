@@ -1,9 +1,8 @@
 import Dataflow
 import Foundation
-import Rasterization
-import Tiling
-import TilingApps
-
+import PDGRasterization
+import PDGTiling
+import PDGTilingApps
 /// The final summary of a run: per step tasks, items, failures and time; then every failure with its message.
 struct RunSummary {
     var report: TilingWorkflowPlan.Report

@@ -1,5 +1,4 @@
 import ArgumentParser
-
 /// The `viz-workflow` executable: the PDG tiling workflow's leader, worker and single-step commands.
 @main
 struct VizWorkflow: AsyncParsableCommand {

@@ -1,7 +1,6 @@
 import Foundation
 import InterchangeTestApps
-import Worker
-
+import DataflowWorker
 // The worker binary of the interchange tests: `InterchangeTestWorker worker --address ... `.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.first == "worker" else {

@@ -1,6 +1,5 @@
 import Foundation
 import Testing
-
 /// `viz-workflow run` as the cluster runs it: the image's user (uid 1000) for leader and workers, and
 /// workers that can never start.
 extension PipelineEndToEndTests {

@@ -1,8 +1,6 @@
 import Foundation
 import Testing
-
-@testable import Dataflow
-
+@testable import DataflowCore
 /// The bundled sample through `viz-workflow run`, as a user runs it: worker processes over TCP, in-process,
 /// and with the leader or a worker killed mid-run.
 @Suite(.serialized) struct PipelineEndToEndTests {

@@ -1,11 +1,9 @@
-import CGDAL
+import CVizGDAL
 import Foundation
 import Testing
-import TileViewer
-import Tiling
-
+import PDGTileViewer
+import PDGTiling
 @testable import VizWorkflow
-
 /// The viewer in a real headless browser (Chromium from Debian): the map shows tiles where the sample is,
 /// and switching layers changes what is drawn.
 @Suite(.serialized) struct ViewerBrowserTests {

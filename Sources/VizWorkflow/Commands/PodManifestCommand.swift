@@ -1,11 +1,6 @@
 import ArgumentParser
 import Dataflow
 import Foundation
-import Interchange
-import Providers
-import WireProtocol
-import Worker
-
 /// `viz-workflow pod-manifest`: prints the worker pod the KubernetesProvider would create, from the
 /// `kubernetes` section of `parsl_config.json`, for review or for `kubectl apply --dry-run=server`.
 struct PodManifestCommand: ParsableCommand {

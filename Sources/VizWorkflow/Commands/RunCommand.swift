@@ -1,11 +1,8 @@
 import ArgumentParser
 import Dataflow
 import Foundation
-import Interchange
-import Providers
-import Tiling
-import TilingApps
-
+import PDGTiling
+import PDGTilingApps
 /// `viz-workflow run`: the leader. Loads `parameters/`, starts the executor and its provider, and runs the
 /// whole pipeline; re-running after a crash redoes only unfinished work.
 struct RunCommand: AsyncParsableCommand {
@@ -31,6 +28,9 @@ struct RunCommand: AsyncParsableCommand {
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
+        if let provider, !["local", "kubernetes"].contains(provider) {
+            throw ValidationError("--provider must be local or kubernetes, not '\(provider)'")
+        }
     }
 
     func run() async throws {

@@ -1,9 +1,8 @@
 import ArgumentParser
 import Foundation
-import Rasterization
-import TileViewer
-import Tiling
-
+import PDGRasterization
+import PDGTileViewer
+import PDGTiling
 /// `viz-workflow serve`: a local web viewer of the produced web tiles (pan, zoom, layers, legend).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,7 @@
 import ArgumentParser
 import Foundation
-import WireProtocol
-import TilingApps
-import Worker
-
+import Dataflow
+import PDGTilingApps
 /// `viz-workflow worker --address HOST:PORT ...`: joins a leader's interchange and runs pipeline tasks.
 /// Providers start this; the run secret comes in the environment.
 struct WorkerCommand: AsyncParsableCommand {

@@ -1,3 +1,0 @@
-@_exported import Apps
-@_exported import enum Monitoring.TaskState
-@_exported import JSONValues

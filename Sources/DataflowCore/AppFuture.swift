@@ -1,0 +1,132 @@
+import Synchronization
+/// The result of an app call, available later (Parsl `AppFuture`).
+///
+/// Returned at once by ``DataFlowKernel/submit(_:_:)``. Await ``value`` for the output; a failure throws
+/// a ``TaskError``. Pass futures to other submissions to make them dependencies.
+public final class AppFuture<Output: Sendable>: Sendable {
+    /// The kernel's id of the task behind this future.
+    public let taskID: Int
+    /// The name of the app that produces this future.
+    public let appName: String
+
+    // Stored type-erased: settling a future is on the kernel's hot path, which is not generic.
+    private let state = Mutex<State>(.pending([]))
+
+    private enum State {
+        case pending([Waiter])
+        case done(Result<any Sendable, any Error>)
+    }
+
+    private enum Waiter {
+        case continuation(CheckedContinuation<any Sendable, any Error>)
+        case callback(@Sendable (Result<any Sendable, any Error>) -> Void)
+    }
+
+    init(taskID: Int, appName: String) {
+        self.taskID = taskID
+        self.appName = appName
+    }
+
+    /// The app's output; throws the task's ``TaskError`` if it failed.
+    public var value: Output {
+        get async throws {
+            if let ready = erasedResult { return try ready.get() as! Output }
+            let output = try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<any Sendable, any Error>) in
+                let ready: Result<any Sendable, any Error>? = state.withLock { state in
+                    switch state {
+                    case .done(let result): return result
+                    case .pending(var waiters):
+                        state = .pending([])
+                        waiters.append(.continuation(continuation))
+                        state = .pending(waiters)
+                        return nil
+                    }
+                }
+                if let ready { continuation.resume(with: ready) }
+            }
+            return output as! Output
+        }
+    }
+
+    /// The outcome as a `Result`, without throwing.
+    public var result: Result<Output, any Error> {
+        get async {
+            do { return .success(try await value) } catch { return .failure(error) }
+        }
+    }
+
+    /// Whether the task has finished (successfully or not).
+    public var isDone: Bool { erasedResult != nil }
+
+    /// The outcome if the task has finished, without waiting.
+    public var currentResult: Result<Output, any Error>? {
+        erasedResult.map { $0.map { $0 as! Output } }
+    }
+
+    var erasedResult: Result<any Sendable, any Error>? {
+        state.withLock { if case .done(let r) = $0 { return r } else { return nil } }
+    }
+
+    /// Calls `callback` once the task has finished: at once, on this thread, if it already has.
+    public func whenDone(_ callback: @escaping @Sendable (Result<Output, any Error>) -> Void) {
+        whenDoneErased { callback($0.map { $0 as! Output }) }
+    }
+
+    func whenDoneErased(_ callback: @escaping @Sendable (Result<any Sendable, any Error>) -> Void) {
+        let ready: Result<any Sendable, any Error>? = state.withLock { state in
+            switch state {
+            case .done(let result): return result
+            case .pending(var waiters):
+                state = .pending([])
+                waiters.append(.callback(callback))
+                state = .pending(waiters)
+                return nil
+            }
+        }
+        if let ready { callback(ready) }
+    }
+
+    /// Settles the future with a value of type `Output` (or an error); later calls are ignored.
+    func complete(_ result: Result<any Sendable, any Error>) {
+        let waiters: [Waiter]? = state.withLock { state in
+            guard case .pending(let waiters) = state else { return nil }
+            state = .done(result)
+            return waiters
+        }
+        guard let waiters else { return }
+        for waiter in waiters {
+            switch waiter {
+            case .continuation(let c): c.resume(with: result)
+            case .callback(let cb): cb(result)
+            }
+        }
+    }
+}
+
+/// What the kernel needs of a dependency, whatever its output type.
+protocol Dependency: Sendable {
+    var taskID: Int { get }
+    /// Calls `callback` once the dependency has finished, successfully or not.
+    func whenSettled(_ callback: @escaping @Sendable () -> Void)
+    /// The dependency's error, once it has finished; `nil` if it succeeded (or has not finished).
+    var settledFailure: (any Error)? { get }
+}
+
+extension AppFuture: Dependency {
+    func whenSettled(_ callback: @escaping @Sendable () -> Void) {
+        whenDoneErased { _ in callback() }
+    }
+
+    var settledFailure: (any Error)? {
+        if case .failure(let error) = erasedResult { return error }
+        return nil
+    }
+
+    /// The output of a finished, successful future; only called once every dependency succeeded.
+    func settledValue() throws -> Output {
+        guard let result = erasedResult else {
+            preconditionFailure("dependency \(taskID) read before it finished")
+        }
+        return try result.get() as! Output
+    }
+}

@@ -1,0 +1,88 @@
+import Synchronization
+extension DataFlowKernel {
+    /// Calls `app` with `input` and returns its future at once.
+    @discardableResult
+    public func submit<Input, Output>(_ app: App<Input, Output>, _ input: Input) -> AppFuture<Output> {
+        submitTask(app.registered, dependencies: []) { input }
+    }
+
+    /// Calls `app` with the output of `dependency` once it has succeeded.
+    @discardableResult
+    public func submit<Input, Output>(_ app: App<Input, Output>, after dependency: AppFuture<Input>) -> AppFuture<Output> {
+        submitTask(app.registered, dependencies: [dependency]) { try dependency.settledValue() }
+    }
+
+    /// Calls `app` with the outputs of all `futures`, in order, once every one has succeeded (a fan-in).
+    @discardableResult
+    public func submit<Element, Output>(
+        _ app: App<[Element], Output>,
+        gathering futures: [AppFuture<Element>]
+    ) -> AppFuture<Output> {
+        submitTask(app.registered, dependencies: futures) { try futures.map { try $0.settledValue() } }
+    }
+
+    /// Calls `app` with an input built from the outputs of several futures of any types, once every one has
+    /// succeeded.
+    ///
+    /// ```swift
+    /// let merged = kernel.submit(merge, after: tiles, summary) { tiles, summary in MergeInput(tiles, summary) }
+    /// ```
+    @discardableResult
+    public func submit<Input, Output, each Dependency: Sendable>(
+        _ app: App<Input, Output>,
+        after dependencies: repeat AppFuture<each Dependency>,
+        makeInput: @escaping @Sendable (repeat each Dependency) throws -> Input
+    ) -> AppFuture<Output> {
+        var all: [any DataflowCore.Dependency] = []
+        for dependency in repeat each dependencies { all.append(dependency) }
+        return submitTask(app.registered, dependencies: all) {
+            try makeInput(repeat (each dependencies).settledValue())
+        }
+    }
+
+    /// Creates the task record and future, and launches at once or when the last dependency settles.
+    func submitTask<Output>(
+        _ app: RegisteredApp,
+        dependencies: [any Dependency],
+        makeInput: @escaping @Sendable () throws -> any Sendable
+    ) -> AppFuture<Output> {
+        let id = nextTaskID.wrappingAdd(1, ordering: .relaxed).oldValue
+        let future = AppFuture<Output>(taskID: id, appName: app.name)
+        let executor: (any ExecutionBackend)? =
+            app.kind == .join ? nil : (app.options.executors?.first.flatMap { executors[$0] } ?? defaultExecutor)
+        let record = TaskRecord(
+            id: id,
+            app: app,
+            executor: executor,
+            dependencies: dependencies,
+            makeInput: makeInput,
+            // Only the app's own Output (or its decoded encoding) reaches here; `value` casts it back.
+            complete: future.complete
+        )
+        outstandingTasks.wrappingAdd(1, ordering: .relaxed)
+        if let monitoring {
+            monitoring.taskSubmitted(
+                runID: runID,
+                taskID: id,
+                appName: app.name,
+                memoize: app.options.cacheable,
+                hashsum: nil,
+                dependsOn: dependencies.map(\.taskID),
+                executor: executor?.label ?? "_parsl_internal",
+                time: Self.now()
+            )
+        }
+        if dependencies.isEmpty {
+            launch(record)
+        } else {
+            for dependency in dependencies {
+                dependency.whenSettled { [self] in
+                    if record.unfinishedDependencies.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
+                        launch(record)
+                    }
+                }
+            }
+        }
+        return future
+    }
+}

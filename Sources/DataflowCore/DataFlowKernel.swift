@@ -1,0 +1,252 @@
+import Foundation
+import DataflowMonitoring
+import Synchronization
+/// The dataflow kernel: turns app calls into tasks, runs each when its dependencies have succeeded, retries
+/// failures, memoizes and checkpoints results, and records every state change (Parsl `DataFlowKernel`).
+///
+/// ```swift
+/// var apps = AppRegistry.Builder()
+/// let square = apps.register("square") { (x: Int) in x * x }
+/// let total = apps.register("total") { (xs: [Int]) in xs.reduce(0, +) }
+/// let kernel = try await DataFlowKernel(configuration: .init(), apps: apps.build())
+/// let squares = (1...10).map { kernel.submit(square, $0) }
+/// print(try await kernel.submit(total, gathering: squares).value)  // 385
+/// try await kernel.shutdown()
+/// ```
+public final class DataFlowKernel: Sendable {
+    public let configuration: Configuration
+    /// The apps this kernel (and its workers) can run.
+    public let apps: AppRegistry
+    /// This run's directory, `<runDirectory>/NNN`.
+    public let runDirectory: String
+    /// This run's id in the monitoring database.
+    public let runID: String
+
+    let executors: [String: any ExecutionBackend]
+    let defaultExecutor: any ExecutionBackend
+    let nextTaskID = Atomic<Int>(0)
+    let outstandingTasks = Atomic<Int>(0)
+    let drainWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
+    let memoTable = Mutex<[MemoKey: [UInt8]]>([:])
+    /// Records waiting for a periodic, manual or exit checkpoint.
+    let deferredCheckpoints = Mutex<[(MemoKey, [UInt8])]>([])
+    let checkpointWriter: CheckpointWriter?
+    let monitoring: MonitoringStore?
+    let counters = Counters()
+    let state = Mutex(LifecycleState.running)
+    let periodicCheckpointTask = Mutex<Task<Void, Never>?>(nil)
+
+    enum LifecycleState { case running, shuttingDown, shutDown }
+
+    /// Counts of finished tasks by outcome.
+    final class Counters: Sendable {
+        let completed = Atomic<Int>(0)
+        let failed = Atomic<Int>(0)
+        let memoized = Atomic<Int>(0)
+        let dependencyFailed = Atomic<Int>(0)
+        let retried = Atomic<Int>(0)
+    }
+
+    /// What happened to checkpoints at start: how many results were loaded, and from where.
+    public let checkpointLoadReport: CheckpointLoadReport
+
+    /// Starts a kernel: makes the run directory, loads earlier checkpoints, opens monitoring and starts every
+    /// executor.
+    public init(configuration: Configuration = Configuration(), apps: AppRegistry) async throws {
+        guard !configuration.executors.isEmpty else {
+            throw DataflowError(.invalidConfiguration, "at least one executor is required")
+        }
+        var byLabel: [String: any ExecutionBackend] = [:]
+        for executor in configuration.executors {
+            guard byLabel[executor.label] == nil else {
+                throw DataflowError(.invalidConfiguration, "two executors are labelled '\(executor.label)'")
+            }
+            byLabel[executor.label] = executor
+        }
+        for name in apps.names {
+            guard let labels = apps[name]?.options.executors else { continue }
+            for label in labels where byLabel[label] == nil {
+                throw DataflowError(
+                    .unknownExecutor,
+                    "app '\(name)' is pinned to executor '\(label)', but the executors are: \(byLabel.keys.sorted().joined(separator: ", "))"
+                )
+            }
+        }
+        self.configuration = configuration
+        self.apps = apps
+        self.executors = byLabel
+        self.defaultExecutor = configuration.executors[0]
+        self.runDirectory = try RunDirectory.create(under: configuration.runDirectory)
+        self.runID = UUID().uuidString.lowercased()
+
+        var report = CheckpointLoadReport()
+        if configuration.appCache {
+            let files =
+                configuration.checkpointFiles
+                ?? (configuration.checkpointMode == nil
+                    ? [] : RunDirectory.earlierCheckpoints(under: configuration.runDirectory, excluding: runDirectory))
+            var table: [MemoKey: [UInt8]] = [:]
+            for file in files {
+                do {
+                    let read = try CheckpointFile.read(path: file)
+                    for (key, output) in read.entries { table[key] = output }
+                    report.files.append(.init(path: file, records: read.entries.count, tornBytes: read.tornBytes))
+                } catch {
+                    report.errors.append("\(error)")
+                }
+            }
+            memoTable.withLock { $0 = table }
+        }
+        self.checkpointLoadReport = report
+
+        if configuration.checkpointMode != nil {
+            checkpointWriter = try CheckpointWriter(path: "\(runDirectory)/checkpoint/tasks.ckpt")
+        } else {
+            checkpointWriter = nil
+        }
+        if configuration.monitoring {
+            // synchronous=off: a killed leader loses nothing (the OS has the pages); only a machine crash could
+            // cost the last moments of a database that is a record, not the source of truth (checkpoints are).
+            let store = try MonitoringStore(path: "\(configuration.runDirectory)/monitoring.db", configuration: .init(synchronous: .off))
+            store.workflowStarted(
+                runID: runID,
+                workflowName: configuration.workflowName,
+                workflowVersion: configuration.workflowVersion,
+                runDirectory: runDirectory,
+                time: Self.now()
+            )
+            monitoring = store
+        } else {
+            monitoring = nil
+        }
+        if let monitoring {
+            let runID = self.runID
+            for case let source as any BackendEventSource in configuration.executors {
+                let label = (source as? any ExecutionBackend)?.label ?? "executor"
+                source.onBackendEvent { event in Self.record(event, executor: label, runID: runID, in: monitoring) }
+            }
+        }
+        for executor in configuration.executors {
+            try await executor.start(runDirectory: runDirectory, apps: apps)
+        }
+        if case .periodic(let period) = configuration.checkpointMode {
+            let task = Task { [weak self] in
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: period)
+                    self?.checkpoint()
+                }
+            }
+            periodicCheckpointTask.withLock { $0 = task }
+        }
+    }
+
+    /// Tasks submitted and not yet finished.
+    public var outstanding: Int { outstandingTasks.load(ordering: .relaxed) }
+
+    /// A snapshot of finished-task counts.
+    public var summary: Summary {
+        Summary(
+            submitted: nextTaskID.load(ordering: .relaxed),
+            completed: counters.completed.load(ordering: .relaxed),
+            memoized: counters.memoized.load(ordering: .relaxed),
+            failed: counters.failed.load(ordering: .relaxed),
+            dependencyFailed: counters.dependencyFailed.load(ordering: .relaxed),
+            retries: counters.retried.load(ordering: .relaxed)
+        )
+    }
+
+    /// Counts of a run's tasks by outcome.
+    public struct Summary: Sendable, Hashable, Codable {
+        public var submitted: Int
+        public var completed: Int
+        public var memoized: Int
+        public var failed: Int
+        public var dependencyFailed: Int
+        public var retries: Int
+    }
+
+    /// Waits until every task submitted so far has finished (Parsl `wait_for_current_tasks`).
+    public func waitForCurrentTasks() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let ready = drainWaiters.withLock { waiters in
+                if outstandingTasks.load(ordering: .acquiring) == 0 { return true }
+                waiters.append(continuation)
+                return false
+            }
+            if ready { continuation.resume() }
+        }
+    }
+
+    /// Writes pending checkpoint records now (Parsl `checkpoint()`); needed with `.manual`, harmless otherwise.
+    public func checkpoint() {
+        guard let writer = checkpointWriter else { return }
+        let records = deferredCheckpoints.withLock { records in
+            defer { records = [] }
+            return records
+        }
+        for (key, output) in records { writer.append(key: key, output: output, durable: nil) }
+        writer.flush()
+    }
+
+    /// Stops the kernel. With `waitForTasks` (the default) it first waits for every submitted task; without,
+    /// tasks that have not started fail as `cancelled`. Then it checkpoints, stops the executors and closes
+    /// the monitoring database.
+    public func shutdown(waitForTasks: Bool = true) async {
+        let proceed = state.withLock { state in
+            guard state == .running else { return false }
+            state = .shuttingDown
+            return true
+        }
+        guard proceed else { return }
+        if waitForTasks { await waitForCurrentTasks() }
+        for executor in configuration.executors { await executor.shutdown() }
+        if !waitForTasks { await waitForCurrentTasks() }
+        periodicCheckpointTask.withLock { $0?.cancel() }
+        checkpoint()
+        checkpointWriter?.close()
+        if let monitoring {
+            let s = summary
+            monitoring.workflowEnded(
+                runID: runID,
+                time: Self.now(),
+                tasksCompleted: s.completed + s.memoized,
+                tasksFailed: s.failed + s.dependencyFailed
+            )
+            monitoring.close()
+        }
+        state.withLock { $0 = .shutDown }
+    }
+
+    private static func record(_ event: BackendEvent, executor: String, runID: String, in monitoring: MonitoringStore) {
+        switch event {
+        case .workerConnected(let worker, let host, let block, let capacity):
+            monitoring.node(runID: runID, hostname: host, blockID: block, workerID: worker, workerCount: capacity, active: true, time: now())
+        case .workerLost(let worker, let host, let block, _):
+            monitoring.node(runID: runID, hostname: host, blockID: block, workerID: worker, workerCount: 0, active: false, time: now())
+        case .blockStatus(let block, let job, let state, let reason):
+            monitoring.blockStatus(runID: runID, blockID: block, executor: executor, jobID: job, status: state, reason: reason, time: now())
+        }
+    }
+
+    static func now() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_REALTIME, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
+}
+
+/// What the kernel loaded from checkpoint files at start.
+public struct CheckpointLoadReport: Sendable {
+    public struct File: Sendable {
+        public var path: String
+        /// Whole records read.
+        public var records: Int
+        /// Bytes of a torn last record that were ignored (a crash during a write).
+        public var tornBytes: Int
+    }
+    public var files: [File] = []
+    /// Files that could not be read at all.
+    public var errors: [String] = []
+    /// Total results loaded.
+    public var records: Int { files.reduce(0) { $0 + $1.records } }
+}

@@ -1,0 +1,3 @@
+@_exported import DataflowApps
+@_exported import enum DataflowMonitoring.TaskState
+@_exported import DataflowJSON

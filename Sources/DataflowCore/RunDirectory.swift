@@ -1,0 +1,37 @@
+import Foundation
+/// Parsl's run directory layout: `<root>/000`, `<root>/001`, … one per run, each with its `checkpoint/`.
+enum RunDirectory {
+    /// Makes the next numbered run directory under `root` and returns its path.
+    static func create(under root: String) throws -> String {
+        let fm = FileManager.default
+        do {
+            try fm.createDirectory(atPath: root, withIntermediateDirectories: true)
+        } catch {
+            throw DataflowError(.io, "cannot create run directory \(root): \(error.localizedDescription)")
+        }
+        var next = (runs(under: root).last.flatMap { Int($0) } ?? -1) + 1
+        while true {
+            let path = "\(root)/\(String(format: "%03d", next))"
+            // mkdir fails if another leader took the number first; then try the next one.
+            if mkdir(path, 0o755) == 0 { return path }
+            guard errno == EEXIST else {
+                throw DataflowError(.io, "cannot create run directory \(path): \(String(cString: strerror(errno)))")
+            }
+            next += 1
+        }
+    }
+
+    /// The numbered run directories under `root`, in order.
+    static func runs(under root: String) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: root)) ?? []
+        return names.filter { !$0.isEmpty && $0.allSatisfy(\.isNumber) }.sorted { Int($0)! < Int($1)! }
+    }
+
+    /// Checkpoint files of earlier runs under `root`, oldest first.
+    static func earlierCheckpoints(under root: String, excluding current: String) -> [String] {
+        runs(under: root).map { "\(root)/\($0)" }
+            .filter { $0 != current }
+            .map { "\($0)/checkpoint/tasks.ckpt" }
+            .filter { FileManager.default.fileExists(atPath: $0) }
+    }
+}

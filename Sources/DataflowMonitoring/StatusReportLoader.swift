@@ -1,0 +1,155 @@
+import Foundation
+/// Runs the queries behind ``StatusReport/load(databasePath:runID:failureLimit:)`` on a read-only connection.
+struct StatusReportLoader {
+    let connection: SQLiteConnection
+
+    init(path: String) throws(MonitoringError) {
+        // Read-only never creates the file, so a wrong path is an error rather than an empty database.
+        self.connection = try SQLiteConnection(path: path, readOnly: true)
+    }
+
+    /// The current state of task `t` (a row of `task`): its final state if it ended, else its latest
+    /// row in the `status` view, ordered as in `task_current_status` (see
+    /// ``MonitoringStore/unfinishedStatusRowsSQL``). Unfinished tasks only: each costs a few key lookups,
+    /// and ended tasks (most of a finished run) none.
+    private static let currentStateSQL = """
+        coalesce(t.task_status_name, (
+            SELECT task_status_name FROM (
+                SELECT 'pending' AS task_status_name, t.task_time_invoked AS timestamp, 0 AS try_id, 0 AS rank,
+                       0 AS seq
+                UNION ALL
+                SELECT 'launched', y.task_try_time_launched, y.try_id, 1, 0 FROM try AS y
+                WHERE y.run_id = t.run_id AND y.task_id = t.task_id AND y.task_try_time_launched IS NOT NULL
+                UNION ALL
+                SELECT 'running', y.task_try_time_running, y.try_id, 2, 0 FROM try AS y
+                WHERE y.run_id = t.run_id AND y.task_id = t.task_id AND y.task_try_time_running IS NOT NULL
+                UNION ALL
+                SELECT e.task_status_name, e.timestamp, e.try_id, 3, e.rowid FROM status_event AS e
+                WHERE e.run_id = t.run_id AND e.task_id = t.task_id
+            )
+            ORDER BY try_id DESC, timestamp DESC, rank DESC, seq DESC LIMIT 1))
+        """
+
+    private static let countsSQL = """
+        SELECT t.task_func_name, \(currentStateSQL), count(*)
+        FROM task AS t
+        WHERE t.run_id = ?1
+        GROUP BY 1, 2
+        """
+
+    /// Failed tries, plus tasks that failed with no failed try (dep_fail, or failures before launch).
+    private static let failuresSQL = """
+        WITH failure (task_id, task_func_name, try_id, message, hostname, state) AS (
+            SELECT y.task_id, t.task_func_name, y.try_id, y.task_fail_history, y.hostname, \(currentStateSQL)
+            FROM try AS y
+            JOIN task AS t ON t.run_id = y.run_id AND t.task_id = y.task_id
+            WHERE y.run_id = ?1 AND y.task_fail_history IS NOT NULL
+            UNION ALL
+            SELECT t.task_id, t.task_func_name, NULL, t.task_fail_message, NULL, \(currentStateSQL)
+            FROM task AS t
+            WHERE t.run_id = ?1 AND t.task_fail_message IS NOT NULL
+              AND NOT EXISTS (SELECT 1 FROM try AS y WHERE y.run_id = t.run_id AND y.task_id = t.task_id
+                              AND y.task_fail_history IS NOT NULL)
+        )
+        SELECT task_id, task_func_name, try_id, message, hostname, state, count(*) OVER () FROM failure
+        ORDER BY task_id, try_id LIMIT ?2
+        """
+
+    /// Each block's latest row (the job id from any row, as later rows may not repeat it).
+    private static let blocksSQL = """
+        SELECT b.executor_label, b.block_id,
+               (SELECT j.job_id FROM block AS j WHERE j.run_id = b.run_id AND j.executor_label = b.executor_label
+                AND j.block_id = b.block_id AND j.job_id IS NOT NULL LIMIT 1),
+               b.status, b.reason, b.timestamp
+        FROM block AS b
+        WHERE b.run_id = ?1 AND b.rowid = (SELECT max(l.rowid) FROM block AS l WHERE l.run_id = b.run_id
+                                           AND l.executor_label = b.executor_label AND l.block_id = b.block_id)
+        ORDER BY b.executor_label, CAST(b.block_id AS INTEGER), b.block_id
+        """
+
+    func load(runID: String?, failureLimit: Int) throws(MonitoringError) -> StatusReport {
+        // One read transaction: every query sees the same committed snapshot while the writer goes on.
+        try self.connection.execute("BEGIN")
+        defer { try? self.connection.execute("COMMIT") }
+
+        var report = try self.workflow(runID: runID)
+        let counts = try self.connection.prepare(Self.countsSQL)
+        counts.bind(1, report.runID)
+        while try counts.step() {
+            let app = counts.text(0) ?? "?"
+            let state = counts.text(1) ?? "?"
+            let count = counts.int(2)
+            report.countsByApp[app, default: [:]][state, default: 0] += count
+            report.totals[state, default: 0] += count
+            report.taskCount += count
+        }
+
+        let failures = try self.connection.prepare(Self.failuresSQL)
+        failures.bind(1, report.runID)
+        failures.bind(2, max(0, failureLimit))
+        while try failures.step() {
+            report.failures.append(
+                StatusReport.Failure(
+                    taskID: failures.int(0),
+                    appName: failures.text(1) ?? "?",
+                    tryID: failures.optionalInt(2),
+                    message: failures.text(3) ?? "",
+                    hostname: failures.text(4),
+                    currentState: failures.text(5) ?? "unknown"
+                )
+            )
+            report.failureCount = failures.int(6)
+        }
+
+        let blocks = try self.connection.prepare(Self.blocksSQL)
+        blocks.bind(1, report.runID)
+        while try blocks.step() {
+            report.blocks.append(
+                StatusReport.Block(
+                    executor: blocks.text(0) ?? "?",
+                    blockID: blocks.text(1) ?? "?",
+                    jobID: blocks.text(2),
+                    state: blocks.text(3) ?? "?",
+                    reason: blocks.text(4),
+                    time: blocks.double(5)
+                )
+            )
+        }
+        return report
+    }
+
+    /// Reads the run's `workflow` row into an otherwise empty report.
+    private func workflow(runID: String?) throws(MonitoringError) -> StatusReport {
+        let columns = """
+            SELECT run_id, workflow_name, workflow_version, rundir, host, user, time_began, time_completed
+            FROM workflow
+            """
+        let statement: SQLiteStatement
+        if let runID {
+            statement = try self.connection.prepare(columns + " WHERE run_id = ?1")
+            statement.bind(1, runID)
+        } else {
+            statement = try self.connection.prepare(columns + " ORDER BY time_began DESC, rowid DESC LIMIT 1")
+        }
+        guard try statement.step() else {
+            let which = runID.map { "run '\($0)'" } ?? "any run"
+            throw self.connection.error(.notFound, "no workflow row for \(which)")
+        }
+        return StatusReport(
+            runID: statement.text(0) ?? "",
+            workflowName: statement.text(1),
+            workflowVersion: statement.text(2),
+            runDirectory: statement.text(3),
+            host: statement.text(4),
+            user: statement.text(5),
+            started: statement.double(6),
+            ended: statement.optionalDouble(7),
+            generated: Date().timeIntervalSince1970,
+            taskCount: 0,
+            countsByApp: [:],
+            totals: [:],
+            failures: [],
+            failureCount: 0
+        )
+    }
+}

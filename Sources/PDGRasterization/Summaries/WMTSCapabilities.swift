@@ -1,0 +1,140 @@
+import Foundation
+import PDGTiling
+/// A WMTS 1.0.0 GetCapabilities document for the web-tile layers (one layer per statistic), modelled on pdgraster's
+/// `WMTSCapabilitiesGenerator` but with MatrixWidth / MatrixHeight taken from the tile matrix set (pdgraster hard
+/// codes 2^(z+1) × 2^z, right only for the geographic quads) and one layer per statistic.
+public struct WMTSCapabilities: Sendable, Hashable, Codable {
+    /// Service settings.
+    public struct Configuration: Sendable, Hashable, Codable {
+        /// Service title.
+        public var title = "PDG web tiles"
+        /// Base URL, e.g. `https://example.org/tiles`.
+        public var baseURL = "https://example.org/tiles"
+        /// Dataset DOI (path component after the base URL).
+        public var doi = "10.18739/XXXX"
+        /// Path from the DOI folder to the web-tile root (the stat directories live inside it).
+        public var urlPostfix = "web_tiles"
+        /// Layer bounding box `[left, bottom, right, top]` (WGS84); nil = the tile matrix set's.
+        public var boundingBox: BoundingBox?
+
+        /// The defaults.
+        public init() {}
+    }
+
+    /// The settings.
+    public var configuration: Configuration
+
+    /// Creates a generator.
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    /// The XML for a config's statistics, zoom levels 0…max_z.
+    public func document(for config: WorkflowConfiguration) throws(RasterizationError) -> String {
+        let tms = try RasterPipeline.wrap { () throws(TilingError) in try config.tileMatrixSet() }
+        let maxZoom = min(config.maxZoom, tms.matrices.count - 1)
+        let world = try RasterPipeline.wrap { () throws(TilingError) in try tms.worldBounds(zoom: 0) }
+        let box = configuration.boundingBox ?? world
+        let root = "\(configuration.baseURL)/\(configuration.doi)"
+        let format = Self.mediaType(extension: config.extWebTiles)
+        let crsURI = Self.crsURI(tms.crs)
+        var xml = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <Capabilities xmlns="http://www.opengis.net/wmts/1.0" xmlns:ows="http://www.opengis.net/ows/1.1" xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xmlns:gml="http://www.opengis.net/gml" xsi:schemaLocation="http://www.opengis.net/wmts/1.0 http://schemas.opengis.net/wmts/1.0/wmtsGetCapabilities_response.xsd" version="1.0.0">
+              <ows:ServiceIdentification>
+                <ows:Title>\(Self.escape(configuration.title))</ows:Title>
+                <ows:ServiceType>OGC WMTS</ows:ServiceType>
+                <ows:ServiceTypeVersion>1.0.0</ows:ServiceTypeVersion>
+              </ows:ServiceIdentification>
+              <ows:OperationsMetadata>
+                <ows:Operation name="GetCapabilities">
+                  <ows:DCP><ows:HTTP><ows:Get xlink:href="\(Self.escape(root))/WMTSCapabilities.xml"><ows:Constraint name="GetEncoding"><ows:AllowedValues><ows:Value>RESTful</ows:Value></ows:AllowedValues></ows:Constraint></ows:Get></ows:HTTP></ows:DCP>
+                </ows:Operation>
+                <ows:Operation name="GetTile">
+                  <ows:DCP><ows:HTTP><ows:Get xlink:href="\(Self.escape(root))/"><ows:Constraint name="GetEncoding"><ows:AllowedValues><ows:Value>RESTful</ows:Value></ows:AllowedValues></ows:Constraint></ows:Get></ows:HTTP></ows:DCP>
+                </ows:Operation>
+              </ows:OperationsMetadata>
+              <Contents>
+
+            """
+        for statistic in config.statistics {
+            let template = "\(root)/\(configuration.urlPostfix)/\(statistic.name)/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}\(config.extWebTiles)"
+            xml += """
+                    <Layer>
+                      <ows:Title>\(Self.escape(statistic.name))</ows:Title>
+                      <ows:Identifier>\(Self.escape(statistic.name))</ows:Identifier>
+                      <ows:WGS84BoundingBox crs="urn:ogc:def:crs:OGC:2:84">
+                        <ows:LowerCorner>\(Self.number(box.left)) \(Self.number(box.bottom))</ows:LowerCorner>
+                        <ows:UpperCorner>\(Self.number(box.right)) \(Self.number(box.top))</ows:UpperCorner>
+                      </ows:WGS84BoundingBox>
+                      <Style isDefault="true"><ows:Identifier>default</ows:Identifier></Style>
+                      <Format>\(format)</Format>
+                      <TileMatrixSetLink><TileMatrixSet>\(Self.escape(tms.identifier))</TileMatrixSet></TileMatrixSetLink>
+                      <ResourceURL format="\(format)" resourceType="tile" template="\(Self.escape(template))"/>
+                    </Layer>
+
+                """
+        }
+        xml += """
+                <TileMatrixSet>
+                  <ows:Title>\(Self.escape(tms.identifier))</ows:Title>
+                  <ows:Identifier>\(Self.escape(tms.identifier))</ows:Identifier>
+                  <ows:BoundingBox crs="\(crsURI)">
+                    <ows:LowerCorner>\(Self.number(world.left)) \(Self.number(world.bottom))</ows:LowerCorner>
+                    <ows:UpperCorner>\(Self.number(world.right)) \(Self.number(world.top))</ows:UpperCorner>
+                  </ows:BoundingBox>
+                  <ows:SupportedCRS>\(crsURI)</ows:SupportedCRS>
+
+            """
+        for zoom in 0...maxZoom {
+            let matrix = tms.matrices[zoom]
+            // EPSG:4326 is defined lat/lon: its TopLeftCorner is written "lat lon"; CRS84 and projected CRSs "x y".
+            let latitudeFirst = tms.crs.uppercased().contains("4326") && !tms.crs.uppercased().contains("CRS84")
+            let corner = latitudeFirst ? "\(Self.number(matrix.originY)) \(Self.number(matrix.originX))" : "\(Self.number(matrix.originX)) \(Self.number(matrix.originY))"
+            xml += """
+                      <TileMatrix>
+                        <ows:Identifier>\(zoom)</ows:Identifier>
+                        <ScaleDenominator>\(Self.number(matrix.scaleDenominator))</ScaleDenominator>
+                        <TopLeftCorner>\(corner)</TopLeftCorner>
+                        <TileWidth>\(matrix.tileWidth)</TileWidth>
+                        <TileHeight>\(matrix.tileHeight)</TileHeight>
+                        <MatrixWidth>\(matrix.matrixWidth)</MatrixWidth>
+                        <MatrixHeight>\(matrix.matrixHeight)</MatrixHeight>
+                      </TileMatrix>
+
+                """
+        }
+        xml += """
+                </TileMatrixSet>
+              </Contents>
+              <ServiceMetadataURL xlink:href="\(Self.escape(root))/WMTSCapabilities.xml"/>
+            </Capabilities>
+
+            """
+        return xml
+    }
+
+    static func mediaType(extension ext: String) -> String {
+        switch ext.lowercased() {
+        case ".png": "image/png"
+        case ".jpg", ".jpeg": "image/jpeg"
+        case ".tif", ".tiff": "image/tiff"
+        case ".webp": "image/webp"
+        default: "application/octet-stream"
+        }
+    }
+
+    static func crsURI(_ crs: String) -> String {
+        let upper = crs.uppercased()
+        if upper.contains("CRS84") { return "http://www.opengis.net/def/crs/OGC/1.3/CRS84" }
+        if upper.hasPrefix("EPSG:") { return "http://www.opengis.net/def/crs/EPSG/0/\(crs.dropFirst(5))" }
+        return escape(crs)
+    }
+
+    static func number(_ value: Double) -> String { "\(value)" }
+
+    static func escape(_ text: String) -> String {
+        text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;").replacingOccurrences(of: "\"", with: "&quot;")
+    }
+}

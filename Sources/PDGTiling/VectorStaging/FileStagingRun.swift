@@ -1,0 +1,212 @@
+import Foundation
+/// The state of staging one input file: its handles (owned by this call only), the transformation, the footprint
+/// and the shard writers. See ``VectorTileStager/stageFile(_:)``.
+struct FileStagingRun {
+    private let stager: VectorTileStager
+    private let inputPath: String
+    private let filename: String
+    private let inputKey: String
+    private var configuration: WorkflowConfiguration { stager.configuration }
+
+    init(stager: VectorTileStager, inputPath: String) throws(TilingError) {
+        self.stager = stager
+        self.inputPath = inputPath
+        filename = stager.filename(forInputPath: inputPath)
+        inputKey = StableIdentifier.inputKey(filename: filename)
+    }
+
+    mutating func stage() throws(TilingError) -> StagedShardSummary {
+        try checkCompanionFiles()
+        let dataset = try VectorDataset(openingForReading: inputPath)
+        let layer = try dataset.firstLayer()
+        try checkPropertyNames(layer.fields)
+
+        let source: SpatialReference
+        if let inputCRS = configuration.inputCRS {
+            source = try SpatialReference(definition: inputCRS)
+        } else if let own = try layer.spatialReference() {
+            source = own
+        } else {
+            throw TilingError(.inputMissingCRS, "\(inputPath): the file has no CRS (missing .prj?) and no input_crs is configured")
+        }
+        let target = try SpatialReference(definition: stager.tileMatrixSet.crs)
+        let transformation =
+            source.isSame(as: target)
+            ? nil
+            : try CoordinateTransformation(from: source, to: target, description: "\(inputPath) → \(stager.tileMatrixSet.crs)")
+
+        let needsEngine = configuration.simplifyTolerance != nil || configuration.clipsToFootprint
+        let engine = needsEngine ? try GeometryEngine() : nil
+        let clipper = try configuration.clipsToFootprint ? makeClipper(source: source, engine: engine!) : nil
+
+        let matrix = try stager.tileMatrixSet.matrix(zoom: configuration.maxZoom)
+        let assigner = PolygonTileAssigner(matrix: matrix)
+        let header = ShardHeader(version: ShardCodec.version, filename: filename, tile: TileIndex(x: 0, y: 0, z: 0), fields: layer.fields)
+        let writers = ShardWriterSet(shardRoot: stager.shardRoot, layout: stager.layout, inputKey: inputKey) { tile in
+            var tileHeader = header
+            tileHeader.tile = tile
+            return ShardCodec.encodeHeader(tileHeader)
+        }
+
+        var featuresRead = 0
+        var featuresSkipped = 0
+        var polygonsStaged = 0
+        var outside = 0
+        var rowsWritten = 0
+        var sequence: UInt64 = 0
+        var tiles: [TileIndex] = []
+        var scratchX: [Double] = []
+        var scratchY: [Double] = []
+        let tolerance = configuration.simplifyTolerance
+        let labels = configuration.labelsDuplicates
+        let filename = self.filename
+        let inputPath = self.inputPath
+        let identifierPrefix = StableIdentifier.Prefix(filename: filename)
+
+        do throws(TilingError) {
+            try layer.forEachFeature { fid, values, polygons throws(TilingError) in
+                featuresRead += 1
+                guard let polygons, !polygons.isEmpty else {
+                    featuresSkipped += 1
+                    return
+                }
+                for (part, original) in polygons.enumerated() {
+                    var polygon = original
+                    var engineGeometry: EngineGeometry?
+                    if let tolerance, let engine {
+                        if let simplified = PolygonSimplifier(tolerance: tolerance, engine: engine).simplify(polygon) {
+                            polygon = simplified
+                        } else {
+                            let simplified = try engine.simplifyPreservingTopology(polygon, tolerance: tolerance)
+                            if let first = try simplified.polygons().first {
+                                polygon = first
+                                engineGeometry = simplified
+                            }
+                        }
+                    }
+                    var duplicated: Bool? = labels ? false : nil
+                    if let clipper, let engine {
+                        let geometry: EngineGeometry
+                        if let engineGeometry { geometry = engineGeometry } else { geometry = try engine.makePolygon(polygon) }
+                        if !clipper.keeps(geometry, boundingBox: polygon.boundingBox) {
+                            duplicated = true
+                            outside += 1
+                        }
+                    }
+                    if let transformation {
+                        for index in polygon.rings.indices {
+                            do throws(TilingError) {
+                                try transformation.transform(interleaved: &polygon.rings[index], scratchX: &scratchX, scratchY: &scratchY)
+                            } catch {
+                                throw TilingError(.projection, "\(inputPath): feature \(fid): \(error.message)")
+                            }
+                        }
+                    }
+                    let centroid = PlanarMeasures.centroid(of: polygon)
+                    let row = StagedRow(
+                        sequence: sequence,
+                        values: values,
+                        area: PlanarMeasures.area(of: polygon),
+                        centroidX: centroid.x,
+                        centroidY: centroid.y,
+                        identifier: StableIdentifier.polygonIdentifier(prefix: identifierPrefix, fid: fid, part: part),
+                        centroidTile: TileMatrixSet.stagingTile(containingX: centroid.x, y: centroid.y, in: matrix),
+                        duplicated: duplicated,
+                        polygon: polygon
+                    )
+                    sequence += 1
+                    polygonsStaged += 1
+                    assigner.tiles(for: polygon, boundingBox: polygon.boundingBox, into: &tiles)
+                    for tile in tiles {
+                        try writers.append(row, to: tile)
+                        rowsWritten += 1
+                    }
+                }
+            }
+            guard featuresRead > 0 else {
+                throw TilingError(.inputEmpty, "\(inputPath): the layer has no features")
+            }
+            let written = try writers.finish()
+            removeStaleShards(keeping: Set(written))
+            let counts = writers.rowCounts
+            let summary = StagedShardSummary(
+                inputPath: inputPath,
+                filename: filename,
+                inputKey: inputKey,
+                featuresRead: featuresRead,
+                featuresSkipped: featuresSkipped,
+                polygonsStaged: polygonsStaged,
+                polygonsOutsideFootprint: outside,
+                rowsWritten: rowsWritten,
+                tiles: written.map { StagedShardSummary.TileRows(tile: $0, rows: counts[$0] ?? 0) }
+            )
+            try writeManifest(summary)
+            return summary
+        } catch {
+            writers.discard()
+            throw error
+        }
+    }
+
+    // MARK: Checks
+
+    /// Shapefiles need their .dbf (GDAL would silently read no attributes) and, unless `input_crs` is set, .prj.
+    private func checkCompanionFiles() throws(TilingError) {
+        guard inputPath.lowercased().hasSuffix(".shp") else { return }
+        let base = (inputPath as NSString).deletingPathExtension
+        func exists(_ extensionName: String) -> Bool {
+            FileManager.default.fileExists(atPath: base + "." + extensionName)
+                || FileManager.default.fileExists(atPath: base + "." + extensionName.uppercased())
+        }
+        guard FileManager.default.fileExists(atPath: inputPath) else {
+            throw TilingError(.inputUnreadable, "\(inputPath): no such file")
+        }
+        guard exists("dbf") else {
+            throw TilingError(.inputMissingCompanion, "\(inputPath): the shapefile has no .dbf (attribute) file")
+        }
+        guard exists("prj") || configuration.inputCRS != nil else {
+            throw TilingError(.inputMissingCompanion, "\(inputPath): the shapefile has no .prj (CRS) file and no input_crs is configured")
+        }
+    }
+
+    /// PDG refuses inputs that already carry a staging property name (case-insensitive).
+    private func checkPropertyNames(_ fields: [FieldDefinition]) throws(TilingError) {
+        let reserved = Set(configuration.properties.all.map { $0.lowercased() })
+        for field in fields where reserved.contains(field.name.lowercased()) {
+            throw TilingError(.inputUnreadable, "\(inputPath): the input already has a column named \(field.name), which staging adds")
+        }
+    }
+
+    private func makeClipper(source: SpatialReference, engine: GeometryEngine) throws(TilingError) -> FootprintClipper {
+        let path = FootprintLayer.path(forFilename: filename, configuration: configuration)
+        let footprint: FootprintLayer
+        do {
+            footprint = try FootprintLayer.read(path: path, into: source, fallbackCRS: configuration.inputCRS)
+        } catch {
+            throw TilingError(error.code, "\(inputPath): \(error.message)")
+        }
+        return try FootprintClipper(footprint: footprint, engine: engine, method: configuration.deduplicateClipMethod)
+    }
+
+    // MARK: Re-runs
+
+    /// Deletes this input's shards of tiles it no longer touches (recorded by the previous run's manifest).
+    /// Shards of tiles it still touches were just replaced by `finish()`.
+    private func removeStaleShards(keeping current: Set<TileIndex>) {
+        let path = stager.manifestPath(inputKey: inputKey)
+        guard let data = FileManager.default.contents(atPath: path),
+            let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data)
+        else { return }
+        for entry in previous.tiles where !current.contains(entry.tile) {
+            unlink(stager.shardPath(filename: filename, tile: entry.tile))
+        }
+    }
+
+    private func writeManifest(_ summary: StagedShardSummary) throws(TilingError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        // Encoding a struct of strings and integers cannot fail.
+        let data = try! encoder.encode(summary)
+        try AtomicFile.write(data, to: stager.manifestPath(inputKey: inputKey))
+    }
+}

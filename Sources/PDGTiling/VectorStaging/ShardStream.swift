@@ -1,0 +1,90 @@
+import Foundation
+/// Reads a shard file record by record through a bounded buffer, so that merging a tile without deduplication
+/// never holds more than one record of each shard in memory.
+final class ShardStream {
+    /// The shard's header.
+    private(set) var header: ShardHeader
+    let path: String
+    private let descriptor: Int32
+    private var buffer: [UInt8] = []
+    private var offset = 0
+    private var endOfFile = false
+    private var lastSequence: UInt64?
+    private static let chunkSize = 1 << 20
+
+    /// Opens a shard and reads its header.
+    init(path: String) throws(TilingError) {
+        self.path = path
+        descriptor = open(path, O_RDONLY)
+        guard descriptor >= 0 else {
+            throw TilingError(.shardCorrupt, "\(path): cannot open shard: \(String(cString: strerror(errno)))")
+        }
+        header = ShardHeader(version: 0, filename: "", tile: TileIndex(x: 0, y: 0, z: 0), fields: [])
+        do throws(TilingError) {
+            try fill(12)
+            guard buffer.count >= 12 else { throw TilingError(.shardCorrupt, "\(path): not a staging shard (too short)") }
+            let headerLength = Int(buffer[8]) | Int(buffer[9]) << 8 | Int(buffer[10]) << 16 | Int(buffer[11]) << 24
+            try fill(12 + headerLength)
+            var reader = ShardReader(bytes: Array(buffer[0..<min(buffer.count, 12 + headerLength)]), path: path)
+            header = try reader.header()
+            offset = reader.offset
+        } catch {
+            close(descriptor)
+            throw error
+        }
+    }
+
+    deinit {
+        close(descriptor)
+    }
+
+    /// The next row, or nil at the end of the shard.
+    /// - Throws: `TilingError.shardCorrupt` for a truncated record or rows out of input order.
+    func next() throws(TilingError) -> StagedRow? {
+        try fill(offset + 4)
+        if offset == buffer.count && endOfFile { return nil }
+        guard offset + 4 <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record length") }
+        let length = Int(buffer[offset]) | Int(buffer[offset + 1]) << 8 | Int(buffer[offset + 2]) << 16
+            | Int(buffer[offset + 3]) << 24
+        try fill(offset + 4 + length)
+        guard offset + 4 + length <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record") }
+        var reader = ShardReader(bytes: Array(buffer[offset..<(offset + 4 + length)]), path: path)
+        let row = try reader.row(fieldCount: header.fields.count, zoom: header.tile.z)
+        offset += 4 + length
+        if let lastSequence, row.sequence <= lastSequence {
+            throw TilingError(.shardCorrupt, "\(path): rows out of input order")
+        }
+        lastSequence = row.sequence
+        return row
+    }
+
+    /// Makes sure `buffer` holds bytes up to `end` (or the whole rest of the file). May drop consumed bytes and
+    /// reset `offset`, so callers re-read `offset` afterwards.
+    private func fill(_ end: Int) throws(TilingError) {
+        guard end > buffer.count, !endOfFile else { return }
+        var end = end
+        if offset >= Self.chunkSize {
+            buffer.removeFirst(offset)
+            end -= offset
+            offset = 0
+        }
+        try read(until: end)
+    }
+
+    private func read(until end: Int) throws(TilingError) {
+        var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
+        while buffer.count < end, !endOfFile {
+            let count = chunk.withUnsafeMutableBytes { raw in
+                Foundation.read(descriptor, raw.baseAddress, raw.count)
+            }
+            if count < 0 {
+                throw TilingError(.shardCorrupt, "\(path): read failed: \(String(cString: strerror(errno)))")
+            }
+            if count == 0 {
+                endOfFile = true
+            } else {
+                buffer.append(contentsOf: chunk[0..<count])
+            }
+        }
+    }
+}

@@ -1,0 +1,94 @@
+import Foundation
+/// Stages vector inputs into per-tile shard files (unit of work 1 of staging).
+///
+/// `stageFile` reads ONE input with GDAL, streaming feature by feature, and writes
+/// `<dir_staged>/.shards/<tile path>/<input key>.shard` for every max-z tile the input touches. Each input owns
+/// its shard files alone, so any number of inputs can be staged at once on a shared filesystem without locks; a
+/// re-run replaces the same files (no duplicated rows). ``TileMerger`` later turns the shards of a tile into the
+/// staged GeoPackage.
+///
+/// ```swift
+/// let stager = try VectorTileStager(configuration: config)
+/// for input in try stager.discoverInputs() {
+///     let summary = try stager.stageFile(input)
+/// }
+/// ```
+///
+/// - Important: The stager is `Sendable`, but each `stageFile` call opens its own GDAL and GEOS handles; call it
+///   from as many tasks as you like.
+public struct VectorTileStager: Sendable {
+    /// The configuration (directories as given: relative paths resolve against the current directory).
+    public let configuration: WorkflowConfiguration
+    /// The tile matrix set of `tms_id`.
+    public let tileMatrixSet: TileMatrixSet
+    /// The staged-tile path layout.
+    public let layout: TilePathLayout
+
+    /// Prepares staging for a configuration.
+    public init(configuration: WorkflowConfiguration) throws(TilingError) {
+        // PDG picks the OGR driver from the extension; staged tiles here are always GeoPackages.
+        guard configuration.extStaged.lowercased() == ".gpkg" else {
+            throw TilingError(.invalidConfiguration, "config key \"ext_staged\" must be \".gpkg\" (staged tiles are GeoPackages), found \"\(configuration.extStaged)\"")
+        }
+        self.configuration = configuration
+        tileMatrixSet = try configuration.tileMatrixSet()
+        layout = try configuration.stagedTileLayout(tileMatrixSet: tileMatrixSet)
+        _ = try tileMatrixSet.matrix(zoom: configuration.maxZoom)
+    }
+
+    /// `<dir_staged>/.shards`: where shards and per-input manifests live.
+    public var shardRoot: String { (configuration.dirStaged as NSString).appendingPathComponent(".shards") }
+
+    /// All inputs under `dir_input` whose names end with `ext_input`, sorted by path (PDG uses unsorted walk
+    /// order; sorting makes runs reproducible).
+    public func discoverInputs() throws(TilingError) -> [String] {
+        let root = configuration.dirInput
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: root, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw TilingError(.inputUnreadable, "dir_input \(root) is not a directory")
+        }
+        // Enumerate the resolved directory (the root itself may be a symlink) but report paths under `root`, so
+        // that `staging_filename` strips the configured prefix exactly as PDG does.
+        let resolved = URL(fileURLWithPath: root).resolvingSymlinksInPath().path
+        guard let enumerator = FileManager.default.enumerator(atPath: resolved) else {
+            throw TilingError(.inputUnreadable, "dir_input \(root) cannot be listed")
+        }
+        var inputs: [String] = []
+        while let relative = enumerator.nextObject() as? String {
+            if relative.hasSuffix(configuration.extInput) {
+                inputs.append((root as NSString).appendingPathComponent(relative))
+            }
+        }
+        return inputs.sorted()
+    }
+
+    /// `staging_filename` of an input: the path with the `dir_input` string removed from its start and leading
+    /// and trailing `/` stripped (e.g. `iwp/scene_0002.shp`).
+    public func filename(forInputPath path: String) -> String {
+        var text = Substring(path)
+        if text.hasPrefix(configuration.dirInput) { text = text.dropFirst(configuration.dirInput.count) }
+        while text.hasPrefix("/") { text = text.dropFirst() }
+        while text.hasSuffix("/") { text = text.dropLast() }
+        return String(text)
+    }
+
+    /// The shard path of one input for one tile.
+    public func shardPath(filename: String, tile: TileIndex) -> String {
+        "\(shardRoot)/\(layout.relativeStem(for: tile))/\(StableIdentifier.inputKey(filename: filename)).shard"
+    }
+
+    /// The manifest recording what the last successful `stageFile` of an input wrote.
+    func manifestPath(inputKey: String) -> String {
+        "\(shardRoot)/_inputs/\(inputKey).json"
+    }
+
+    // MARK: Staging one file
+
+    /// Stages one input file into shards it alone owns. See the type documentation.
+    /// - Throws: `TilingError` naming the file (unreadable, missing companion or CRS, empty, invalid geometry,
+    ///   missing footprint …). Nothing of a failed run replaces earlier shards.
+    public func stageFile(_ inputPath: String) throws(TilingError) -> StagedShardSummary {
+        var run = try FileStagingRun(stager: self, inputPath: inputPath)
+        return try run.stage()
+    }
+}

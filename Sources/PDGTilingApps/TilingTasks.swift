@@ -1,0 +1,64 @@
+import Foundation
+import PDGRasterization
+import PDGTiling
+/// One unit of work of the pipeline: a batch of items (input files or tiles) and the configuration to
+/// apply. The configuration travels with every task, so workers need no shared `parameters/` directory.
+public struct TilingBatch<Item: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
+    /// The PDG configuration, with paths already resolved.
+    public var configuration: WorkflowConfiguration
+    /// What to process, in a deterministic order (so that a resumed run makes the same batches and finds
+    /// them in its checkpoint).
+    public var items: [Item]
+
+    public init(configuration: WorkflowConfiguration, items: [Item]) {
+        self.configuration = configuration
+        self.items = items
+    }
+}
+
+/// A batch of tiles of one zoom level to render as web tiles, with the level's value ranges (computed once
+/// by the leader from every tile of the level, so neighbouring tiles share their colours).
+public struct WebTileBatch: Codable, Sendable, Hashable {
+    public var configuration: WorkflowConfiguration
+    public var items: [TileIndex]
+    public var ranges: ZoomValueRanges
+
+    public init(configuration: WorkflowConfiguration, items: [TileIndex], ranges: ZoomValueRanges) {
+        self.configuration = configuration
+        self.items = items
+        self.ranges = ranges
+    }
+}
+
+/// What a batch task did: a result per item that worked, and the items that failed with their errors.
+/// A bad item never fails the batch; the run reports it and goes on.
+public struct TilingBatchResult<Output: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {
+    public var outputs: [Output]
+    public var failures: [ItemFailure]
+
+    public init(outputs: [Output] = [], failures: [ItemFailure] = []) {
+        self.outputs = outputs
+        self.failures = failures
+    }
+}
+
+/// An input file or tile that could not be processed, and why (the message names the file or tile).
+public struct ItemFailure: Codable, Sendable, Hashable {
+    /// The pipeline step ("stage", "merge", "rasterize", "parents", "web_tiles").
+    public var step: String
+    /// The file path or tile.
+    public var item: String
+    public var message: String
+    /// The tile, for tile steps.
+    public var tile: TileIndex?
+    /// When it was tried (Unix time).
+    public var time: Double
+
+    public init(step: String, item: String, message: String, tile: TileIndex? = nil, time: Double = Date().timeIntervalSince1970) {
+        self.step = step
+        self.item = item
+        self.message = message
+        self.tile = tile
+        self.time = time
+    }
+}

@@ -1,0 +1,215 @@
+import DataflowCore
+import Foundation
+import PDGRasterization
+import PDGTiling
+/// The PDG pipeline on a kernel: stage → merge → (rasterize highest → parents level by level → web tiles).
+///
+/// What to do at each step comes from the results of the step before (the tiles staging touched, the
+/// parents of the tiles just made), never from listing a bucket directory, which on GCS-fuse is slow and
+/// eventually consistent. Batches are deterministic, so a resumed run finds finished ones in its checkpoint.
+public struct TilingWorkflowPlan: Sendable {
+    /// How many items each task gets.
+    public struct Configuration: Sendable, Hashable, Codable {
+        /// Input files per staging task. Default 1.
+        public var stageFilesPerTask: Int
+        /// Tiles per merge task. Default 16.
+        public var mergeTilesPerTask: Int
+        /// Tiles per highest-zoom rasterization task. Default 8.
+        public var rasterizeTilesPerTask: Int
+        /// Tiles per parent task. Default 32.
+        public var parentTilesPerTask: Int
+        /// Tiles per web-tile task. Default 32.
+        public var webTilesPerTask: Int
+
+        public init(
+            stageFilesPerTask: Int = 1,
+            mergeTilesPerTask: Int = 16,
+            rasterizeTilesPerTask: Int = 8,
+            parentTilesPerTask: Int = 32,
+            webTilesPerTask: Int = 32
+        ) {
+            self.stageFilesPerTask = max(1, stageFilesPerTask)
+            self.mergeTilesPerTask = max(1, mergeTilesPerTask)
+            self.rasterizeTilesPerTask = max(1, rasterizeTilesPerTask)
+            self.parentTilesPerTask = max(1, parentTilesPerTask)
+            self.webTilesPerTask = max(1, webTilesPerTask)
+        }
+    }
+
+    /// One step's numbers for the final summary.
+    public struct StepReport: Sendable, Codable, Hashable {
+        public var name: String
+        public var tasks: Int
+        public var tasksFailed: Int
+        public var items: Int
+        public var itemsFailed: Int
+        public var seconds: Double
+    }
+
+    /// What a run did.
+    public struct Report: Sendable, Codable {
+        public var steps: [StepReport] = []
+        public var failures: [ItemFailure] = []
+        public var staged: [StagedShardSummary] = []
+        public var merged: [TileMergeSummary] = []
+        /// Every GeoTIFF made (highest zoom and parents) and every web tile rendered.
+        public var rasters: [RasterTileSummary] = []
+        public var webTiles: [RasterTileSummary] = []
+        /// Rows written to staged tiles (a polygon crossing tile edges counts once per tile).
+        public var stagedRows: Int { merged.reduce(0) { $0 + $1.rowsWritten } }
+        public var polygons: Int { staged.reduce(0) { $0 + $1.polygonsStaged } }
+    }
+
+    public let kernel: DataFlowKernel
+    public let apps: TilingApps
+    public let workflow: WorkflowConfiguration
+    public let configuration: Configuration
+    public let progress: ProgressReporter
+
+    public init(kernel: DataFlowKernel, apps: TilingApps, workflow: WorkflowConfiguration, configuration: Configuration, progress: ProgressReporter) {
+        self.kernel = kernel
+        self.apps = apps
+        self.workflow = workflow
+        self.configuration = configuration
+        self.progress = progress
+    }
+
+    public func run() async throws -> Report {
+        var report = Report()
+        let stager = try VectorTileStager(configuration: workflow)
+        let inputs = try stager.discoverInputs().sorted()
+
+        let (staged, stageStep, stageFailures) = await runStep("stage", apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
+            TilingBatch(configuration: workflow, items: $0)
+        }
+        report.staged = staged
+        report.steps.append(stageStep)
+        report.failures += stageFailures
+
+        let tiles = Set(staged.flatMap { $0.tiles.map(\.tile) }).sorted()
+        let (merged, mergeStep, mergeFailures) = await runStep("merge", apps.mergeTiles, items: tiles, perTask: configuration.mergeTilesPerTask) {
+            TilingBatch(configuration: workflow, items: $0)
+        }
+        report.merged = merged
+        report.steps.append(mergeStep)
+        report.failures += mergeFailures
+        try StagingSummaryCSV.write(merged, tileMatrixSet: try workflow.tileMatrixSet(), to: workflow.filenameStagingSummary)
+
+        try await rasterize(merged: merged, into: &report)
+        return report
+    }
+
+    /// Highest zoom, then each parent level from the one below; each level's web tiles start as soon as the
+    /// level is complete (they need only its GeoTIFFs and its value ranges), overlapping the next level.
+    private func rasterize(merged: [TileMergeSummary], into report: inout Report) async throws {
+        // This run's CSVs describe this run: start them afresh (PDG appends across runs).
+        for file in [workflow.filenameRastersSummary, workflow.filenameRasterizationEvents] {
+            try? FileManager.default.removeItem(atPath: file)
+        }
+        var level = merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted()
+        let (highest, rasterStep, rasterFailures) = await runStep(
+            "rasterize",
+            apps.rasterizeTiles,
+            items: level,
+            perTask: configuration.rasterizeTilesPerTask
+        ) { TilingBatch(configuration: workflow, items: $0) }
+        report.steps.append(rasterStep)
+        report.failures += rasterFailures
+        report.rasters += highest
+
+        var webTileSteps: [Task<([RasterTileSummary], StepReport, [ItemFailure]), Never>] = []
+        func startWebTiles(_ summaries: [RasterTileSummary], zoom: Int) {
+            let ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: summaries)
+            let tiles = summaries.map(\.tile).sorted()
+            let plan = self
+            webTileSteps.append(
+                Task {
+                    await plan.runStep("web tiles z\(zoom)", plan.apps.renderWebTiles, items: tiles, perTask: plan.configuration.webTilesPerTask) {
+                        WebTileBatch(configuration: plan.workflow, items: $0, ranges: ranges)
+                    }
+                }
+            )
+        }
+        startWebTiles(highest, zoom: workflow.maxZoom)
+        level = highest.map(\.tile)
+        var zoom = workflow.maxZoom - 1
+        while zoom >= workflow.minZoom, !level.isEmpty {
+            let parents = Set(level.compactMap(\.parent)).sorted()
+            let (made, step, failures) = await runStep(
+                "parents z\(zoom)",
+                apps.makeParents,
+                items: parents,
+                perTask: configuration.parentTilesPerTask
+            ) { TilingBatch(configuration: workflow, items: $0) }
+            report.steps.append(step)
+            report.failures += failures
+            report.rasters += made
+            startWebTiles(made, zoom: zoom)
+            level = made.map(\.tile)
+            zoom -= 1
+        }
+        for task in webTileSteps {
+            let (rendered, step, failures) = await task.value
+            report.steps.append(step)
+            report.failures += failures
+            report.webTiles += rendered
+        }
+        let steps: [String: RasterTileSummary.Step] = ["rasterize": .highestZoom, "parents": .parent, "web_tiles": .webTiles]
+        let rasterFailureRows = report.failures.compactMap { f -> RasterTileFailure? in
+            guard let step = steps[f.step], let tile = f.tile else { return nil }
+            return RasterTileFailure(step: step, tile: tile, path: f.item, message: f.message, startTime: f.time, endTime: f.time)
+        }
+        try RastersSummaryCSV.append(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
+        try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
+        if !report.webTiles.isEmpty {
+            let xml = try WMTSCapabilities().document(for: workflow)
+            try Data(xml.utf8).write(to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
+        }
+    }
+
+    /// Submits `items` in batches of `perTask` and gathers the outputs; a failed task counts all its items
+    /// as failed, with the task's error.
+    func runStep<Item: Codable & Sendable & Hashable, Input: Codable & Sendable, Output: Codable & Sendable & Hashable>(
+        _ name: String,
+        _ app: App<Input, TilingBatchResult<Output>>,
+        items: [Item],
+        perTask: Int,
+        makeInput: @Sendable ([Item]) -> Input
+    ) async -> ([Output], StepReport, [ItemFailure]) {
+        let start = ContinuousClock.now
+        let batches = stride(from: 0, to: items.count, by: perTask).map { Array(items[$0..<min(items.count, $0 + perTask)]) }
+        progress.begin(name, total: batches.count)
+        let progress = self.progress
+        let futures = batches.map { batch in
+            let future = kernel.submit(app, makeInput(batch))
+            future.whenDone { result in
+                let failed: Bool
+                switch result {
+                case .success(let r): failed = !r.failures.isEmpty
+                case .failure: failed = true
+                }
+                progress.taskFinished(name, failed: failed)
+            }
+            return future
+        }
+        var outputs: [Output] = []
+        var failures: [ItemFailure] = []
+        var tasksFailed = 0
+        for (future, batch) in zip(futures, batches) {
+            switch await future.result {
+            case .success(let result):
+                outputs += result.outputs
+                failures += result.failures
+                if !result.failures.isEmpty { tasksFailed += 1 }
+            case .failure(let error):
+                tasksFailed += 1
+                failures += batch.map { ItemFailure(step: name, item: "\($0)", message: "\(error)") }
+            }
+        }
+        progress.end(name)
+        let elapsed = ContinuousClock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let step = StepReport(name: name, tasks: batches.count, tasksFailed: tasksFailed, items: items.count, itemsFailed: failures.count, seconds: seconds)
+        return (outputs, step, failures)
+    }
+}

@@ -1,2 +1,0 @@
-// Tiling's configuration types expose JSON values (palettes, z_config, keys kept as written).
-@_exported import JSONValues
