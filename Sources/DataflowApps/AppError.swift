@@ -1,10 +1,19 @@
 /// An error raised by the app layer: registration, payload coding and running commands.
-public struct AppError: Error, Sendable, CustomStringConvertible {
+public struct AppError: Error, Sendable, Codable, CustomStringConvertible {
     /// What kind of failure this is; compare with the static members.
-    public struct Code: Hashable, Sendable, CustomStringConvertible {
+    public struct Code: Hashable, Sendable, Codable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
         public var description: String { name }
+
+        /// Decodes a code by its name (a worker sends it so).
+        public init(from decoder: any Decoder) throws { name = try decoder.singleValueContainer().decode(String.self) }
+
+        /// Encodes the code's name.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            try container.encode(name)
+        }
 
         /// Two apps were registered under one name.
         public static let duplicateAppName = Code("duplicateAppName")

@@ -11,8 +11,10 @@
 /// ```
 public struct AppRegistry: Sendable {
     private let apps: [String: RegisteredApp]
+    /// Error types that cross processes as values, by `String(reflecting:)` of the type.
+    let errorTypes: [String: RegisteredErrorType]
 
-    /// A stable digest of every app's kind, name and input/output types.
+    /// A stable digest of every app's kind, name and input/output types, and of the registered error types.
     public let fingerprint: String
 
     /// Every registered app name, sorted.
@@ -29,11 +31,15 @@ public struct AppRegistry: Sendable {
         return app
     }
 
-    init(apps: [String: RegisteredApp]) {
+    /// The error types registered with ``Builder/register(error:)``, plus the runtime's own, sorted by name.
+    public var errorTypeNames: [String] { errorTypes.keys.sorted() }
+
+    init(apps: [String: RegisteredApp], errorTypes: [String: RegisteredErrorType]) {
         self.apps = apps
+        self.errorTypes = errorTypes
         // FNV-1a over the sorted signatures: stable across processes, unlike Hasher.
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-        for signature in apps.values.map(\.signature).sorted() {
+        for signature in apps.values.map(\.signature).sorted() + errorTypes.keys.sorted().map({ "error " + $0 }) {
             for byte in signature.utf8 + [0] {
                 hash ^= UInt64(byte)
                 hash = hash &* 0x100_0000_01b3
@@ -46,8 +52,25 @@ public struct AppRegistry: Sendable {
     /// Collects app registrations; ``build()`` checks them and makes the registry.
     public struct Builder: Sendable {
         private var apps: [RegisteredApp] = []
+        private var errorTypes: [RegisteredErrorType] = [RegisteredErrorType(AppError.self), RegisteredErrorType(BashFailure.self)]
 
+        /// An empty builder.
         public init() {}
+
+        /// Lets errors of type `E` thrown by app bodies reach the leader as `E` with every field, on every
+        /// executor (on threads they always do). Without this a worker's error arrives as a
+        /// ``RemoteFailure``-like error with the type's name and description only. Register the same types in
+        /// the leader and the workers (the registry fingerprint includes them).
+        ///
+        /// ```swift
+        /// struct CalibrationError: Error, Codable { var station: String; var drift: Double }
+        /// builder.register(error: CalibrationError.self)
+        /// ```
+        public mutating func register<E: Error & Codable & Sendable>(error type: E.Type) {
+            let registered = RegisteredErrorType(type)
+            guard !errorTypes.contains(where: { $0.typeName == registered.typeName }) else { return }
+            errorTypes.append(registered)
+        }
 
         /// Registers a Swift closure as an app (Parsl `python_app`) and returns its typed handle.
         @discardableResult
@@ -97,7 +120,7 @@ public struct AppRegistry: Sendable {
                 }
                 byName[app.name] = app
             }
-            return AppRegistry(apps: byName)
+            return AppRegistry(apps: byName, errorTypes: Dictionary(errorTypes.map { ($0.typeName, $0) }) { first, _ in first })
         }
     }
 }

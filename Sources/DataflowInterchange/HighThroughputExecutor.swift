@@ -24,6 +24,8 @@ public final class HighThroughputExecutor: ExecutionBackend {
     private let launchTemplate = Mutex<LaunchTemplate?>(nil)
     /// Set when blocks keep failing before any worker connects: every task fails with it from then on.
     private let badState = Mutex<BlockFailureError?>(nil)
+    /// The registry the workers run, for rebuilding the errors they send as their own types.
+    private let registry = Mutex<AppRegistry?>(nil)
 
     private struct LaunchTemplate: Sendable {
         var command: @Sendable (String) -> [String]
@@ -83,6 +85,7 @@ public final class HighThroughputExecutor: ExecutionBackend {
     public var outstanding: Int { requests.withLock { $0.count } }
 
     public func start(runDirectory: String, apps: AppRegistry) async throws {
+        registry.withLock { $0 = apps }
         let interchange = InterchangeServer(
             configuration: .init(
                 address: configuration.address,
@@ -197,8 +200,7 @@ public final class HighThroughputExecutor: ExecutionBackend {
         await scaler.withLock { $0 }?.shutdown()
         // The scaler cancels blocks; the provider also removes what it made besides them (the run's Secret,
         // pods of the run left over from cancels that timed out, local process groups).
-        if let kubernetes = provider as? KubernetesProvider { await kubernetes.shutdown() }
-        if let local = provider as? LocalProvider { await local.shutdown() }
+        await provider.shutdown()
         await server.withLock { $0 }?.stop()
         server.withLock { $0 = nil }
         let abandoned = requests.withLock { r in
@@ -264,7 +266,12 @@ extension HighThroughputExecutor: InterchangeDelegate {
         case .success(let bytes):
             do { result = .success(try request.app.decodeOutput(bytes)) } catch { result = .failure(error) }
         case .failure(let failure):
-            result = .failure(failure.kind == .walltime ? AppError(.walltimeExceeded, failure.message) : failure)
+            if let bytes = failure.encodedError, let error = registry.withLock({ $0 })?.decodeError(typeName: failure.typeName, bytes: bytes) {
+                // The error the app threw, as its own type with every field (registered Codable errors).
+                result = .failure(error)
+            } else {
+                result = .failure(failure.kind == .walltime ? AppError(.walltimeExceeded, failure.message) : failure)
+            }
         }
         request.sink.taskFinished(request, TaskOutcome(result: result, location: location))
     }

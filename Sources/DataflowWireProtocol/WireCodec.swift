@@ -88,6 +88,8 @@ public struct WireCodec: Sendable {
                     b.writeInteger(failure.kind.rawValue)
                     writeString(failure.typeName, &b)
                     writeString(failure.message, &b)
+                    // The error itself, compact-encoded, when its type is registered; else empty.
+                    writePayload(failure.encodedError ?? [], &b)
                 }
             }
         case .heartbeat, .drain, .drained, .shutdown:
@@ -186,7 +188,9 @@ public struct WireCodec: Sendable {
                     guard let failureKind = RemoteFailure.Kind(rawValue: kindByte) else {
                         throw WireProtocolError(.malformedFrame, "unknown failure kind \(kindByte)")
                     }
-                    let failure = RemoteFailure(kind: failureKind, typeName: try readString(&b), message: try readString(&b))
+                    var failure = RemoteFailure(kind: failureKind, typeName: try readString(&b), message: try readString(&b))
+                    let encoded = try readPayload(&b)
+                    failure.encodedError = encoded.isEmpty ? nil : encoded
                     results.append(TaskResult(key: key, outcome: .failure(failure)))
                 default:
                     throw WireProtocolError(.malformedFrame, "unknown result status \(status)")

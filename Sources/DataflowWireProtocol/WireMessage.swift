@@ -145,7 +145,8 @@ public struct TaskResult: Sendable, Equatable {
     }
 }
 
-/// An error from a remote try, as text: Swift errors cannot cross processes as values.
+/// An error from a remote try: its type name and description, and (protocol 2) the error itself when its
+/// type is registered with the app registry, so that the leader can rebuild the same Swift value.
 public struct RemoteFailure: Error, Sendable, Equatable, CustomStringConvertible {
     public enum Kind: UInt8, Sendable {
         /// The app's body threw.
@@ -155,16 +156,22 @@ public struct RemoteFailure: Error, Sendable, Equatable, CustomStringConvertible
         /// The worker could not run the app (unknown app, undecodable input, output too large).
         case workerError = 2
     }
+    /// Why the try failed.
     public var kind: Kind
     /// `String(reflecting:)` of the thrown error's type.
     public var typeName: String
     /// `String(describing:)` of the thrown error.
     public var message: String
+    /// The thrown error, compact-encoded, when its type is registered (``typeName`` names it); `nil` for
+    /// errors that are not `Codable`, which arrive as this ``RemoteFailure``.
+    public var encodedError: [UInt8]?
 
-    public init(kind: Kind, typeName: String, message: String) {
+    /// Creates a failure.
+    public init(kind: Kind, typeName: String, message: String, encodedError: [UInt8]? = nil) {
         self.kind = kind
         self.typeName = typeName
         self.message = message
+        self.encodedError = encodedError
     }
 
     public var description: String { "\(typeName): \(message)" }

@@ -373,9 +373,16 @@ final class WorkerConnection: Sendable {
         case .success(let bytes): return TaskResult(key: task.key, outcome: .success(bytes))
         case .failure(let error):
             let kind: RemoteFailure.Kind = (error as? AppError)?.code == .walltimeExceeded ? .walltime : .appError
+            // A registered Codable error travels as itself, so the leader rethrows the same type.
+            let encoded = apps.encodeError(error)
             return TaskResult(
                 key: task.key,
-                outcome: .failure(RemoteFailure(kind: kind, typeName: String(reflecting: type(of: error)), message: String(describing: error)))
+                outcome: .failure(
+                    RemoteFailure(
+                        kind: kind, typeName: encoded?.typeName ?? String(reflecting: type(of: error)), message: String(describing: error),
+                        encodedError: encoded?.bytes
+                    )
+                )
             )
         }
     }

@@ -27,6 +27,18 @@ public enum TestApps {
             try await Task.sleep(for: .milliseconds(line.sleepMilliseconds))
             return line.id
         }
+        // The error cases every executor must report the same way (ErrorParityTests).
+        b.register(error: CalibrationFailure.self)
+        b.register("fail_typed") { (station: String) throws -> Int in
+            throw CalibrationFailure(station: station, drift: 0.25, readings: [1, 2, 3])
+        }
+        b.bashApp("bash_exit") { (input: BashExitInput) in
+            BashCommand("echo 'sensor offline' >&2; exit \(input.code)", stdout: input.directory + "/bash-\(input.code).out")
+        }
+        b.register("over_walltime", options: AppOptions(walltime: .milliseconds(200))) { (ms: Int) async throws -> Int in
+            try await Task.sleep(for: .milliseconds(ms))
+            return ms
+        }
         if extraApp { b.register("extra") { (x: Int) in x } }
         return try! b.build()
     }
@@ -44,6 +56,27 @@ public struct RecordInput: Codable, Sendable {
         self.id = id
         self.path = path
         self.sleepMilliseconds = sleepMilliseconds
+    }
+}
+
+public struct BashExitInput: Codable, Sendable {
+    public var code: Int
+    public var directory: String
+    public init(code: Int, directory: String) {
+        self.code = code
+        self.directory = directory
+    }
+}
+
+/// A `Codable` error with fields, registered with the app registry: it reaches the leader as itself.
+public struct CalibrationFailure: Error, Codable, Sendable, Hashable {
+    public var station: String
+    public var drift: Double
+    public var readings: [Int]
+    public init(station: String, drift: Double, readings: [Int]) {
+        self.station = station
+        self.drift = drift
+        self.readings = readings
     }
 }
 

@@ -34,7 +34,7 @@ public struct BashResult: Codable, Sendable, Hashable {
 }
 
 /// A bash app's command failed: non-zero exit, killed by a signal, or past its walltime.
-public struct BashFailure: Error, Sendable, CustomStringConvertible {
+public struct BashFailure: Error, Sendable, Codable, Hashable, CustomStringConvertible {
     /// The exit status, or `128 + signal` when the command was killed.
     public var exitCode: Int32
     /// The last lines of the command's standard error (at most 2 KiB).
