@@ -22,6 +22,11 @@ if ! python3 -c 'import kubernetes, sys; sys.exit(int(kubernetes.__version__.spl
     echo "installing: kubernetes>=37 (PyPI)"
     pip3 install --quiet 'kubernetes>=37' 2>/dev/null || pip3 install --quiet --break-system-packages 'kubernetes>=37'
 fi
+# The HTTP/2 test of the Kubernetes client needs a server that offers h2 over ALPN.
+if ! python3 -c 'import hypercorn' 2>/dev/null; then
+    echo "installing: hypercorn (PyPI)"
+    pip3 install --quiet hypercorn 2>/dev/null || pip3 install --quiet --break-system-packages hypercorn
+fi
 if ! command -v swift >/dev/null; then
     echo "swift 6.3 is required on PATH (https://www.swift.org/install/linux/); it is not a Debian package" >&2
     exit 1
