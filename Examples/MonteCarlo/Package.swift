@@ -9,8 +9,9 @@ let package = Package(
         .executable(name: "monte-carlo", targets: ["MonteCarlo"])
     ],
     dependencies: [
-        // The repository root. Outside this repository, use the git URL instead:
-        // .package(url: "https://github.com/permafrostdiscoverygateway/viz-workflow.git", branch: "main")
+        // The repository root. `name:` is needed because SwiftPM names a path dependency after its folder
+        // (here whatever the checkout is called). Outside this repository, use the git URL instead:
+        // .package(url: "https://github.com/<owner>/viz-workflow.git", branch: "main")
         .package(name: "viz-workflow", path: "../..")
     ],
     targets: [
