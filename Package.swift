@@ -4,6 +4,7 @@ import PackageDescription
 let argumentParser: Target.Dependency = .product(name: "ArgumentParser", package: "swift-argument-parser")
 let nioCore: Target.Dependency = .product(name: "NIOCore", package: "swift-nio")
 let nioPosix: Target.Dependency = .product(name: "NIOPosix", package: "swift-nio")
+let nioSSL: Target.Dependency = .product(name: "NIOSSL", package: "swift-nio-ssl")
 
 // Module names are global in a SwiftPM build graph, so every module says whose it is: `Dataflow…` for the
 // runtime, `PDG…` for the tiling pipeline, `CViz…` for the C shims. A consumer's own `Worker` or `Tiling`
@@ -24,6 +25,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        // TLS for leader–worker traffic (BoringSSL inside: no system OpenSSL ABI to match; see docs/wire-protocol.md).
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.0"),
     ],
     targets: [
         // MARK: System libraries (Debian -dev packages; scripts/setup.sh installs them)
@@ -42,11 +45,11 @@ let package = Package(
         .target(name: "DataflowApps", dependencies: ["CVizSystemShims"]),
         .target(name: "DataflowMonitoring", dependencies: ["CVizSQLite"]),
         .target(name: "DataflowCore", dependencies: ["DataflowApps", "DataflowMonitoring", "DataflowJSON", "CVizOpenSSL"]),
-        .target(name: "DataflowWireProtocol", dependencies: ["CVizOpenSSL", "CVizZstd", nioCore]),
-        .target(name: "DataflowWorker", dependencies: ["DataflowApps", "DataflowWireProtocol", "CVizSystemShims", nioCore, nioPosix]),
+        .target(name: "DataflowWireProtocol", dependencies: ["CVizOpenSSL", "CVizZstd", nioCore, nioSSL]),
+        .target(name: "DataflowWorker", dependencies: ["DataflowApps", "DataflowWireProtocol", "CVizSystemShims", nioCore, nioPosix, nioSSL]),
         .target(name: "DataflowKubernetesAPI", dependencies: ["CVizCurl", "CVizCurlShims"]),
         .target(name: "DataflowProviders", dependencies: ["DataflowJSON", "DataflowKubernetesAPI", "CVizSystemShims"]),
-        .target(name: "DataflowInterchange", dependencies: ["DataflowCore", "DataflowWireProtocol", "DataflowProviders", nioCore, nioPosix]),
+        .target(name: "DataflowInterchange", dependencies: ["DataflowCore", "DataflowWireProtocol", "DataflowProviders", nioCore, nioPosix, nioSSL]),
         .target(
             name: "Dataflow",
             dependencies: [

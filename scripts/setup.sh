@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg-config zlib1g-dev chromium)
 # KubernetesAPI (libcurl: HTTPS with a private CA, client certificates, HTTP/2); openssl and python3-pip for its tests.
 packages+=(libcurl4-openssl-dev openssl python3-pip)
+# tcpdump: the test that captures the interchange's traffic and finds no task data in clear text.
+packages+=(tcpdump)
 # scripts/check-image.sh builds the Docker image's root file system with debootstrap.
 packages+=(debootstrap)
 missing=()

@@ -43,6 +43,13 @@ extension HighThroughputExecutor {
         /// ``BlockFailureError`` (Parsl `block_error_handler`, whose default handler gives up at 3); `nil`
         /// waits for ever. Default 3.
         public var blockErrorThreshold: Int?
+        /// Whether leader–worker traffic is encrypted and authenticated with TLS keyed by the run secret
+        /// (Parsl `encrypted`). Default `true`; turn it off only on a trusted network or to measure.
+        public var encrypted: Bool
+        /// How long a new connection may take to authenticate before it is closed. Default 10 s.
+        public var handshakeTimeout: Duration
+        /// Connections still authenticating at once, at most; one more closes the oldest. Default 64.
+        public var maxUnauthenticatedConnections: Int
 
         public init(
             label: String = "htex",
@@ -61,7 +68,10 @@ extension HighThroughputExecutor {
             strategyPeriod: Duration = .seconds(5),
             drainTimeout: Duration = .seconds(600),
             codec: WireCodec.Configuration = WireCodec.Configuration(),
-            blockErrorThreshold: Int? = 3
+            blockErrorThreshold: Int? = 3,
+            encrypted: Bool = true,
+            handshakeTimeout: Duration = .seconds(10),
+            maxUnauthenticatedConnections: Int = 64
         ) {
             self.label = label
             self.address = address
@@ -80,6 +90,9 @@ extension HighThroughputExecutor {
             self.drainTimeout = drainTimeout
             self.codec = codec
             self.blockErrorThreshold = blockErrorThreshold.map { max(1, $0) }
+            self.encrypted = encrypted
+            self.handshakeTimeout = handshakeTimeout
+            self.maxUnauthenticatedConnections = max(1, maxUnauthenticatedConnections)
         }
     }
 

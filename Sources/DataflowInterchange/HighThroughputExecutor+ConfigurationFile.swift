@@ -56,6 +56,9 @@ extension HighThroughputExecutor {
             // Parsl's `block_error_handler` (false: wait for ever) and the threshold its default handler uses.
             c.blockErrorThreshold = try object.int("block_error_threshold", minimum: 1) ?? d.blockErrorThreshold
             if try object.bool("block_error_handler") == false { c.blockErrorThreshold = nil }
+            c.encrypted = try object.bool("encrypted") ?? d.encrypted
+            if let s = try object.double("handshake_timeout") { c.handshakeTimeout = .milliseconds(Int(s * 1000)) }
+            c.maxUnauthenticatedConnections = try object.int("max_unauthenticated_connections", minimum: 1) ?? d.maxUnauthenticatedConnections
             guard c.heartbeatThreshold > c.heartbeatPeriod else {
                 throw ConfigurationError(.invalidValue, "\(object.source): '\(object.path).heartbeat_threshold' must be longer than heartbeat_period")
             }

@@ -70,6 +70,9 @@ public final class HighThroughputExecutor: ExecutionBackend {
     /// The port the interchange listens on, once started.
     public var port: Int? { boundPort.withLock { $0 } }
 
+    /// Connections that have not authenticated yet (bounded by `maxUnauthenticatedConnections`).
+    public var unauthenticatedConnections: Int { server.withLock { $0 }?.unauthenticatedConnections ?? 0 }
+
     /// Workers connected now.
     public var connectedWorkers: Int { server.withLock { $0 }?.workers.count ?? 0 }
 
@@ -92,9 +95,11 @@ public final class HighThroughputExecutor: ExecutionBackend {
                 port: configuration.port,
                 heartbeatPeriod: configuration.heartbeatPeriod,
                 heartbeatThreshold: configuration.heartbeatThreshold,
-                handshakeTimeout: max(.seconds(10), configuration.heartbeatPeriod),
+                handshakeTimeout: configuration.handshakeTimeout,
                 codec: configuration.codec,
-                prefetch: configuration.prefetchCapacity
+                prefetch: configuration.prefetchCapacity,
+                tls: configuration.encrypted ? try TransportSecurity.serverContext(secret: secret) : nil,
+                maxUnauthenticatedConnections: configuration.maxUnauthenticatedConnections
             ),
             secret: secret,
             fingerprint: apps.fingerprint
@@ -114,6 +119,7 @@ public final class HighThroughputExecutor: ExecutionBackend {
             prefetch: configuration.prefetchCapacity,
             isolation: configuration.isolation,
             connectTimeout: .seconds(max(30, Int(configuration.heartbeatThreshold.components.seconds))),
+            encrypted: configuration.encrypted,
             secret: secret
         )
         let launch: @Sendable (String) -> [String] = { blockID in

@@ -12,10 +12,12 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
     private var registered = false
     private var closeReason: String?
     private var handshakeTimeout: Scheduled<Void>?
+    private let handshake: HandshakeGuard
 
-    init(server: InterchangeServer, connectionID: Int) {
+    init(server: InterchangeServer, connectionID: Int, handshake: HandshakeGuard) {
         self.server = server
         self.connectionID = connectionID
+        self.handshake = handshake
     }
 
     func channelActive(context: ChannelHandlerContext) {
@@ -70,6 +72,8 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
             return
         }
         registered = true
+        handshake.authenticated()
+        server.leftHandshake(connectionID)
         handshakeTimeout?.cancel()
         let acceptance = Acceptance(
             proof: server.authenticator.acceptanceProof(workerNonce: registration.nonce),
@@ -82,6 +86,7 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimeout?.cancel()
+        server.leftHandshake(connectionID)
         if registered { server.disconnected(connectionID, reason: closeReason ?? "connection closed") }
         context.fireChannelInactive()
     }

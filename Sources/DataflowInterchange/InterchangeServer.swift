@@ -1,6 +1,7 @@
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 import DataflowWireProtocol
 /// What the interchange reports to its owner (the executor). Called without any interchange lock held.
@@ -25,6 +26,10 @@ final class InterchangeServer: Sendable {
         var codec: WireCodec.Configuration
         /// Extra tries a worker may hold beyond its capacity (Parsl `prefetch_capacity`).
         var prefetch: Int
+        /// TLS for every connection (``TransportSecurity``); `nil` is clear text.
+        var tls: NIOSSLContext?
+        /// Connections that have not authenticated yet, at most; a new one beyond this closes the oldest.
+        var maxUnauthenticatedConnections: Int
     }
 
     let configuration: Configuration
@@ -32,6 +37,8 @@ final class InterchangeServer: Sendable {
     let fingerprint: String
     private let machine: Mutex<InterchangeStateMachine>
     private let connections = Mutex<[Int: any Channel]>([:])
+    /// Connections still in the handshake, by id (ids grow, so the smallest is the oldest).
+    private let unauthenticated = Mutex<[Int: any Channel]>([:])
     private let nextConnectionID = Atomic<Int>(0)
     private let pendingSubmissions = Mutex<(tasks: [InterchangeStateMachine.QueuedTask], scheduled: Bool)>(([], false))
     private let serverChannel = Mutex<(any Channel)?>(nil)
@@ -69,10 +76,16 @@ final class InterchangeServer: Sendable {
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 let id = nextConnectionID.wrappingAdd(1, ordering: .relaxed).oldValue
+                admitUnauthenticated(id, channel)
+                let tls = configuration.tls
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(codec: codec)))
+                    let handshake = HandshakeGuard(handshakeKinds: [.register])
+                    if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(codec: codec, handshake: handshake)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder(codec: codec)))
-                    try channel.pipeline.syncOperations.addHandler(InterchangeConnectionHandler(server: self, connectionID: id))
+                    try channel.pipeline.syncOperations.addHandler(
+                        InterchangeConnectionHandler(server: self, connectionID: id, handshake: handshake)
+                    )
                 }
             }
             .bind(host: configuration.address, port: configuration.port)
@@ -83,6 +96,26 @@ final class InterchangeServer: Sendable {
         heartbeatTask.withLock { $0 = repeated }
         return channel.localAddress?.port ?? configuration.port
     }
+
+    /// Counts a new connection as unauthenticated; past the cap the oldest such connection is closed, so
+    /// that peers who never authenticate cost a bounded amount of memory however many connect, while a real
+    /// worker (which authenticates within a round trip) still gets in.
+    private func admitUnauthenticated(_ id: Int, _ channel: any Channel) {
+        let evicted: (any Channel)? = unauthenticated.withLock { pending in
+            pending[id] = channel
+            guard pending.count > configuration.maxUnauthenticatedConnections, let oldest = pending.keys.min() else { return nil }
+            return pending.removeValue(forKey: oldest)
+        }
+        evicted?.close(promise: nil)
+    }
+
+    /// The connection authenticated or closed: it no longer counts against the cap.
+    func leftHandshake(_ id: Int) {
+        _ = unauthenticated.withLock { $0.removeValue(forKey: id) }
+    }
+
+    /// Connections still in the handshake now (for tests and diagnostics).
+    var unauthenticatedConnections: Int { unauthenticated.withLock { $0.count } }
 
     /// Stops accepting, tells every worker to leave, and closes every connection.
     func stop() async {

@@ -41,6 +41,9 @@ public struct Authenticator: Sendable {
         return a.withUnsafeBytes { x in b.withUnsafeBytes { y in CRYPTO_memcmp(x.baseAddress, y.baseAddress, a.count) == 0 } }
     }
 
+    /// A key for another purpose derived from the secret: HMAC(secret, label). Used for the TLS pre-shared key.
+    public func derivedKey(label: String) -> [UInt8] { mac(Array(label.utf8)) }
+
     private func mac(_ message: [UInt8]) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 32

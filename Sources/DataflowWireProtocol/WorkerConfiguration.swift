@@ -22,6 +22,8 @@ public struct WorkerConfiguration: Sendable, Hashable {
     public var isolation: Isolation
     /// How long to keep trying to reach the interchange at start (the leader may still be starting).
     public var connectTimeout: Duration
+    /// Whether to speak TLS keyed by the run secret (``TransportSecurity``); must match the leader.
+    public var encrypted: Bool
     /// The run secret; normally from ``Authenticator/environmentVariable``.
     public var secret: String
     /// Set in slot child processes: which slot of the node this process is.
@@ -40,6 +42,7 @@ public struct WorkerConfiguration: Sendable, Hashable {
         prefetch: Int = 1,
         isolation: Isolation = .process,
         connectTimeout: Duration = .seconds(30),
+        encrypted: Bool = true,
         secret: String,
         slot: Int? = nil
     ) {
@@ -51,6 +54,7 @@ public struct WorkerConfiguration: Sendable, Hashable {
         self.prefetch = prefetch
         self.isolation = isolation
         self.connectTimeout = connectTimeout
+        self.encrypted = encrypted
         self.secret = secret
         self.slot = slot
     }
@@ -63,13 +67,13 @@ public struct WorkerConfiguration: Sendable, Hashable {
 
     /// Parses the worker command line that providers launch:
     /// `--address HOST:PORT [--block-id ID] [--max-workers N] [--cores-per-worker C] [--prefetch P]
-    /// [--isolation process|none] [--connect-timeout S] [--slot K]`. The secret comes from the environment.
+    /// [--isolation process|none] [--connect-timeout S] [--encrypted true|false] [--slot K]`. The secret comes from the environment.
     public static func parse(arguments: [String], environment: [String: String] = ProcessInfo.processInfo.environment) throws
         -> WorkerConfiguration
     {
         var values: [String: String] = [:]
         var i = 0
-        let known = ["--address", "--block-id", "--max-workers", "--cores-per-worker", "--prefetch", "--isolation", "--connect-timeout", "--slot"]
+        let known = ["--address", "--block-id", "--max-workers", "--cores-per-worker", "--prefetch", "--isolation", "--connect-timeout", "--slot", "--encrypted"]
         while i < arguments.count {
             let key = arguments[i]
             guard known.contains(key) else { throw WorkerError("unknown worker option '\(key)'; known: \(known.joined(separator: " "))") }
@@ -104,6 +108,10 @@ public struct WorkerConfiguration: Sendable, Hashable {
             configuration.isolation = isolation
         }
         configuration.connectTimeout = .seconds(try int("--connect-timeout", default: 30, minimum: 1))
+        if let text = values["--encrypted"] {
+            guard let flag = Bool(text) else { throw WorkerError("--encrypted must be true or false, not '\(text)'") }
+            configuration.encrypted = flag
+        }
         if values["--slot"] != nil { configuration.slot = try int("--slot", default: 0, minimum: 0) }
         return configuration
     }
@@ -118,6 +126,7 @@ public struct WorkerConfiguration: Sendable, Hashable {
             "--prefetch", "\(prefetch)",
             "--isolation", isolation.rawValue,
             "--connect-timeout", "\(connectTimeout.components.seconds)",
+            "--encrypted", "\(encrypted)",
         ]
         if let slot { args += ["--slot", "\(slot)"] }
         return args

@@ -2,6 +2,7 @@ import DataflowApps
 import Foundation
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 import DataflowWireProtocol
 /// One connection to the interchange and the tasks it runs, up to `capacity` at once.
@@ -36,6 +37,10 @@ final class WorkerConnection: Sendable {
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
         /// Set when the connection closed before the challenge: ``run()`` dials again.
         var reconnect: Int32?
+        /// Set when the TLS handshake failed: the interchange has another key (or no encryption).
+        var tlsFailure: String?
+        /// Set by the acceptance; the channel handler lifts the handshake frame limits when it sees it.
+        var authenticatedNow = false
         /// Set after a walltime: the body may still be running, so this process must not take more work.
         var poisoned = false
         /// Sends "started" notices for tasks still running a moment after they arrived.
@@ -140,12 +145,17 @@ final class WorkerConnection: Sendable {
     private func connect(timeout: Duration) async throws -> any Channel {
         let handler = WorkerChannelHandler(connection: self)
         let codec = self.codec
+        let tls = configuration.encrypted ? try TransportSecurity.clientContext(secret: configuration.secret) : nil
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
             .channelOption(.tcpOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(codec: codec)))
+                    // Before the leader proved it knows the secret, accept only small handshake frames.
+                    let handshake = HandshakeGuard(handshakeKinds: [.challenge, .accepted, .rejected])
+                    handler.handshake = NIOLoopBound(handshake, eventLoop: channel.eventLoop)
+                    if let tls { try channel.pipeline.syncOperations.addHandler(try NIOSSLClientHandler(context: tls, serverHostname: nil)) }
+                    try channel.pipeline.syncOperations.addHandler(ByteToMessageHandler(FrameDecoder(codec: codec, handshake: handshake)))
                     try channel.pipeline.syncOperations.addHandler(MessageToByteHandler(FrameEncoder(codec: codec)))
                     try channel.pipeline.syncOperations.addHandler(handler)
                 }
@@ -195,6 +205,7 @@ final class WorkerConnection: Sendable {
                     return .stop(WorkerService.exitRefused, "the interchange could not prove it knows the run secret")
                 }
                 s.phase = .running
+                s.authenticatedNow = true
                 s.heartbeatPeriod = .milliseconds(Int(acceptance.heartbeatPeriodMilliseconds))
                 s.heartbeatThreshold = .milliseconds(Int(acceptance.heartbeatThresholdMilliseconds))
                 return .none
@@ -227,12 +238,27 @@ final class WorkerConnection: Sendable {
         finishIfDrained()
     }
 
+    /// Whether the leader has accepted this worker (its proof checked out).
+    var isAuthenticated: Bool { state.withLock { $0.authenticatedNow } }
+
+    /// The TLS handshake failed: remembered so that the close that follows is reported as a refusal.
+    func tlsFailed(_ reason: String) {
+        state.withLock { if $0.tlsFailure == nil { $0.tlsFailure = reason } }
+    }
+
     /// The leader closed the connection, or it broke.
     func disconnected() {
         enum Next { case reconnect, exit(Int32, String?) }
         let next: Next = state.withLock { s in
             guard s.exitCode == nil else { return .exit(s.exitCode!, nil) }
             if s.draining || s.phase == .closing { return .exit(0, nil) }
+            if let failure = s.tlsFailure {
+                return .exit(
+                    WorkerService.exitRefused,
+                    "the TLS handshake with the interchange failed (\(failure)): the run secret "
+                        + "(\(Authenticator.environmentVariable)) is not this run's, or the leader's `encrypted` setting differs"
+                )
+            }
             switch s.phase {
             case .connecting:
                 return .reconnect
@@ -275,12 +301,12 @@ final class WorkerConnection: Sendable {
     /// SIGTERM: before the handshake completed there is nothing to finish, so leave at once; after it,
     /// finish the tasks held and leave.
     private func beginDrain() {
-        let (connected, channel) = state.withLock { s in
+        let (phase, channel) = state.withLock { s in
             s.draining = true
-            return (s.phase == .running, s.channel)
+            return (s.phase, s.channel)
         }
-        guard connected else {
-            WorkerService.log("worker \(workerID): terminated before joining the interchange")
+        guard phase == .running else {
+            if phase != .closing { WorkerService.log("worker \(workerID): terminated before joining the interchange") }
             finish(0)
             _ = channel?.close()
             return
@@ -461,10 +487,14 @@ final class WorkerConnection: Sendable {
 }
 
 /// Passes decoded frames to the connection; any decoding error or EOF ends it.
-final class WorkerChannelHandler: ChannelInboundHandler, Sendable {
+final class WorkerChannelHandler: ChannelInboundHandler, @unchecked Sendable {
+    // @unchecked: `handshake` is set once in the channel initializer, on the channel's event loop, before
+    // any read, and only used there afterwards (NIOLoopBound checks that).
     typealias InboundIn = WireMessage
 
     let connection: WorkerConnection
+    /// The decoder's handshake limits, lifted once the leader accepted this worker.
+    var handshake: NIOLoopBound<HandshakeGuard>?
 
     init(connection: WorkerConnection) { self.connection = connection }
 
@@ -475,6 +505,7 @@ final class WorkerChannelHandler: ChannelInboundHandler, Sendable {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         connection.received(Self.unwrapInboundIn(data))
+        if let handshake, !handshake.value.isAuthenticated, connection.isAuthenticated { handshake.value.authenticated() }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
@@ -482,7 +513,11 @@ final class WorkerChannelHandler: ChannelInboundHandler, Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        WorkerService.log("worker: connection error: \(error)")
+        if TransportSecurity.isHandshakeFailure(error) {
+            connection.tlsFailed("\(error)")
+        } else {
+            WorkerService.log("worker: connection error: \(error)")
+        }
         context.close(promise: nil)
     }
 }

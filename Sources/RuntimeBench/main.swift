@@ -14,6 +14,7 @@ struct Options {
     var sequential = false
     var payloadBytes = 0
     var isolation = "process"
+    var encrypted = true
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -39,11 +40,13 @@ struct Options {
             case "--sequential": o.sequential = true
             case "--payload-bytes": o.payloadBytes = int()
             case "--isolation": o.isolation = value()
+            case "--encryption": o.encrypted = value() != "off"
             case "--help", "-h":
                 print(
                     """
                     usage: runtime-bench --executor local --tasks N [--workers W] [--dependencies none|chain|fanin]
                                          [--monitoring on|off] [--checkpoint on|off] [--sequential] [--payload-bytes B]
+                                         [--isolation process|none] [--encryption on|off]   (htex: TLS, on by default)
                     """
                 )
                 exit(0)
@@ -119,7 +122,8 @@ if options.executor == "htex" {
         configuration: .init(
             maxWorkersPerNode: options.workers,
             prefetchCapacity: options.sequential ? 0 : 64,
-            isolation: options.isolation == "none" ? .none : .process
+            isolation: options.isolation == "none" ? .none : .process,
+            encrypted: options.encrypted
         ),
         provider: LocalProvider(configuration: .init(logDirectory: runRoot + "/local"))
     )
@@ -222,6 +226,7 @@ let result: [String: any Sendable] = [
     "checkpoint": options.checkpoint,
     "sequential": options.sequential,
     "payload_bytes": options.payloadBytes,
+    "encrypted": options.executor == "htex" && options.encrypted,
     "seconds": (seconds * 1e4).rounded() / 1e4,
     "tasks_per_second": (Double(options.tasks) / seconds).rounded(),
     "p50_us": (p50 * 10).rounded() / 10,

@@ -47,7 +47,9 @@ func startCluster(
     provider: LocalProvider.Configuration? = nil,
     strategy: DataflowProviders.BlockScalingStrategy.Kind = .simple,
     maxIdletime: Double = 120,
-    workerCommand: [String] = [testWorkerBinary, "worker"]
+    workerCommand: [String] = [testWorkerBinary, "worker"],
+    encrypted: Bool = true,
+    maxUnauthenticatedConnections: Int = 64
 ) async throws -> Cluster {
     let events = EventLog()
     let executor = HighThroughputExecutor(
@@ -61,7 +63,9 @@ func startCluster(
             strategy: strategy,
             maxIdletime: maxIdletime,
             strategyPeriod: .milliseconds(100),
-            drainTimeout: .seconds(10)
+            drainTimeout: .seconds(10),
+            encrypted: encrypted,
+            maxUnauthenticatedConnections: maxUnauthenticatedConnections
         ),
         provider: LocalProvider(configuration: provider ?? .init(logDirectory: root + "/local", cancelGracePeriod: 2))
     )

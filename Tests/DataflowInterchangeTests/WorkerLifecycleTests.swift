@@ -83,7 +83,7 @@ final class SilentLeader: @unchecked Sendable {
     func startWorker(port: Int, secret: String, isolation: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: testWorkerBinary)
-        process.arguments = ["worker", "--address", "127.0.0.1:\(port)", "--max-workers", "1", "--isolation", isolation]
+        process.arguments = ["worker", "--address", "127.0.0.1:\(port)", "--max-workers", "1", "--isolation", isolation, "--encrypted", "false"]  // SilentLeader speaks clear text
         process.environment = ProcessInfo.processInfo.environment.merging([Authenticator.environmentVariable: secret]) { $1 }
         process.standardError = FileHandle.nullDevice
         try process.run()
