@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg-config zlib1g-dev chromium)
 # KubernetesAPI (libcurl: HTTPS with a private CA, client certificates, HTTP/2); openssl and python3-pip for its tests.
 packages+=(libcurl4-openssl-dev openssl python3-pip)
+# SlurmProvider's tests run against a one-node Slurm (scripts/slurm-test-cluster.sh).
+packages+=(slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
