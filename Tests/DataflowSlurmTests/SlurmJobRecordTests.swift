@@ -88,9 +88,9 @@ struct SlurmJobRecordTests {
         #expect(statuses["14"]?.message == "Priority: jobs of higher priority are ahead in the queue")
         #expect(statuses["6"] == JobStatus(state: .running))
         #expect(statuses["8"] == JobStatus(state: .completed, exitCode: 0))
-        #expect(statuses["11"] == JobStatus(state: .cancelled, message: "CANCELLED (scancel)"))
+        #expect(statuses["11"] == JobStatus(state: .cancelled, message: "cancelled with scancel"))
         #expect(statuses["7"]?.state == .failed)
-        #expect(statuses["7"]?.message == "FAILED: NonZeroExitCode")
+        #expect(statuses["7"]?.message == "NonZeroExitCode")
         // Never startable as submitted: a failed block at once, not a queue wait for ever.
         #expect(statuses["15"]?.state == .failed)
     }
@@ -98,10 +98,11 @@ struct SlurmJobRecordTests {
     @Test func scontrolOf2205() {
         let failed = SlurmJobRecord.parseScontrol(Self.scontrolFailed2205)
         #expect(failed == [SlurmJobRecord(jobID: "7", state: "FAILED", reason: "NonZeroExitCode", exitCode: 3, name: "rec-fail")])
-        #expect(failed[0].jobStatus == JobStatus(state: .failed, message: "FAILED: NonZeroExitCode", exitCode: 3))
+        #expect(failed[0].jobStatus == JobStatus(state: .failed, message: "NonZeroExitCode", exitCode: 3))
+        #expect(failed[0].jobStatus.description == "FAILED (exit 3): NonZeroExitCode")
 
         let cancelled = SlurmJobRecord.parseScontrol(Self.scontrolCancelled2205)[0]
-        #expect(cancelled.jobStatus == JobStatus(state: .cancelled, message: "CANCELLED (scancel)", exitCode: 0))
+        #expect(cancelled.jobStatus == JobStatus(state: .cancelled, message: "cancelled with scancel", exitCode: 0))
 
         let killed = SlurmJobRecord.parseScontrol(Self.scontrolSignal2205)[0]
         #expect(killed.signal == 9)
@@ -109,7 +110,8 @@ struct SlurmJobRecordTests {
         #expect(killed.jobStatus.state == .failed)
 
         let timeout = SlurmJobRecord.parseScontrol(Self.scontrolTimeout2205)[0]
-        #expect(timeout.jobStatus == JobStatus(state: .timeout, message: "TIMEOUT: the walltime ran out", exitCode: 143))
+        #expect(timeout.jobStatus == JobStatus(state: .timeout, message: "the walltime ran out", exitCode: 143))
+        #expect(timeout.jobStatus.description == "TIMEOUT (exit 143): the walltime ran out")
 
         // All four at once, as `scontrol --oneliner show job` lists every job.
         let all = SlurmJobRecord.parseScontrol(Self.scontrolFailed2205 + Self.scontrolCancelled2205 + Self.scontrolSignal2205 + Self.scontrolTimeout2205)
@@ -129,14 +131,14 @@ struct SlurmJobRecordTests {
         #expect(records["1014"]?.name == "name|with|bars")
         let s = records.mapValues(\.jobStatus)
         #expect(s["1001"] == JobStatus(state: .completed, exitCode: 0))
-        #expect(s["1002"] == JobStatus(state: .cancelled, message: "CANCELLED by 1000", exitCode: 143))
+        #expect(s["1002"] == JobStatus(state: .cancelled, message: "cancelled by 1000", exitCode: 143))
         #expect(s["1003"]?.state == .failed)
         #expect(s["1003"]?.message?.hasPrefix("OUT_OF_MEMORY") == true)
         #expect(s["1003"]?.exitCode == 0)  // 0:125 is Slurm's OOM code, not a signal
         #expect(s["1004"] == JobStatus(state: .timeout, message: "PREEMPTED: a job of higher priority took the nodes", exitCode: 143))
         #expect(s["1005"] == JobStatus(state: .failed, message: "NODE_FAIL: a node of the job failed", exitCode: 1))
         #expect(s["1006"]?.state == .timeout)
-        #expect(s["1007"] == JobStatus(state: .failed, message: "FAILED", exitCode: 3))
+        #expect(s["1007"] == JobStatus(state: .failed, message: "the batch script failed", exitCode: 3))
         #expect(s["1008"]?.state == .pending)
         #expect(s["1009"]?.state == .running)
         #expect(s["1010"]?.state == .failed)

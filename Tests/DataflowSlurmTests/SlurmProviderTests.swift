@@ -106,7 +106,8 @@ struct SlurmProviderTests {
             // Cancelled behind the provider's back.
             fake.set(a, state: "CANCELLED", reason: "Priority")
             statuses = try await provider.status(jobIDs: [a])
-            #expect(statuses[a] == JobStatus(state: .cancelled, message: "CANCELLED (scancel)", exitCode: 0, stdoutPath: statuses[a]?.stdoutPath, stderrPath: statuses[a]?.stderrPath))
+            #expect(statuses[a]?.state == .cancelled)
+            #expect(statuses[a]?.message == "cancelled with scancel")
             #expect(try await provider.status(jobIDs: ["999"])["999"]?.state == .missing)
             await provider.shutdown()
         }

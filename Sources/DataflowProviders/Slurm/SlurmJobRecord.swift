@@ -217,7 +217,8 @@ public struct SlurmJobRecord: Sendable, Hashable {
             let key = reason.split(separator: ",").first.map(String.init) ?? reason
             return Self.reasonExplanations[key].map { "\(reason): \($0)" } ?? reason
         }
-        let exit: Int32? = signal.map { 128 + $0 } ?? exitCode
+        // A signal number above 64 is Slurm's own code (0:125 for an OOM kill), not a signal.
+        let exit: Int32? = signal.flatMap { (1...64).contains($0) ? 128 + $0 : nil } ?? exitCode
         switch state {
         case "PENDING", "CONFIGURING", "REQUEUED", "REQUEUE_FED", "RESV_DEL_HOLD":
             guard let reason else { return JobStatus(state: .pending, message: state == "PENDING" ? nil : state) }
@@ -233,25 +234,25 @@ public struct SlurmJobRecord: Sendable, Hashable {
         case "COMPLETED":
             return JobStatus(state: .completed, exitCode: exit ?? 0)
         case "CANCELLED":
-            let who = detail.map { " \($0)" } ?? ""
-            return JobStatus(state: .cancelled, message: "CANCELLED\(who)" + (reason.map { ": \($0)" } ?? ""), exitCode: exit)
-        case "TIMEOUT", "DEADLINE", "PREEMPTED":
+            // The reason left is the one it had while pending (Priority, Resources): it says nothing here.
+            return JobStatus(state: .cancelled, message: detail.map { "cancelled \($0)" } ?? "cancelled with scancel", exitCode: exit)
+        case "TIMEOUT":
+            return JobStatus(state: .timeout, message: "the walltime ran out", exitCode: exit)
+        case "DEADLINE":
+            return JobStatus(state: .timeout, message: "DEADLINE: the job's deadline passed", exitCode: exit)
+        case "PREEMPTED":
+            return JobStatus(state: .timeout, message: "PREEMPTED: a job of higher priority took the nodes", exitCode: exit)
+        case "FAILED":
+            return JobStatus(state: .failed, message: reason ?? "the batch script failed", exitCode: exit)
+        case "NODE_FAIL", "BOOT_FAIL", "OUT_OF_MEMORY", "REVOKED", "SPECIAL_EXIT":
             let what =
                 switch state {
-                case "TIMEOUT": "TIMEOUT: the walltime ran out"
-                case "DEADLINE": "DEADLINE: the job's deadline passed"
-                default: "PREEMPTED: a job of higher priority took the nodes"
+                case "NODE_FAIL": "a node of the job failed"
+                case "BOOT_FAIL": "a node failed to boot"
+                case "OUT_OF_MEMORY": "a process exceeded the job's memory (mem_per_node)"
+                default: reason ?? "ended by Slurm"
                 }
-            return JobStatus(state: .timeout, message: what, exitCode: exit)
-        case "FAILED", "NODE_FAIL", "BOOT_FAIL", "OUT_OF_MEMORY", "REVOKED", "SPECIAL_EXIT":
-            var text = state
-            switch state {
-            case "NODE_FAIL": text += ": a node of the job failed"
-            case "BOOT_FAIL": text += ": a node failed to boot"
-            case "OUT_OF_MEMORY": text += ": a process exceeded the job's memory (mem_per_node)"
-            default: if let reason { text += ": \(reason)" }
-            }
-            return JobStatus(state: .failed, message: text, exitCode: exit)
+            return JobStatus(state: .failed, message: "\(state): \(what)", exitCode: exit)
         default:
             return JobStatus(state: .unknown, message: "Slurm state \(state)" + (reason.map { ": \($0)" } ?? ""), exitCode: exit)
         }

@@ -14,7 +14,7 @@ import Glibc
 /// see ``Configuration/SecretDelivery``.
 ///
 /// Job states carry Slurm's reason in ``JobStatus/message`` (`PENDING: Resources: waiting for nodes…`,
-/// `FAILED (exit 3): NonZeroExitCode; stderr tail: …`, `TIMEOUT: the walltime ran out`). Every command runs
+/// `FAILED (exit 3): NonZeroExitCode; stderr tail: …`, `TIMEOUT (exit 143): the walltime ran out`). Every command runs
 /// through a ``CommandRunner/Run`` with ``Configuration/cmdTimeout``, on a thread of its own.
 ///
 /// At the first submission the provider looks for jobs of an earlier leader with the same
