@@ -158,6 +158,7 @@ struct SlurmProviderTests {
             // A stale secret file of the earlier leader goes too.
             try FileManager.default.createDirectory(atPath: root + "/slurm", withIntermediateDirectories: true)
             try "export X=1\n".write(toFile: root + "/slurm/viz-workflow-0badcafe.env", atomically: true, encoding: .utf8)
+            try "export Y=1\n".write(toFile: root + "/slurm/viz-workflow-tiles.env", atomically: true, encoding: .utf8)
             let messages = Box<[String]>([])
             let provider = makeProvider(fake, root: root)
             provider.onMessage { m in messages.update { $0.append(m) } }
@@ -166,6 +167,7 @@ struct SlurmProviderTests {
             #expect(fake.calls("scancel").first == ["scancel", "51", "52"])
             #expect(messages.get().contains { $0.contains("cancelling 2 job(s) left by an earlier leader") })
             #expect(!FileManager.default.fileExists(atPath: root + "/slurm/viz-workflow-0badcafe.env"))
+            #expect(FileManager.default.fileExists(atPath: root + "/slurm/viz-workflow-tiles.env"))  // not a leader's
             await provider.shutdown()
         }
     }

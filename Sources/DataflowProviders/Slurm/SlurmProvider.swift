@@ -172,7 +172,8 @@ public final class SlurmProvider: ExecutionProvider {
         }
         // Secret files of earlier leaders are of no use to anyone now.
         let stale = ((try? FileManager.default.contentsOfDirectory(atPath: p.directory)) ?? []).filter { file in
-            file.hasSuffix(".env") && file.hasPrefix(configuration.jobName + "-") && file != environmentFileName
+            guard file.hasSuffix(".env"), file != environmentFileName else { return false }
+            return Self.instance(ofJobNamed: String(file.dropLast(4)) + "-block-", jobName: configuration.jobName) != nil
         }
         for file in stale { try? FileManager.default.removeItem(atPath: p.directory + "/" + file) }
         guard !found.isEmpty else { return }
