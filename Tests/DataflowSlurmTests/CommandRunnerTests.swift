@@ -23,7 +23,7 @@ struct CommandRunnerTests {
         }
         #expect(error?.code == .timedOut)
         #expect(error?.message.contains("did not finish within") == true)
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(20))  // not the 30 s of the sleeps (and the task may start late)
     }
 
     @Test func aMissingCommandSaysSo() async throws {
