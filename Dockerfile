@@ -1,6 +1,6 @@
 # viz-workflow: one image for the leader (viz-workflow run) and the workers (viz-workflow worker).
 # Build: docker build -t ghcr.io/permafrostdiscoverygateway/viz-workflow:<tag> .
-# See docs/kubernetes.md.
+# See docs/kubernetes.md. scripts/check-image.sh checks the runtime stage without a Docker engine.
 
 # ---- build: the Swift toolchain and the -dev packages of the system libraries (scripts/setup.sh's list)
 FROM swift:6.3-bookworm AS build
@@ -19,6 +19,7 @@ RUN swift build -c release --product viz-workflow --static-swift-stdlib \
     && install -D -m 0755 "$(swift build -c release --show-bin-path)/viz-workflow" /out/usr/local/bin/viz-workflow
 
 # ---- runtime: slim Debian with only the shared libraries viz-workflow loads
+# scripts/check-image.sh replays this stage's RUN commands in a chroot: keep them plain shell, with one apt-get install.
 FROM debian:bookworm-slim
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -qq \
@@ -26,9 +27,11 @@ RUN export DEBIAN_FRONTEND=noninteractive \
         libgdal32 libgeos-c1v5 libcurl4 libsqlite3-0 libzstd1 libssl3 zlib1g ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 1000 viz \
-    && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /data --shell /usr/sbin/nologin viz
+    && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /data --shell /usr/sbin/nologin viz \
+    && mkdir -p /data && chown 1000:1000 /data
 COPY --from=build /out/ /
 # Non-root; the leader Job and the worker pods run as 1000:1000 with fsGroup 1000 on the data volume.
+# /data belongs to 1000:1000, so the image also runs without a volume there.
 USER 1000:1000
 WORKDIR /data
 ENTRYPOINT ["/usr/local/bin/viz-workflow"]

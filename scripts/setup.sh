@@ -5,6 +5,8 @@ set -euo pipefail
 packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg-config zlib1g-dev chromium)
 # KubernetesAPI (libcurl: HTTPS with a private CA, client certificates, HTTP/2); openssl and python3-pip for its tests.
 packages+=(libcurl4-openssl-dev openssl python3-pip)
+# scripts/check-image.sh builds the Docker image's root file system with debootstrap.
+packages+=(debootstrap)
 # SlurmProvider's tests run against a one-node Slurm (scripts/slurm-test-cluster.sh).
 packages+=(slurmctld slurmd slurm-client munge)
 missing=()
@@ -21,6 +23,11 @@ fi
 if ! python3 -c 'import kubernetes, sys; sys.exit(int(kubernetes.__version__.split(".")[0]) < 37)' 2>/dev/null; then
     echo "installing: kubernetes>=37 (PyPI)"
     pip3 install --quiet 'kubernetes>=37' 2>/dev/null || pip3 install --quiet --break-system-packages 'kubernetes>=37'
+fi
+# The HTTP/2 test of the Kubernetes client needs a server that offers h2 over ALPN.
+if ! python3 -c 'import hypercorn' 2>/dev/null; then
+    echo "installing: hypercorn (PyPI)"
+    pip3 install --quiet hypercorn 2>/dev/null || pip3 install --quiet --break-system-packages hypercorn
 fi
 if ! command -v swift >/dev/null; then
     echo "swift 6.3 is required on PATH (https://www.swift.org/install/linux/); it is not a Debian package" >&2

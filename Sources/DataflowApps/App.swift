@@ -33,6 +33,7 @@ public struct AppOptions: Sendable, Hashable {
     /// `walltimeExceeded` (bash apps have their process group killed).
     public var walltime: Duration?
 
+    /// Creates options; the defaults are not cached, the kernel's default executor and no walltime.
     public init(cacheable: Bool = false, executors: [String]? = nil, walltime: Duration? = nil) {
         self.cacheable = cacheable
         self.executors = executors

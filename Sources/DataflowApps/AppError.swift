@@ -31,9 +31,12 @@ public struct AppError: Error, Sendable, Codable, CustomStringConvertible {
         public static let walltimeExceeded = Code("walltimeExceeded")
     }
 
+    /// What kind of failure this is (e.g. `.unknownApp`, `.commandFailed`); match on it rather than on the message.
     public var code: Code
+    /// A human-readable explanation that names the app, type or command involved.
     public var message: String
 
+    /// Creates an error of kind `code` with an explanatory `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

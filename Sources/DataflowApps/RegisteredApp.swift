@@ -3,8 +3,11 @@
 /// The kernel runs apps in-process through ``invoke(_:context:)``; a remote worker that receives encoded
 /// bytes runs them through ``invoke(encodedInput:context:)``.
 public final class RegisteredApp: Sendable {
+    /// The name the app was registered under: unique in its registry, and what tasks use to find it on workers.
     public let name: String
+    /// Whether the body is a plain function, a bash command or a join app.
     public let kind: AppKind
+    /// The options fixed at registration: caching, allowed executors and walltime.
     public let options: AppOptions
     /// `String(reflecting:)` of the input and output types, part of the registry fingerprint.
     public let signature: String
@@ -50,9 +53,13 @@ public final class RegisteredApp: Sendable {
         return try encodeOutput(output)
     }
 
+    /// Encodes an input value with ``CompactEncoder``; throws ``AppError`` `.typeMismatch` if it is not the app's input type.
     public func encodeInput(_ value: any Sendable) throws -> [UInt8] { try inputCoder.encode(value, app: name) }
+    /// Decodes bytes made by ``encodeInput(_:)``; throws ``AppError`` (`.malformedPayload` or `.typeMismatch`) when they do not hold the app's input type.
     public func decodeInput(_ bytes: [UInt8]) throws -> any Sendable { try inputCoder.decode(bytes, app: name) }
+    /// Encodes a result value with ``CompactEncoder``; throws ``AppError`` `.typeMismatch` if it is not the app's output type.
     public func encodeOutput(_ value: any Sendable) throws -> [UInt8] { try outputCoder.encode(value, app: name) }
+    /// Decodes result bytes made by ``encodeOutput(_:)``; throws ``AppError`` (`.malformedPayload` or `.typeMismatch`) when the bytes do not hold the app's output type.
     public func decodeOutput(_ bytes: [UInt8]) throws -> any Sendable { try outputCoder.decode(bytes, app: name) }
 }
 

@@ -12,6 +12,7 @@ public struct TaskContext: Sendable {
     /// know the kernel's type).
     public var kernel: (any Sendable)?
 
+    /// Creates a context; `kernel` is only set for join apps running in the leader.
     public init(taskID: Int, tryID: Int, runDirectory: String, location: String, kernel: (any Sendable)? = nil) {
         self.taskID = taskID
         self.tryID = tryID

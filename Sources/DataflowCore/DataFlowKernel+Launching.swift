@@ -5,7 +5,16 @@ extension DataFlowKernel {
     /// from the memo table when it can, and hands the first try to the executor (Parsl `launch_if_ready`).
     func launch(_ record: TaskRecord) {
         let failed = record.dependencies.compactMap { dependency in dependency.settledFailure.map { (dependency.taskID, $0) } }
-        if let (firstID, cause) = failed.first {
+        if let (directID, directCause) = failed.first {
+            // Name the task that failed first, not the chain of dependents in between: otherwise each
+            // dependent's message and error would nest the previous one, and a long chain would cost
+            // quadratic memory and a deep release when the errors are freed.
+            var firstID = directID
+            var cause = directCause
+            if let dependent = directCause as? TaskError, dependent.code == .dependencyFailed, let root = dependent.underlying {
+                cause = root
+                firstID = (root as? TaskError)?.taskID ?? directID
+            }
             finish(
                 record,
                 .failure(

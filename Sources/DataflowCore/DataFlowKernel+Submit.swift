@@ -78,7 +78,9 @@ extension DataFlowKernel {
             for dependency in dependencies {
                 dependency.whenSettled { [self] in
                     if record.unfinishedDependencies.wrappingSubtract(1, ordering: .acquiringAndReleasing).newValue == 0 {
-                        launch(record)
+                        // Iteratively, not recursively: a long chain of tasks that finish at once (cache
+                        // hits, failed dependencies) must not nest one stack frame set per task.
+                        CompletionTrampoline.run { [self] in launch(record) }
                     }
                 }
             }

@@ -1,11 +1,15 @@
 /// One JSON object of a configuration file, read key by key: every read names the file and key path in
 /// its error, and ``finish()`` rejects keys nobody read (typos), suggesting the closest known key.
 public final class ConfigurationObject {
+    /// The file the object was read from, used as the prefix of every error message.
     public let source: String
+    /// The object's key path in the file (e.g. `executors[0].provider`); empty for the top level.
     public let path: String
     private let values: [String: JSONValue]
     private var known: [String] = []
 
+    /// Wraps a JSON value read from `source` at key path `path`; throws ``ConfigurationError`` `.invalidValue`
+    /// unless the value is an object.
     public init(_ value: JSONValue, source: String, path: String = "") throws {
         guard case .object(let values) = value else {
             throw ConfigurationError(.invalidValue, "\(source): \(path.isEmpty ? "the top level" : "'\(path)'") must be an object, not \(value.kindName)")
@@ -34,18 +38,21 @@ public final class ConfigurationObject {
         return false
     }
 
+    /// The string at `key`; `nil` when absent or null, and an error naming the key for any other type.
     public func string(_ key: String) throws -> String? {
         guard let v = value(key) else { return nil }
         guard case .string(let s) = v else { throw bad(key, "a string", v) }
         return s
     }
 
+    /// The boolean at `key`; `nil` when absent or null, and an error naming the key for any other type.
     public func bool(_ key: String) throws -> Bool? {
         guard let v = value(key) else { return nil }
         guard case .bool(let b) = v else { throw bad(key, "true or false", v) }
         return b
     }
 
+    /// The number at `key` (integer or fractional); `nil` when absent or null, and an error for any other type.
     public func double(_ key: String) throws -> Double? {
         guard let v = value(key) else { return nil }
         guard case .number(let n) = v else { throw bad(key, "a number", v) }
@@ -62,6 +69,7 @@ public final class ConfigurationObject {
         return Int(n)
     }
 
+    /// The list of strings at `key`; `nil` when absent or null, and an error if it is not a list or holds a non-string.
     public func strings(_ key: String) throws -> [String]? {
         guard let v = value(key) else { return nil }
         guard case .array(let items) = v else { throw bad(key, "a list of strings", v) }
@@ -80,11 +88,14 @@ public final class ConfigurationObject {
         return s
     }
 
+    /// The nested object at `key`, whose errors name the full key path; `nil` when absent or null. Call its
+    /// ``finish()`` too, so that typos inside it are caught.
     public func object(_ key: String) throws -> ConfigurationObject? {
         guard let v = value(key) else { return nil }
         return try ConfigurationObject(v, source: source, path: name(key))
     }
 
+    /// The list of objects at `key` (e.g. `executors`), each with its index in its key path; `nil` when absent or null.
     public func objects(_ key: String) throws -> [ConfigurationObject]? {
         guard let v = value(key) else { return nil }
         guard case .array(let items) = v else { throw bad(key, "a list of objects", v) }

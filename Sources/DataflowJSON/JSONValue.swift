@@ -2,11 +2,17 @@ import Foundation
 /// Any JSON value: what both configuration readers (the runtime's `parsl_config.json` and the PDG
 /// `workflow_config.json`) read, so that errors can name the key and keys nobody interprets can be kept.
 public enum JSONValue: Sendable, Hashable, Codable {
+    /// JSON `null`.
     case null
+    /// `true` or `false`.
     case bool(Bool)
+    /// Any JSON number; integers are held as `Double` and written back without a fraction when they are whole.
     case number(Double)
+    /// A JSON string.
     case string(String)
+    /// A JSON array, in order.
     case array([JSONValue])
+    /// A JSON object; key order is not kept.
     case object([String: JSONValue])
 
     public init(from decoder: any Decoder) throws {

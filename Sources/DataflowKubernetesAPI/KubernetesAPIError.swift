@@ -2,6 +2,7 @@ import Foundation
 /// A failed Kubernetes API call: the HTTP status, the server's `Status` reason (e.g. `"AlreadyExists"`,
 /// `"Forbidden"`, `"Expired"`) and message, or a transport failure (code 0) with libcurl's explanation.
 public struct KubernetesAPIError: Error, Sendable, CustomStringConvertible {
+    /// Which kind of failure this is; compare with the static members (`.status`, `.transport`, ...).
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -21,7 +22,10 @@ public struct KubernetesAPIError: Error, Sendable, CustomStringConvertible {
         public static let cancelled = Code("cancelled")
     }
 
+    /// What kind of failure this is; for `.status`, ``httpStatus`` and ``reason`` say more.
     public var code: Code
+    /// What went wrong: the server's `Status` message (or the start of the response body), libcurl's
+    /// explanation of a transport failure, or what is wrong with the configuration or credentials.
     public var message: String
     /// HTTP status (403, 404, 409, 410, 422, 429, 5xx), 0 for non-HTTP failures.
     public var httpStatus: Int
@@ -32,6 +36,7 @@ public struct KubernetesAPIError: Error, Sendable, CustomStringConvertible {
     /// What was being done, e.g. `"POST /api/v1/namespaces/ns/pods"`.
     public var operation: String
 
+    /// Creates an error; leave `httpStatus` at 0 for failures without an HTTP answer.
     public init(_ code: Code, _ message: String, httpStatus: Int = 0, reason: String? = nil, retryAfter: Double? = nil, operation: String = "") {
         self.code = code
         self.message = message

@@ -18,14 +18,19 @@ extension KubernetesClient {
         public var server: String
         /// The default namespace for namespaced calls.
         public var namespace: String
+        /// How requests authenticate (bearer token, token file, exec plugin, or none). Default `.none`.
         public var credential: Credential
         /// PEM CA bundle to trust, as a file path.
         public var caFile: String?
         /// PEM CA bundle to trust, inline (kubeconfig `certificate-authority-data`, decoded).
         public var caData: Data?
+        /// PEM client certificate for mutual TLS, as a file path (kubeconfig `client-certificate`); needs a client key.
         public var clientCertificateFile: String?
+        /// PEM client certificate, inline (kubeconfig `client-certificate-data`, decoded).
         public var clientCertificateData: Data?
+        /// PEM private key of the client certificate, as a file path (kubeconfig `client-key`).
         public var clientKeyFile: String?
+        /// PEM private key of the client certificate, inline (kubeconfig `client-key-data`, decoded).
         public var clientKeyData: Data?
         /// Skip server certificate verification (kubeconfig `insecure-skip-tls-verify`). Default false.
         public var insecureSkipTLSVerify: Bool
@@ -42,6 +47,8 @@ extension KubernetesClient {
         /// Sent as `User-Agent`.
         public var userAgent: String
 
+        /// Creates a configuration; a trailing `/` on `server` is dropped and a negative `maxRetries` counts as 0.
+        /// Most callers use ``inCluster(environment:directory:)``, ``automatic(environment:)`` or ``Kubeconfig`` instead.
         public init(
             server: String,
             namespace: String = "default",
@@ -120,14 +127,18 @@ extension KubernetesClient {
 
     /// A kubeconfig `users[].user.exec` entry.
     public struct ExecCredentialCommand: Sendable, Hashable {
+        /// The plugin executable, looked up on `PATH` (kubeconfig `command`).
         public var command: String
+        /// Arguments passed to the plugin (kubeconfig `args`).
         public var arguments: [String]
+        /// Variables added to the client's own environment for the plugin (kubeconfig `env`).
         public var environment: [String: String]
         /// `client.authentication.k8s.io/v1` or `v1beta1`.
         public var apiVersion: String
         /// Shown when the command is missing (kubeconfig `installHint`).
         public var installHint: String?
 
+        /// Describes a plugin invocation; `apiVersion` defaults to `client.authentication.k8s.io/v1`.
         public init(command: String, arguments: [String] = [], environment: [String: String] = [:], apiVersion: String = "client.authentication.k8s.io/v1", installHint: String? = nil) {
             self.command = command
             self.arguments = arguments

@@ -17,6 +17,7 @@ extension KubernetesClient {
         try await send("POST", podsPath(namespace ?? pod.metadata.namespace), body: try Self.encoder.encode(pod), as: Pod.self)
     }
 
+    /// Reads one pod (GET); a missing pod throws an error whose ``KubernetesAPIError/isNotFound`` is true.
     public func getPod(_ name: String, namespace: String? = nil) async throws -> Pod {
         try await send("GET", podsPath(namespace) + "/" + name, as: Pod.self)
     }
@@ -54,10 +55,12 @@ extension KubernetesClient {
 
     // MARK: Secrets
 
+    /// Creates a secret (POST) in `namespace`, else the secret's own, else the client's; a 409 AlreadyExists is thrown as is.
     public func createSecret(_ secret: Secret, namespace: String? = nil) async throws -> Secret {
         try await send("POST", secretsPath(namespace ?? secret.metadata.namespace), body: try Self.encoder.encode(secret), as: Secret.self)
     }
 
+    /// Reads one secret (GET), with its values base64-encoded in ``Secret/data``; a missing one throws a 404 error.
     public func getSecret(_ name: String, namespace: String? = nil) async throws -> Secret {
         try await send("GET", secretsPath(namespace) + "/" + name, as: Secret.self)
     }

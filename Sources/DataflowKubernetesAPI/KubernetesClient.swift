@@ -7,10 +7,12 @@ import Synchronization
 /// Only what the provider needs is here: pods (create, get, list, delete, watch) and secrets (create, get,
 /// delete). Errors are ``KubernetesAPIError`` values carrying the HTTP status and the server's `Status`.
 public final class KubernetesClient: Sendable {
+    /// Where the API server is and how this client trusts and authenticates to it.
     public let configuration: Configuration
     private let transport: CurlTransport
     private let credentials: CredentialCache
 
+    /// Creates a client; nothing is contacted and no credential is read until the first request.
     public init(configuration: Configuration) {
         self.configuration = configuration
         self.credentials = CredentialCache(configuration.credential)
@@ -33,8 +35,11 @@ public final class KubernetesClient: Sendable {
 
     /// The result of a raw request.
     public struct Response: Sendable {
+        /// The HTTP status code (always 2xx from ``send(_:_:query:body:)``, which throws for any other).
         public var status: Int
+        /// The response body, usually JSON.
         public var body: Data
+        /// The response headers, with lower-cased names.
         public var headers: [String: String]
         /// 2 when HTTP/2 was negotiated.
         public var httpVersion: Int

@@ -31,6 +31,8 @@ public actor BlockScaler {
         /// never gives up (Parsl `block_error_handler=False`). Default 3, as Parsl's `simple_error_handler`.
         public var blockErrorThreshold: Int?
 
+        /// Creates a configuration; by default ticks and status polls are 5 s apart and 3 failed blocks in a row
+        /// stop the scaling. A threshold below 1 counts as 1.
         public init(
             strategy: BlockScalingStrategy.Configuration = .init(),
             strategyPeriod: Duration = .seconds(5),
@@ -53,6 +55,7 @@ public actor BlockScaler {
         /// Since when (on ``Hooks/now``'s clock) the block has had no tasks; `nil` while it has some.
         public var idleSince: Double?
 
+        /// Creates the executor's view of one block's workers.
         public init(connectedWorkers: Int, runningTasks: Int, idleSince: Double?) {
             self.connectedWorkers = connectedWorkers
             self.runningTasks = runningTasks
@@ -77,6 +80,7 @@ public actor BlockScaler {
         /// ``BlockScaler/monotonicSeconds()``; the executor must use the same clock for `idleSince`.
         public var now: @Sendable () -> Double
 
+        /// Creates the hooks; the environment defaults to empty and the clock to ``BlockScaler/monotonicSeconds()``.
         public init(
             outstandingTasks: @escaping @Sendable () -> Int,
             workers: @escaping @Sendable () -> [String: BlockWorkers],
@@ -96,6 +100,7 @@ public actor BlockScaler {
 
     /// One row of the block table.
     public struct Block: Sendable, Hashable {
+        /// The scaler's id for the block (`"0"`, `"1"`, ... in submission order), passed to the launch command and provider.
         public var blockID: String
         /// The provider's job id; `nil` if submission failed.
         public var jobID: String?
@@ -131,7 +136,9 @@ public actor BlockScaler {
     public nonisolated let events: AsyncStream<Event>
     private let continuation: AsyncStream<Event>.Continuation
 
+    /// The provider that starts, polls and stops this scaler's blocks.
     public nonisolated let provider: any ExecutionProvider
+    /// Timing, strategy and failure threshold, fixed at creation.
     public nonisolated let configuration: Configuration
     private let hooks: Hooks
     private var strategy: BlockScalingStrategy
@@ -147,6 +154,7 @@ public actor BlockScaler {
     /// Set once the failure threshold is reached.
     public private(set) var badState: BlockFailureError?
 
+    /// Creates a scaler for `provider`; nothing is submitted until it is started.
     public init(provider: any ExecutionProvider, configuration: Configuration = Configuration(), hooks: Hooks) {
         self.provider = provider
         self.configuration = configuration

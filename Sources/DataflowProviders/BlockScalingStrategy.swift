@@ -55,6 +55,8 @@ public struct BlockScalingStrategy: Sendable {
         /// replaces. Default 600 (room for a slow image pull).
         public var connectTimeout: Double?
 
+        /// Creates a configuration, clamping out-of-range values: counts below their minimum are raised,
+        /// `maxBlocks` is at least `minBlocks`, and `parallelism` is limited to 0...1.
         public init(
             strategy: Kind = .simple,
             initBlocks: Int = 1,
@@ -102,12 +104,15 @@ public struct BlockScalingStrategy: Sendable {
         var slotsPerBlock: Int { workersPerNode * nodesPerBlock }
     }
 
+    /// The strategy kind and limits, fixed at creation.
     public let configuration: Configuration
     /// Whether the first tick (initial blocks) has happened.
     public private(set) var initialized = false
     /// When the executor last became idle (no outstanding tasks, no running tasks); `nil` while busy.
     public private(set) var idleSince: Double?
 
+    /// Creates a strategy that has not yet had its first tick (so the next ``decide(now:outstandingTasks:blocks:)``
+    /// launches the initial blocks).
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }

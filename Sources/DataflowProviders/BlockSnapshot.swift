@@ -1,6 +1,7 @@
 /// One block as the scaling strategy sees it on a tick: the provider's last polled state plus what the
 /// executor knows about the block's workers.
 public struct BlockSnapshot: Sendable, Hashable {
+    /// The scaler's id of the block; scale-in and replace decisions name blocks by it.
     public var blockID: String
     /// The provider's last polled state (``JobState/pending`` until the first poll after submission).
     public var state: JobState
@@ -20,6 +21,7 @@ public struct BlockSnapshot: Sendable, Hashable {
     /// never chosen again.
     public var isDraining: Bool
 
+    /// Creates a snapshot; `everConnected` defaults to whether any worker is connected now.
     public init(
         blockID: String,
         state: JobState,

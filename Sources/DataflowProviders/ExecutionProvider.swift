@@ -58,6 +58,7 @@ public struct BlockLimits: Sendable, Codable, Hashable {
     /// Ratio of worker slots to outstanding tasks the scaler aims for, 0...1 (Parsl `parallelism`). Default 1.
     public var parallelism: Double
 
+    /// Creates limits; values are taken as given (providers clamp them in their own configurations).
     public init(nodesPerBlock: Int = 1, initBlocks: Int = 1, minBlocks: Int = 0, maxBlocks: Int = 1, parallelism: Double = 1) {
         self.nodesPerBlock = nodesPerBlock
         self.initBlocks = initBlocks

@@ -1,5 +1,6 @@
 /// What a provider knows about one job (Parsl `JobStatus`).
 public struct JobStatus: Sendable, Codable, Hashable, CustomStringConvertible {
+    /// The job's state; ``JobState/isTerminal`` tells whether it can still change.
     public var state: JobState
     /// Why it is in this state, e.g. the exit code and the last lines of stderr of a failed block.
     public var message: String?
@@ -10,6 +11,7 @@ public struct JobStatus: Sendable, Codable, Hashable, CustomStringConvertible {
     /// Where the job's stderr goes, if the provider knows.
     public var stderrPath: String?
 
+    /// Creates a status; everything but the state is optional.
     public init(
         state: JobState,
         message: String? = nil,

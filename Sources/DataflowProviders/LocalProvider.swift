@@ -34,6 +34,8 @@ public final class LocalProvider: ExecutionProvider {
         /// Seconds between SIGTERM and SIGKILL when cancelling. Default 5.
         public var cancelGracePeriod: Double
 
+        /// Creates a configuration with the defaults listed on each property, clamping out-of-range numbers
+        /// (`maxBlocks` at least `minBlocks`, `parallelism` within 0...1).
         public init(
             label: String = "local",
             nodesPerBlock: Int = 1,
@@ -57,8 +59,11 @@ public final class LocalProvider: ExecutionProvider {
         }
     }
 
+    /// The options this provider was made with.
     public let configuration: Configuration
+    /// ``Configuration/label``, `"local"` by default.
     public var label: String { configuration.label }
+    /// The block counts and parallelism from the configuration, for the scaler.
     public var blockLimits: BlockLimits {
         BlockLimits(
             nodesPerBlock: configuration.nodesPerBlock,
@@ -90,6 +95,7 @@ public final class LocalProvider: ExecutionProvider {
 
     private let state = Mutex(State())
 
+    /// Creates a provider; no process starts before the first submit.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
@@ -99,6 +105,9 @@ public final class LocalProvider: ExecutionProvider {
         state.withLock { $0.jobs[jobID]?.nodes.map(\.pid) ?? [] }
     }
 
+    /// Starts the block's processes (one per node, each in its own process group) with `environment` added to
+    /// this process's; returns a job id `local-<n>`. Throws ``ProvidersError`` `.io` when the log directory
+    /// cannot be made, `.submitFailed` when a process cannot start (the rest are killed).
     public func submit(command: [String], environment: [String: String], blockID: String) async throws -> String {
         guard !command.isEmpty else { throw ProvidersError(.submitFailed, "block \(blockID): empty launch command") }
         if state.withLock({ $0.stopped }) { throw ProvidersError(.shutDown, "provider \(label) is shut down") }
@@ -146,6 +155,8 @@ public final class LocalProvider: ExecutionProvider {
         return jobID
     }
 
+    /// Reaps exited processes without blocking and reports each job: running until every node exits, then
+    /// completed, cancelled, or failed with the exit code and the tail of the failing node's stderr.
     public func status(jobIDs: [String]) async throws -> [String: JobStatus] {
         // Reap under the lock (non-blocking), read stderr tails outside it.
         let snapshot: [String: Job?] = state.withLock { s in
@@ -168,6 +179,8 @@ public final class LocalProvider: ExecutionProvider {
         return statuses
     }
 
+    /// Sends SIGTERM to each node's process group, SIGKILL after ``Configuration/cancelGracePeriod`` seconds,
+    /// and reaps them.
     public func cancel(jobIDs: [String]) async throws {
         let pids: [pid_t] = state.withLock { s in
             var pids: [pid_t] = []

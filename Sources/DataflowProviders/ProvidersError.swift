@@ -1,5 +1,6 @@
 /// An error from a provider or the block scaler (a block could not be started, polled or stopped).
 public struct ProvidersError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is; compare with the static members.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -17,9 +18,12 @@ public struct ProvidersError: Error, Sendable, CustomStringConvertible {
         public static let shutDown = Code("shutDown")
     }
 
+    /// What kind of failure this is (`.submitFailed`, `.shutDown`, ...).
     public var code: Code
+    /// What went wrong, naming the block, pod or setting involved.
     public var message: String
 
+    /// Creates an error of kind `code` with an explanatory `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

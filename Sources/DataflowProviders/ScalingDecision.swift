@@ -1,5 +1,6 @@
 /// What the strategy decided on one tick, with a reason for the logs.
 public struct ScalingDecision: Sendable, Hashable, CustomStringConvertible {
+    /// The change to make to the set of blocks.
     public enum Action: Sendable, Hashable {
         /// Nothing to do.
         case none
@@ -11,15 +12,18 @@ public struct ScalingDecision: Sendable, Hashable, CustomStringConvertible {
         case replace([String])
     }
 
+    /// What to do: nothing, scale out, scale in, or replace blocks.
     public var action: Action
     /// Why, in words, with the numbers that led to it (for logs and monitoring).
     public var reason: String
 
+    /// A decision to take `action`, explained by `reason`.
     public init(_ action: Action, reason: String) {
         self.action = action
         self.reason = reason
     }
 
+    /// A decision to change nothing, with the reason why.
     public static func none(_ reason: String) -> ScalingDecision { ScalingDecision(.none, reason: reason) }
 
     public var description: String {

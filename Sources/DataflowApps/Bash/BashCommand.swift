@@ -11,6 +11,8 @@ public struct BashCommand: Sendable, Hashable {
     /// Working directory; `nil` means the worker's current directory.
     public var workingDirectory: String?
 
+    /// Creates a command; by default output goes to the task's log files under the run directory, the
+    /// environment is the worker's and the working directory is the worker's current one.
     public init(
         _ commandLine: String,
         stdout: String? = nil,
@@ -28,8 +30,11 @@ public struct BashCommand: Sendable, Hashable {
 
 /// What a bash app's future holds when its command exited with status 0.
 public struct BashResult: Codable, Sendable, Hashable {
+    /// The command's exit status; always 0, since any other status fails the task with a ``BashFailure``.
     public var exitCode: Int32
+    /// The file that received the command's standard output (on the machine that ran it).
     public var stdoutPath: String
+    /// The file that received the command's standard error (on the machine that ran it).
     public var stderrPath: String
 }
 
@@ -39,7 +44,9 @@ public struct BashFailure: Error, Sendable, Codable, Hashable, CustomStringConve
     public var exitCode: Int32
     /// The last lines of the command's standard error (at most 2 KiB).
     public var stderrTail: String
+    /// The command line that failed, as given to `/bin/bash -c`.
     public var commandLine: String
+    /// The file holding the command's full standard error, on the machine that ran it.
     public var stderrPath: String
 
     public var description: String {

@@ -2,6 +2,7 @@ import Foundation
 /// Decodes values written by ``CompactEncoder``. Malformed bytes raise ``AppError`` with code
 /// `.malformedPayload`; a value of the wrong shape raises the usual `DecodingError` with its coding path.
 public struct CompactDecoder: Sendable {
+    /// Creates a decoder; it has no options and keeps no state between calls.
     public init() {}
 
     /// Decodes a value of `type` from `bytes`.

@@ -10,6 +10,7 @@ import Foundation
 /// let back = try CompactDecoder().decode([String: Int].self, from: bytes)
 /// ```
 public struct CompactEncoder: Sendable {
+    /// Creates an encoder; it has no options and keeps no state between calls.
     public init() {}
 
     /// Encodes `value` and returns its bytes.

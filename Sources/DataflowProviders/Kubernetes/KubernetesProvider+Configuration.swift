@@ -4,9 +4,13 @@ extension KubernetesProvider {
     public struct Configuration: Sendable, Hashable {
         /// A PVC mounted into every worker (Parsl `persistent_volumes` entry: claim name, mount path).
         public struct PersistentVolume: Sendable, Hashable, Codable {
+            /// Name of the PersistentVolumeClaim, in the worker pods' namespace; it must already exist.
             public var claimName: String
+            /// Absolute path inside the worker container where the volume is mounted.
             public var mountPath: String
+            /// Mount the volume read-only. Default false.
             public var readOnly: Bool
+            /// A claim to mount read-write (unless `readOnly`) at `mountPath`.
             public init(claimName: String, mountPath: String, readOnly: Bool = false) {
                 self.claimName = claimName
                 self.mountPath = mountPath
@@ -45,6 +49,7 @@ extension KubernetesProvider {
         public var maxCPU: Double
         /// Extra resource requests and limits, e.g. `["nvidia.com/gpu": "1"]` (Parsl `extra_requests`/`extra_limits`).
         public var extraRequests: [String: String]
+        /// Extra resource limits, e.g. `["nvidia.com/gpu": "1"]`, merged over the CPU and memory limits (Parsl `extra_limits`).
         public var extraLimits: [String: String]
         /// Pods per block; each runs the whole worker command (Parsl `nodes_per_block`). Default 1.
         public var nodesPerBlock: Int
@@ -96,6 +101,9 @@ extension KubernetesProvider {
         /// Server-side timeout of one watch request before it is re-opened. Default 240 s.
         public var watchTimeout: Int
 
+        /// Creates a configuration with the defaults listed on each property, clamping out-of-range numbers
+        /// (`maxBlocks` at least `minBlocks`, `parallelism` within 0...1, timeouts at least 1 s). `image` must be
+        /// set before the first submit.
         public init(
             label: String = "kubernetes",
             namespace: String? = nil,

@@ -3,19 +3,25 @@ import DataflowKubernetesAPI
 extension KubernetesProvider {
     /// Label keys put on every worker pod.
     public enum LabelKey {
+        /// The standard `app.kubernetes.io/managed-by` label; its value is always `viz-workflow`.
         public static let managedBy = "app.kubernetes.io/managed-by"
+        /// The standard `app.kubernetes.io/component` label; its value is `worker` on worker pods.
         public static let component = "app.kubernetes.io/component"
         /// The workflow's run name (same across restarts of the same workflow: finds orphans).
         public static let run = "viz-workflow/run"
         /// This provider instance (one leader process): tells this run's pods from an earlier one's.
         public static let instance = "viz-workflow/instance"
+        /// The scaler's block id of the pod (several pods share it when a block has more than one node).
         public static let block = "viz-workflow/block"
     }
 
     /// The identity of the pod running the leader, for ownerReferences.
     public struct LeaderReference: Sendable, Hashable {
+        /// The leader pod's `metadata.name`.
         public var name: String
+        /// The leader pod's `metadata.uid`, which the workers' ownerReference must match.
         public var uid: String
+        /// Identifies the leader pod by name and uid.
         public init(name: String, uid: String) {
             self.name = name
             self.uid = uid
@@ -24,17 +30,24 @@ extension KubernetesProvider {
 
     /// Everything that makes one worker pod, apart from the configuration.
     public struct PodRequest: Sendable {
+        /// The worker launch command (argv), run after ``Configuration/workerInit`` when one is set.
         public var command: [String]
         /// Names of the variables that come from the run secret (their values never enter the pod spec).
         public var secretKeys: [String]
+        /// Name of the run secret the ``secretKeys`` variables are read from (`secretKeyRef`).
         public var secretName: String
+        /// The scaler's block id: part of the pod name, the block label and `VIZ_WORKFLOW_BLOCK_ID`.
         public var blockID: String
+        /// Which node of the block this pod is, from 0; added to the pod name when a block has several nodes.
         public var nodeIndex: Int
         /// Short random id of this provider instance.
         public var instance: String
+        /// The leader pod to own the worker (when ``Configuration/ownerReferenceToLeader`` is set); `nil` for none.
         public var leader: LeaderReference?
+        /// Namespace of the pod; `nil` uses ``Configuration/namespace``.
         public var namespace: String?
 
+        /// Describes one worker pod; `nodeIndex` defaults to the first node.
         public init(
             command: [String], secretKeys: [String], secretName: String, blockID: String, nodeIndex: Int = 0, instance: String,
             leader: LeaderReference? = nil, namespace: String? = nil

@@ -14,8 +14,11 @@ import Synchronization
 /// ``prepare()``), so building a configuration needs no credentials. Call ``shutdown()`` at the end: it
 /// deletes every pod of this instance and the secret, and waits until the pods are gone.
 public final class KubernetesProvider: ExecutionProvider {
+    /// The options this provider was made with.
     public let configuration: Configuration
+    /// ``Configuration/label``, `"kubernetes"` by default.
     public var label: String { configuration.label }
+    /// The block counts and parallelism from the configuration, for the scaler.
     public var blockLimits: BlockLimits {
         BlockLimits(
             nodesPerBlock: configuration.nodesPerBlock,
@@ -149,6 +152,9 @@ public final class KubernetesProvider: ExecutionProvider {
 
     // MARK: ExecutionProvider
 
+    /// Creates the block's pods (one per node), after preparing on first use and putting `environment` into the
+    /// run secret; returns the first pod's name as the job id. If any pod cannot be created, the ones already
+    /// made are deleted and ``ProvidersError`` `.submitFailed` is thrown.
     public func submit(command: [String], environment submitted: [String: String], blockID: String) async throws -> String {
         guard !command.isEmpty else { throw ProvidersError(.submitFailed, "block \(blockID): empty launch command") }
         if state.withLock({ $0.stopped }) { throw ProvidersError(.shutDown, "provider \(label) is shut down") }
@@ -194,6 +200,8 @@ public final class KubernetesProvider: ExecutionProvider {
         return jobID
     }
 
+    /// Each job's state from the pod cache (kept by the watch, or refreshed by one list when there is no live
+    /// watch), with Kubernetes' reason in the message; a block's pods are combined, any failed pod failing it.
     public func status(jobIDs: [String]) async throws -> [String: JobStatus] {
         if let p = try? await preparedIfStarted(), !state.withLock({ $0.watchHealthy }) {
             // No live watch: one list for all blocks (not one GET per pod as Parsl does).
@@ -226,6 +234,8 @@ public final class KubernetesProvider: ExecutionProvider {
         }
     }
 
+    /// Deletes the jobs' pods with ``Configuration/deleteGracePeriod`` and waits up to
+    /// ``Configuration/deleteTimeout`` for them to go; throws ``ProvidersError`` if some are still there.
     public func cancel(jobIDs: [String]) async throws {
         let names = state.withLock { s -> [String] in
             var names: [String] = []
