@@ -99,6 +99,14 @@ let package = Package(
             dependencies: ["DataflowKubernetesAPI", "DataflowProviders", "DataflowInterchange", "DataflowCore", "InterchangeTestApps", "InterchangeTestWorker"],
             exclude: ["Fixtures"]
         ),
+        // SlurmProvider: unit tests, and tests against the one-node cluster of scripts/slurm-test-cluster.sh (skipped
+        // when sinfo reaches no controller); viz-workflow runs too, so every real-Slurm test is in one serialized suite.
+        .testTarget(
+            name: "DataflowSlurmTests",
+            dependencies: [
+                "DataflowProviders", "DataflowInterchange", "DataflowCore", "DataflowJSON", "InterchangeTestApps", "InterchangeTestWorker", "VizWorkflow",
+            ]
+        ),
         .testTarget(name: "DataflowMonitoringTests", dependencies: ["DataflowMonitoring"]),
         .testTarget(name: "DataflowCoreTests", dependencies: ["DataflowCore", "DataflowMonitoring", "DataflowTestWorkflow"]),
         .executableTarget(name: "DataflowTestWorkflow", dependencies: ["DataflowCore"], path: "Tests/DataflowTestWorkflow"),

@@ -9,6 +9,8 @@ packages+=(libcurl4-openssl-dev openssl python3-pip)
 packages+=(tcpdump)
 # scripts/check-image.sh builds the Docker image's root file system with debootstrap.
 packages+=(debootstrap)
+# SlurmProvider's tests run against a one-node Slurm (scripts/slurm-test-cluster.sh).
+packages+=(slurmctld slurmd slurm-client munge)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -52,14 +52,15 @@ extension StatusReport {
         return Self.table(rows, rightAligned: true)
     }
 
-    /// One row per block; a failed block's reason (exit status, stderr tail or pod reason) under it.
+    /// One row per block; why a block failed (exit status, stderr tail or pod reason) or waits (a batch queue's
+    /// pending reason) under it.
     private func renderBlocks() -> [String] {
         var rows: [[String]] = [["block", "executor", "job", "state", "since"]]
         for block in self.blocks {
             rows.append([block.blockID, block.executor, block.jobID ?? "-", block.state, Self.format(time: block.time)])
         }
         var lines = ["blocks"] + Self.table(rows, rightAligned: false)
-        for block in self.blocks where !["RUNNING", "PENDING", "SUBMITTED"].contains(block.state) {
+        for block in self.blocks where !["RUNNING", "SUBMITTED"].contains(block.state) {
             guard let reason = block.reason, !reason.isEmpty else { continue }
             let text = reason.split(whereSeparator: \.isNewline).suffix(12).joined(separator: "\n    ")
             lines.append("  block \(block.blockID) \(block.state.lowercased()): \(text)")

@@ -109,6 +109,8 @@ public actor BlockScaler {
         public var status: JobStatus
         /// When it was submitted, on ``Hooks/now``'s clock.
         public var submittedAt: Double
+        /// When a poll first saw it running, on ``Hooks/now``'s clock; `nil` while it waits in the queue.
+        public var startedAt: Double? = nil
         /// Whether any of its workers has connected.
         public var everConnected: Bool
         /// Being drained before scale-in.
@@ -215,7 +217,8 @@ public actor BlockScaler {
                     connectedWorkers: info?.connectedWorkers ?? 0,
                     runningTasks: info?.runningTasks ?? 0,
                     idleSince: info?.idleSince,
-                    submittedAt: block.submittedAt,
+                    // A batch job's connect timeout starts when it starts running: queueing is not a fault.
+                    submittedAt: provider.blocksMayQueue ? (block.startedAt ?? now) : block.submittedAt,
                     everConnected: table[id]?.everConnected ?? false,
                     isDraining: block.isDraining
                 )
@@ -342,6 +345,7 @@ public actor BlockScaler {
                 let current = table[block.blockID], !current.status.state.isTerminal, current.status != status
             else { continue }
             table[block.blockID]?.status = status
+            if status.state == .running, current.startedAt == nil { table[block.blockID]?.startedAt = hooks.now() }
             continuation.yield(.blockStatusChanged(blockID: block.blockID, status: status))
             // Cancelled by someone else is not the block's fault; anything else before a worker joined is.
             if status.state.isTerminal, status.state != .cancelled, status.state != .scaledIn, table[block.blockID]?.everConnected == false {

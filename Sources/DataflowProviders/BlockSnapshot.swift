@@ -12,7 +12,8 @@ public struct BlockSnapshot: Sendable, Hashable {
     /// Since when the block has had no tasks (same clock as the tick's `now`); `nil` while it runs tasks
     /// or before any of its workers connected.
     public var idleSince: Double?
-    /// When the block was submitted (same clock as `now`); drives the connect timeout.
+    /// When the block was submitted (same clock as `now`); drives the connect timeout. For a provider whose
+    /// blocks may queue (``ExecutionProvider/blocksMayQueue``) the scaler passes when the job started running.
     public var submittedAt: Double
     /// Whether any worker of this block has ever connected.
     public var everConnected: Bool

@@ -13,6 +13,11 @@ public protocol ExecutionProvider: AnyObject, Sendable {
     /// The block counts and parallelism this provider was configured with (Parsl reads them from the
     /// provider: `init_blocks`, `min_blocks`, `max_blocks`, `nodes_per_block`, `parallelism`).
     var blockLimits: BlockLimits { get }
+    /// Whether a block may wait in the provider's queue (``JobState/pending``) for as long as the resource
+    /// manager needs: a batch scheduler's queue wait is normal, so the scaler's connect timeout starts only when
+    /// the job starts running. `false` (the default) counts pending time too: a pod that stays pending is
+    /// usually stuck (an image that cannot be pulled).
+    var blocksMayQueue: Bool { get }
     /// Starts one block running `command` (argv) with `environment` added to the provider's own;
     /// returns the provider's job id. Secrets travel in `environment`, never in `command`.
     func submit(command: [String], environment: [String: String], blockID: String) async throws -> String
@@ -30,6 +35,9 @@ public protocol ExecutionProvider: AnyObject, Sendable {
 extension ExecutionProvider {
     /// Nothing to clean up beyond the cancelled blocks.
     public func shutdown() async {}
+
+    /// Pending time counts against the connect timeout.
+    public var blocksMayQueue: Bool { false }
 }
 
 /// Builds a provider from its JSON object in a configuration file (`"provider": {"class": ..., ...}` or a

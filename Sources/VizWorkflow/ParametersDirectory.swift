@@ -21,23 +21,48 @@ struct ParametersDirectory {
         var plan: TilingWorkflowPlan.Configuration
     }
 
-    /// Executors, retries, checkpointing, monitoring, and the `batches` section.
-    func runtimeConfiguration(workers: Int?, address: String?, provider: String?) throws -> RuntimeSettings {
+    /// Executors, retries, checkpointing, monitoring, and the `batches` section. `addressInterface` names the
+    /// network interface whose address workers dial (`--address-interface`, Parsl's `address_by_interface`).
+    func runtimeConfiguration(workers: Int?, address: String?, addressInterface: String? = nil, provider: String?) throws -> RuntimeSettings {
         var factories = DataFlowKernel.Configuration.builtInExecutors
         var providers = HighThroughputExecutor.builtInProviders
         providers["KubernetesProvider"] = KubernetesProvider.configurationFactory()
+        providers["SlurmProvider"] = SlurmProvider.configurationFactory()
         // The command line wins over the file: --workers, --address, and for pods the pod network.
         let podAddress = provider == "kubernetes" ? (address ?? LeaderPodIdentity.interchangeAddress()) : nil
+        let interfaceAddress = try addressInterface.map { name in
+            guard let found = NetworkInterfaceAddress.ipv4(interface: name) else {
+                let known = NetworkInterfaceAddress.addresses().map { "\($0.interface) (\($0.address))" }.joined(separator: ", ")
+                throw ConfigurationError(.invalidValue, "--address-interface: no IPv4 address on interface '\(name)'; this host has: \(known)")
+            }
+            return found
+        }
         factories["HighThroughputExecutor"] = HighThroughputExecutor.configurationFactory(providers: providers, providerSection: provider) { c in
             if let workers { c.maxWorkersPerNode = workers }
-            if let address { c.workerAddress = address }
+            if let address = address ?? interfaceAddress { c.workerAddress = address }
             if let podAddress {
                 // Workers are pods: listen on the pod network, and let them dial this pod's IP.
                 c.address = "0.0.0.0"
                 c.workerAddress = podAddress
             }
+            if provider == "slurm" {
+                // Workers run on compute nodes: listen on every interface; they dial --address, the interface's
+                // address, the file's worker_address, or this host's name.
+                c.address = "0.0.0.0"
+            }
         }
         var kernel = try DataFlowKernel.Configuration.load(path: runtimeFile, executorFactories: factories, allowing: ["batches"])
+        if address == nil, interfaceAddress == nil {
+            // The slurm section's address_by_interface, when neither the command line nor worker_address said.
+            kernel.executors = try kernel.executors.map { executor in
+                guard let htex = executor as? HighThroughputExecutor, htex.configuration.workerAddress == nil,
+                    let slurm = htex.provider as? SlurmProvider, let dial = try slurm.interchangeAddress()
+                else { return executor }
+                var c = htex.configuration
+                c.workerAddress = dial
+                return HighThroughputExecutor(configuration: c, provider: slurm)
+            }
+        }
         if let workers {
             kernel.executors = kernel.executors.map { executor in
                 guard let pool = executor as? ThreadPoolExecutor else { return executor }

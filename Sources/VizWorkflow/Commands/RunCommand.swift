@@ -20,23 +20,29 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Start clean: do not reuse results checkpointed by earlier runs.")
     var restart = false
 
-    @Option(help: "Provider for worker blocks: local (the default) or kubernetes (the kubernetes section of parsl_config.json).")
+    @Option(
+        help: "Provider for worker blocks: local (the default), kubernetes or slurm (the kubernetes or slurm section of parsl_config.json)."
+    )
     var provider: String?
 
-    @Option(help: "The interchange address workers dial (default: from parsl_config.json).")
+    @Option(help: "The interchange address workers dial (default: from parsl_config.json; with slurm, this host's name).")
     var address: String?
+
+    @Option(help: "Workers dial the IPv4 address of this network interface, e.g. ib0 (Parsl's address_by_interface).")
+    var addressInterface: String?
 
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
-        if let provider, !["local", "kubernetes"].contains(provider) {
-            throw ValidationError("--provider must be local or kubernetes, not '\(provider)'")
+        if let provider, !["local", "kubernetes", "slurm"].contains(provider) {
+            throw ValidationError("--provider must be local, kubernetes or slurm, not '\(provider)'")
         }
+        if address != nil, addressInterface != nil { throw ValidationError("give --address or --address-interface, not both") }
     }
 
     func run() async throws {
         let files = ParametersDirectory(path: parameters)
         let workflow = try files.workflowConfiguration()
-        var settings = try files.runtimeConfiguration(workers: workers, address: address, provider: provider)
+        var settings = try files.runtimeConfiguration(workers: workers, address: address, addressInterface: addressInterface, provider: provider)
         if restart { settings.kernel.checkpointFiles = [] }
 
         for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
@@ -60,11 +66,14 @@ struct RunCommand: AsyncParsableCommand {
     }
 
     /// Says on standard error when a block of workers fails (with its reason: exit status and stderr tail,
-    /// or the pod's reason) and when the executor gives up on its blocks, as it happens.
+    /// or the pod's reason), why a block waits (a batch queue's pending reason, a pod's), and when the executor
+    /// gives up on its blocks, as it happens.
     static func reportBlockTrouble(of executor: HighThroughputExecutor) {
         executor.onEvent { event in
             let line: String
             switch event {
+            case .block(.blockStatusChanged(let block, let status)) where (status.state == .pending || status.state == .held) && status.message != nil:
+                line = "viz-workflow: \(executor.label) block \(block) \(status)"
             case .block(.blockStatusChanged(let block, let status)) where status.state == .failed || status.state == .timeout || status.state == .missing:
                 line = "viz-workflow: \(executor.label) block \(block) \(status)"
             case .block(.badState(let error)):
