@@ -107,11 +107,14 @@ extension DataFlowKernel {
 }
 
 extension DataFlowKernel: TaskSink {
+    /// Records in monitoring that the try has started at `location` (Parsl state `running`).
     public func taskRunning(_ request: TaskRequest, location: String) {
         guard let monitoring else { return }
         monitoring.tryRunning(runID: runID, taskID: request.taskID, tryID: request.tryID, hostname: location, blockID: nil, time: Self.now())
     }
 
+    /// Completes the task's future with the try's output, or classifies the failure as a ``TaskError`` and
+    /// retries it while retries are left.
     public func taskFinished(_ request: TaskRequest, _ outcome: TaskOutcome) {
         let record = request.token as! TaskRecord
         switch outcome.result {

@@ -14,6 +14,7 @@ import Synchronization
 /// try await kernel.shutdown()
 /// ```
 public final class DataFlowKernel: Sendable {
+    /// The settings the kernel was created with (Parsl `DataFlowKernel.config`).
     public let configuration: Configuration
     /// The apps this kernel (and its workers) can run.
     public let apps: AppRegistry
@@ -157,11 +158,17 @@ public final class DataFlowKernel: Sendable {
 
     /// Counts of a run's tasks by outcome.
     public struct Summary: Sendable, Hashable, Codable {
+        /// Tasks submitted to the kernel, including memoized ones.
         public var submitted: Int
+        /// Tasks whose app ran and succeeded.
         public var completed: Int
+        /// Tasks answered from the memo table or a checkpoint without running (Parsl `memo_done`).
         public var memoized: Int
+        /// Tasks that failed after their last try (Parsl `failed`).
         public var failed: Int
+        /// Tasks that never ran because a dependency failed (Parsl `dep_fail`).
         public var dependencyFailed: Int
+        /// Tries started again after a failure, over all tasks.
         public var retries: Int
     }
 
@@ -237,13 +244,16 @@ public final class DataFlowKernel: Sendable {
 
 /// What the kernel loaded from checkpoint files at start.
 public struct CheckpointLoadReport: Sendable {
+    /// One checkpoint file that was read.
     public struct File: Sendable {
+        /// The file's path.
         public var path: String
         /// Whole records read.
         public var records: Int
         /// Bytes of a torn last record that were ignored (a crash during a write).
         public var tornBytes: Int
     }
+    /// The files that were read, in load order.
     public var files: [File] = []
     /// Files that could not be read at all.
     public var errors: [String] = []

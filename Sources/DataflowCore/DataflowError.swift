@@ -1,5 +1,6 @@
 /// An error in how the kernel is configured or used (not a task failure; those are ``TaskError``).
 public struct DataflowError: Error, Sendable, CustomStringConvertible {
+    /// The kind of error; compare with the static constants, e.g. `.invalidConfiguration`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -15,9 +16,12 @@ public struct DataflowError: Error, Sendable, CustomStringConvertible {
         public static let shutDown = Code("shutDown")
     }
 
+    /// What kind of error this is.
     public var code: Code
+    /// What went wrong, for people (names the file, key or executor involved).
     public var message: String
 
+    /// An error of kind `code` explained by `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

@@ -24,9 +24,13 @@ public struct TaskError: Error, Sendable, CustomStringConvertible {
         public static let launchFailed = Code("launchFailed")
     }
 
+    /// The kind of failure.
     public var code: Code
+    /// What went wrong, for people (e.g. the app error's description).
     public var message: String
+    /// The failed task's id in this run, from 0 (Parsl `task_id`).
     public var taskID: Int
+    /// The name the failed task's app was registered under.
     public var appName: String
     /// The try that failed, from 0.
     public var tryID: Int
@@ -37,6 +41,8 @@ public struct TaskError: Error, Sendable, CustomStringConvertible {
     /// The ids of the failed dependencies, for `dependencyFailed`.
     public var failedDependencies: [Int]
 
+    /// An error for try `tryID` of task `taskID`; `location`, `underlying` and `failedDependencies` default
+    /// to none.
     public init(
         code: Code,
         message: String,

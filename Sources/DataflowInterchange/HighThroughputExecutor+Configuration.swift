@@ -51,6 +51,8 @@ extension HighThroughputExecutor {
         /// Connections still authenticating at once, at most; one more closes the oldest. Default 64.
         public var maxUnauthenticatedConnections: Int
 
+        /// Options with Parsl's defaults; every argument defaults as its property says. Counts below their
+        /// minimum are raised (workers per node and connections to 1, prefetch to 0, error threshold to 1).
         public init(
             label: String = "htex",
             address: String = "127.0.0.1",

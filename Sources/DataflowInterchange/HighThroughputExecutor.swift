@@ -12,8 +12,11 @@ import DataflowWireProtocol
 /// secret passed through the provider's environment. A worker that dies or goes silent loses only the try
 /// it was running, which the kernel retries if retries are left; tries it had not started go to others.
 public final class HighThroughputExecutor: ExecutionBackend {
+    /// The options this executor was created with.
     public let configuration: Configuration
+    /// Where worker blocks come from (Parsl `provider`).
     public let provider: any ExecutionProvider
+    /// ``Configuration/label``, which apps pin to.
     public var label: String { configuration.label }
 
     private let secret = Authenticator.makeSecret()
@@ -56,6 +59,8 @@ public final class HighThroughputExecutor: ExecutionBackend {
         }
     }
 
+    /// An executor with `configuration` whose workers `provider` starts; default: blocks on this machine
+    /// (``LocalProvider``). Nothing listens until ``start(runDirectory:apps:)``.
     public init(configuration: Configuration = Configuration(), provider: any ExecutionProvider = LocalProvider()) {
         self.configuration = configuration
         self.provider = provider
@@ -85,8 +90,11 @@ public final class HighThroughputExecutor: ExecutionBackend {
         launchTemplate.withLock { $0 }.map { ($0.command(blockID), [Authenticator.environmentVariable: secret]) }
     }
 
+    /// Tries submitted and not yet finished, queued or running on workers.
     public var outstanding: Int { requests.withLock { $0.count } }
 
+    /// Starts the interchange (listening on ``Configuration/address``) and the block scaler, which asks
+    /// the provider for blocks. Throws if the port cannot be bound or the TLS context cannot be made.
     public func start(runDirectory: String, apps: AppRegistry) async throws {
         registry.withLock { $0 = apps }
         let interchange = InterchangeServer(
@@ -160,6 +168,8 @@ public final class HighThroughputExecutor: ExecutionBackend {
         await blockScaler.start()
     }
 
+    /// Encodes the input and queues the try at the interchange; fails it at once if encoding fails, the
+    /// executor is not running (`shutDown`) or blocks keep failing (``BlockFailureError``).
     public func submit(_ request: TaskRequest) {
         let key = TaskKey(taskID: UInt64(request.taskID), tryID: UInt32(request.tryID))
         let input: [UInt8]
@@ -202,6 +212,8 @@ public final class HighThroughputExecutor: ExecutionBackend {
         }
     }
 
+    /// Stops scaling, cancels every block, stops the interchange and fails unfinished tries with a
+    /// ``DataflowError`` `shutDown`.
     public func shutdown() async {
         await scaler.withLock { $0 }?.shutdown()
         // The scaler cancels blocks; the provider also removes what it made besides them (the run's Secret,
@@ -253,12 +265,16 @@ public final class HighThroughputExecutor: ExecutionBackend {
 
 /// What a ``HighThroughputExecutor`` reports besides task outcomes.
 public enum ExecutorEvent: Sendable {
+    /// A worker registered, able to run `capacity` tries at once.
     case workerConnected(workerID: String, hostname: String, blockID: String, capacity: Int)
+    /// A worker disconnected or stopped heartbeating; its running try is reported lost.
     case workerLost(workerID: String, hostname: String, blockID: String, reason: String)
+    /// A block event from the ``BlockScaler`` (submitted, status changed, cancelled, decision, bad state).
     case block(BlockScaler.Event)
 }
 
 extension HighThroughputExecutor: BackendEventSource {
+    /// Sets the kernel's handler, which records worker and block events in the monitoring database.
     public func onBackendEvent(_ handler: @escaping @Sendable (BackendEvent) -> Void) {
         events.backendHandler.withLock { $0 = handler }
     }

@@ -7,6 +7,7 @@ public struct Authenticator: Sendable {
     /// The environment variable through which providers hand the secret to workers (never argv).
     public static let environmentVariable = "DATAFLOW_RUN_SECRET"
 
+    /// An authenticator for `secret` (usually ``makeSecret()`` on the leader, the environment on workers).
     public init(secret: String) {
         self.secret = Array(secret.utf8)
     }

@@ -25,6 +25,7 @@ public final class HandshakeGuard {
 /// Decodes length-prefixed frames into ``WireMessage`` values, enforcing the frame size limit before buffering
 /// a body (and, with a ``HandshakeGuard``, the handshake limits before authentication).
 public struct FrameDecoder: ByteToMessageDecoder {
+    /// Decoded frames are passed on as ``WireMessage`` values.
     public typealias InboundOut = WireMessage
 
     private let codec: WireCodec
@@ -36,6 +37,8 @@ public struct FrameDecoder: ByteToMessageDecoder {
         self.handshake = handshake
     }
 
+    /// Decodes one frame if it is complete. Throws ``WireProtocolError`` `frameTooLarge` or `malformedFrame`
+    /// (also for a kind not allowed before authentication) as soon as the header shows it.
     public mutating func decode(context: ChannelHandlerContext, buffer: inout ByteBuffer) throws -> DecodingState {
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self) else { return .needMoreData }
         let unauthenticated = handshake.map { !$0.isAuthenticated } ?? false
@@ -60,6 +63,7 @@ public struct FrameDecoder: ByteToMessageDecoder {
         return .continue
     }
 
+    /// Decodes the frames left at end of input; a partial last frame is dropped.
     public mutating func decodeLast(context: ChannelHandlerContext, buffer: inout ByteBuffer, seenEOF: Bool) throws -> DecodingState {
         // A partial frame at EOF is simply dropped with the connection.
         while try decode(context: context, buffer: &buffer) == .continue {}
@@ -69,12 +73,15 @@ public struct FrameDecoder: ByteToMessageDecoder {
 
 /// Encodes outbound ``WireMessage`` values into frames.
 public final class FrameEncoder: MessageToByteEncoder, Sendable {
+    /// Outbound ``WireMessage`` values are written as frames.
     public typealias OutboundIn = WireMessage
 
     private let codec: WireCodec
 
+    /// An encoder using `codec`'s frame limit and compression settings.
     public init(codec: WireCodec) { self.codec = codec }
 
+    /// Appends `data`'s frame to `out`; throws ``WireProtocolError`` `frameTooLarge` above the limit.
     public func encode(data: WireMessage, out: inout ByteBuffer) throws {
         try codec.encodeFrame(data, into: &out)
     }

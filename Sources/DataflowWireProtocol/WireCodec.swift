@@ -14,6 +14,7 @@ public struct WireCodec: Sendable {
         /// zstd level (default 1: fast, and most of the gain on JSON-like data).
         public var compressionLevel: Int32
 
+        /// Settings with the defaults above: 256 MiB frames, compression from 16 KiB at zstd level 1.
         public init(maxFrameSize: Int = 256 << 20, compressionThreshold: Int = 16 << 10, compressionLevel: Int32 = 1) {
             self.maxFrameSize = maxFrameSize
             self.compressionThreshold = compressionThreshold
@@ -21,8 +22,10 @@ public struct WireCodec: Sendable {
         }
     }
 
+    /// The limits and compression settings in use.
     public var configuration: Configuration
 
+    /// A codec with `configuration` (default limits and compression unless given).
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }

@@ -6,26 +6,38 @@
 /// otherwise idle, and the leader may send ``drain`` (finish and leave, answered by ``drained``) or
 /// ``shutdown`` (leave now).
 public enum WireMessage: Sendable, Equatable {
+    /// Leader → worker, first: protocol version and a nonce to sign.
     case challenge(Challenge)
+    /// Worker → leader: who the worker is, with its proof of the run secret.
     case register(Registration)
+    /// Leader → worker: registration accepted, with the leader's proof and heartbeat settings.
     case accepted(Acceptance)
     /// Sent only to a worker that proved it knows the secret, when it is still refused (another protocol
     /// version or another app registry); the text says why.
     case rejected(String)
+    /// Leader → worker: a batch of tries to run.
     case tasks([TaskAssignment])
+    /// Worker → leader: these tries have started running.
     case started([TaskKey])
+    /// Worker → leader: a batch of finished tries.
     case results([TaskResult])
+    /// Either way: still alive (sent when nothing else was sent for a heartbeat period).
     case heartbeat
+    /// Leader → worker: take no new tries, finish the held ones, then answer ``drained`` and leave.
     case drain
+    /// Worker → leader: every held try has finished; the worker is leaving.
     case drained
+    /// Leader → worker: leave now, abandoning held tries.
     case shutdown
 
     /// The one-byte type code that follows the length prefix.
     public enum Kind: UInt8, Sendable {
+        /// One code per ``WireMessage`` case, in protocol order; the values are part of the wire format.
         case challenge = 1, register = 2, accepted = 3, rejected = 4, tasks = 5, started = 6, results = 7, heartbeat = 8, drain = 9,
             drained = 10, shutdown = 11
     }
 
+    /// The type code this message is framed with.
     public var kind: Kind {
         switch self {
         case .challenge: .challenge
@@ -45,8 +57,11 @@ public enum WireMessage: Sendable, Equatable {
 
 /// The leader's greeting: its protocol version and a fresh random nonce to sign.
 public struct Challenge: Sendable, Equatable {
+    /// The leader's protocol version (``ProtocolVersion/current``).
     public var version: UInt16
+    /// 32 random bytes the worker must sign (``Authenticator/nonce()``).
     public var nonce: [UInt8]
+    /// A challenge; `version` defaults to this build's protocol version.
     public init(version: UInt16 = ProtocolVersion.current, nonce: [UInt8]) {
         self.version = version
         self.nonce = nonce
@@ -55,6 +70,7 @@ public struct Challenge: Sendable, Equatable {
 
 /// A worker's registration, signed with the run secret.
 public struct Registration: Sendable, Equatable {
+    /// The worker's protocol version; the leader rejects any other.
     public var version: UInt16
     /// HMAC-SHA256(secret, "register" ‖ leader nonce ‖ worker nonce).
     public var proof: [UInt8]
@@ -62,14 +78,18 @@ public struct Registration: Sendable, Equatable {
     public var nonce: [UInt8]
     /// ``AppRegistry.fingerprint`` of the worker's apps.
     public var fingerprint: String
+    /// The worker node's host name, as shown in monitoring.
     public var hostname: String
+    /// The block the worker belongs to (from `--block-id`).
     public var blockID: String
     /// Unique per worker process, e.g. "<block>.<host>.<pid>".
     public var workerID: String
     /// How many tasks it runs at once.
     public var capacity: UInt32
+    /// The worker's process id on its host.
     public var pid: UInt32
 
+    /// A registration; `version` defaults to this build's protocol version.
     public init(
         version: UInt16 = ProtocolVersion.current,
         proof: [UInt8],
@@ -97,8 +117,11 @@ public struct Registration: Sendable, Equatable {
 public struct Acceptance: Sendable, Equatable {
     /// HMAC-SHA256(secret, "accept" ‖ worker nonce).
     public var proof: [UInt8]
+    /// How often the worker must send a heartbeat when otherwise idle, in milliseconds.
     public var heartbeatPeriodMilliseconds: UInt32
+    /// Silence after which each side gives the other up, in milliseconds.
     public var heartbeatThresholdMilliseconds: UInt32
+    /// An acceptance with the leader's proof and heartbeat settings (milliseconds).
     public init(proof: [UInt8], heartbeatPeriodMilliseconds: UInt32, heartbeatThresholdMilliseconds: UInt32) {
         self.proof = proof
         self.heartbeatPeriodMilliseconds = heartbeatPeriodMilliseconds
@@ -108,8 +131,11 @@ public struct Acceptance: Sendable, Equatable {
 
 /// Identifies one try of one task.
 public struct TaskKey: Hashable, Sendable {
+    /// The kernel's task id.
     public var taskID: UInt64
+    /// The try of that task, from 0.
     public var tryID: UInt32
+    /// The key of try `tryID` of task `taskID`.
     public init(taskID: UInt64, tryID: UInt32) {
         self.taskID = taskID
         self.tryID = tryID
@@ -118,10 +144,13 @@ public struct TaskKey: Hashable, Sendable {
 
 /// One try sent to a worker: which app to run on which encoded input.
 public struct TaskAssignment: Sendable, Equatable {
+    /// Which try this is.
     public var key: TaskKey
+    /// The name the app is registered under in both sides' app registry.
     public var app: String
     /// The compact-encoded input (compressed on the wire when large).
     public var input: [UInt8]
+    /// An assignment of try `key` of app `app` on `input`.
     public init(key: TaskKey, app: String, input: [UInt8]) {
         self.key = key
         self.app = app
@@ -131,14 +160,18 @@ public struct TaskAssignment: Sendable, Equatable {
 
 /// How one try ended on a worker.
 public struct TaskResult: Sendable, Equatable {
+    /// The try's output, or why it failed.
     public enum Outcome: Sendable, Equatable {
         /// The compact-encoded output.
         case success([UInt8])
         /// The app threw (or the worker could not run it): the error's type and description.
         case failure(RemoteFailure)
     }
+    /// Which try ended.
     public var key: TaskKey
+    /// Its output or failure.
     public var outcome: Outcome
+    /// A result for try `key`.
     public init(key: TaskKey, outcome: Outcome) {
         self.key = key
         self.outcome = outcome
@@ -148,6 +181,7 @@ public struct TaskResult: Sendable, Equatable {
 /// An error from a remote try: its type name and description, and (protocol 2) the error itself when its
 /// type is registered with the app registry, so that the leader can rebuild the same Swift value.
 public struct RemoteFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where a remote try failed: in the app, at its walltime, or in the worker.
     public enum Kind: UInt8, Sendable {
         /// The app's body threw.
         case appError = 0

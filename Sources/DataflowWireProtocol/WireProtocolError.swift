@@ -1,6 +1,7 @@
 /// A violation of the leader–worker protocol. The connection it happened on is closed; nothing else is
 /// affected.
 public struct WireProtocolError: Error, Sendable, CustomStringConvertible {
+    /// The kind of violation; compare with the static constants, e.g. `.frameTooLarge`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -20,9 +21,12 @@ public struct WireProtocolError: Error, Sendable, CustomStringConvertible {
         public static let heartbeatMissed = Code("heartbeatMissed")
     }
 
+    /// What kind of violation this is.
     public var code: Code
+    /// What was wrong, for people (sizes, kinds or the peer's reason).
     public var message: String
 
+    /// An error of kind `code` explained by `message`.
     public init(_ code: Code, _ message: String) {
         self.code = code
         self.message = message

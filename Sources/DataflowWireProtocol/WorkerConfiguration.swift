@@ -29,10 +29,14 @@ public struct WorkerConfiguration: Sendable, Hashable {
     /// Set in slot child processes: which slot of the node this process is.
     public var slot: Int?
 
+    /// Whether worker slots run in child processes (`--isolation`).
     public enum Isolation: String, Sendable, Hashable, CaseIterable {
+        /// `process`: one child process per slot, so a crash loses one try; `none`: every task in this process.
         case process, none
     }
 
+    /// A worker configuration for the interchange at `host`:`port`; other options default as their
+    /// properties say (max workers: the active core count; connect timeout 30 s; TLS on).
     public init(
         host: String,
         port: Int,
@@ -135,6 +139,7 @@ public struct WorkerConfiguration: Sendable, Hashable {
 
 /// A worker could not start or had to stop: bad options, missing secret, unreachable or refusing interchange.
 public struct WorkerError: Error, Sendable, CustomStringConvertible {
+    /// The kind of error; compare with the static constants, e.g. `.unreachable`.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private let name: String
         private init(_ name: String) { self.name = name }
@@ -146,8 +151,11 @@ public struct WorkerError: Error, Sendable, CustomStringConvertible {
         /// The interchange refused this worker, or could not prove it knows the run secret.
         public static let refused = Code("refused")
     }
+    /// What kind of error this is.
     public var code: Code
+    /// What went wrong, for people (names the option or the interchange).
     public var message: String
+    /// An error explained by `message`, of kind `code` (default `invalidOptions`).
     public init(_ message: String, code: Code = .invalidOptions) {
         self.code = code
         self.message = message

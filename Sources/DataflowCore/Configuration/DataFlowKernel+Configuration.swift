@@ -29,6 +29,7 @@ extension DataFlowKernel {
         /// The workflow version stored in monitoring. Default `"1"`.
         public var workflowVersion: String
 
+        /// A configuration; every argument defaults as its property says (Parsl `Config(...)`).
         public init(
             executors: [any ExecutionBackend] = [ThreadPoolExecutor()],
             runDirectory: String = "runinfo",

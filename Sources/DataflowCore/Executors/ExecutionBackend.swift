@@ -20,11 +20,15 @@ public protocol ExecutionBackend: AnyObject, Sendable {
 /// One try of a task, as handed to an ``ExecutionBackend``. A class: requests pass through queues, and
 /// one reference is cheaper to move than their fields.
 public final class TaskRequest: Sendable {
+    /// The task's id in this run, from 0 (Parsl `task_id`).
     public let taskID: Int
+    /// Which try of the task this is, from 0 (Parsl `try_id`).
     public let tryID: Int
+    /// The app to run, with its options and input/output codecs.
     public let app: RegisteredApp
     /// The resolved input value (dependencies already replaced by their outputs).
     public let input: any Sendable
+    /// This run's directory, `<runDirectory>/NNN`, which the app sees in its ``TaskContext``.
     public let runDirectory: String
     /// The app's walltime for one try, if any.
     public var walltime: Duration? { app.options.walltime }
@@ -64,6 +68,7 @@ public struct TaskOutcome: Sendable {
     /// Where the try ran, e.g. "local" or "worker 3 on host-a (block 0)".
     public var location: String?
 
+    /// An outcome with the try's `result` and where it ran (`nil` if it never ran).
     public init(result: Result<any Sendable, any Error>, location: String?) {
         self.result = result
         self.location = location
@@ -81,12 +86,16 @@ public protocol TaskSink: AnyObject, Sendable {
 /// A remote try was lost with its worker: the process crashed, the connection broke, or it stopped
 /// heartbeating. The kernel reports it as ``TaskError/Code/workerLost`` and retries it if retries are left.
 public struct WorkerLostError: Error, Sendable, CustomStringConvertible {
+    /// The id of the task whose try was lost.
     public var taskID: Int
+    /// The name of that task's app.
     public var appName: String
     /// The worker, e.g. "worker 0.host.123.1 on host (block 0)".
     public var location: String
+    /// Why the worker was declared lost, e.g. a closed connection or missed heartbeats.
     public var reason: String
 
+    /// An error for the try of task `taskID` lost on the worker at `location`, for `reason`.
     public init(taskID: Int, appName: String, location: String, reason: String) {
         self.taskID = taskID
         self.appName = appName
@@ -102,7 +111,9 @@ public struct WorkerLostError: Error, Sendable, CustomStringConvertible {
 /// Something a remote backend reports besides task outcomes; the kernel records these in the monitoring
 /// database's `node` and `block` tables.
 public enum BackendEvent: Sendable {
+    /// A worker registered, able to run `capacity` tries at once; recorded as an active `node` row.
     case workerConnected(workerID: String, hostname: String, blockID: String, capacity: Int)
+    /// A worker disconnected or stopped heartbeating; recorded as an inactive `node` row.
     case workerLost(workerID: String, hostname: String, blockID: String, reason: String)
     /// A block changed state (Parsl's job state names, e.g. "PENDING", "RUNNING", "SCALED_IN").
     case blockStatus(blockID: String, jobID: String?, state: String, reason: String?)

@@ -13,13 +13,16 @@ public final class ThreadPoolExecutor: ExecutionBackend {
         /// How many tries run at once (Parsl `max_threads`). Default: the number of active cores.
         public var maxThreads: Int
 
+        /// Options with Parsl's defaults; `maxThreads` below 1 is raised to 1.
         public init(label: String = "threads", maxThreads: Int = ProcessInfo.processInfo.activeProcessorCount) {
             self.label = label
             self.maxThreads = Swift.max(1, maxThreads)
         }
     }
 
+    /// The options this executor was created with.
     public let configuration: Configuration
+    /// ``Configuration/label``, which apps pin to.
     public var label: String { configuration.label }
 
     private struct Queue {
@@ -32,10 +35,12 @@ public final class ThreadPoolExecutor: ExecutionBackend {
     private let queue = Mutex(Queue())
     private let loops = Mutex<[Task<Void, Never>]>([])
 
+    /// An executor with `configuration`; no loops run until ``start(runDirectory:apps:)``.
     public init(configuration: Configuration = Configuration()) {
         self.configuration = configuration
     }
 
+    /// Starts `maxThreads` worker loops in this process; does not throw.
     public func start(runDirectory: String, apps: AppRegistry) async throws {
         let started = (0..<configuration.maxThreads).map { _ in
             Task { [self] in await workerLoop() }
@@ -43,10 +48,13 @@ public final class ThreadPoolExecutor: ExecutionBackend {
         loops.withLock { $0.append(contentsOf: started) }
     }
 
+    /// Tries queued plus tries running now.
     public var outstanding: Int {
         queue.withLock { $0.jobs.count + $0.running }
     }
 
+    /// Queues the try (FIFO) or hands it to an idle loop; after shutdown it finishes at once with a
+    /// ``DataflowError`` `shutDown`.
     public func submit(_ request: TaskRequest) {
         enum Next { case resume(CheckedContinuation<TaskRequest?, Never>), queued, rejected }
         let next: Next = queue.withLock { q in
@@ -65,6 +73,7 @@ public final class ThreadPoolExecutor: ExecutionBackend {
         }
     }
 
+    /// Stops accepting tries, finishes queued ones with a `shutDown` error and waits for running ones to end.
     public func shutdown() async {
         let (pending, idle) = queue.withLock { q in
             q.stopped = true
