@@ -17,11 +17,13 @@ run $bench --executor local --tasks 1000000 --dependencies fanin --monitoring of
 run $bench --executor local --tasks 20000 --sequential --monitoring off --checkpoint off
 run python3 Benchmarks/parsl/threadpool_bench.py --tasks 20000 --workers 2
 run python3 Benchmarks/parsl/threadpool_bench.py --tasks 2000 --workers 2 --sequential
-# HighThroughputExecutor, 2 worker processes on 127.0.0.1
-run $bench --executor htex --workers 2 --tasks 200000 --monitoring off --checkpoint off
+# HighThroughputExecutor, 2 worker processes on 127.0.0.1, encrypted (the default) and in clear text
+for enc in on off; do
+    run $bench --executor htex --workers 2 --tasks 200000 --monitoring off --checkpoint off --encryption $enc
+    run $bench --executor htex --workers 2 --tasks 5000 --sequential --monitoring off --checkpoint off --encryption $enc
+    run $bench --executor htex --workers 2 --tasks 300 --payload-bytes 1048576 --monitoring off --checkpoint off --encryption $enc
+done
 run $bench --executor htex --workers 2 --tasks 200000
-run $bench --executor htex --workers 2 --tasks 5000 --sequential --monitoring off --checkpoint off
-run $bench --executor htex --workers 2 --tasks 300 --payload-bytes 1048576 --monitoring off --checkpoint off
 run $bench --executor htex --workers 2 --tasks 1000000 --monitoring off --checkpoint off
 run python3 Benchmarks/parsl/htex_bench.py --tasks 5000 --workers 2
 run python3 Benchmarks/parsl/htex_bench.py --tasks 1000 --workers 2 --sequential
