@@ -96,7 +96,9 @@ let package = Package(
         .executableTarget(name: "InterchangeTestWorker", dependencies: ["DataflowWorker", "InterchangeTestApps"], path: "Tests/InterchangeTestWorker"),
         .testTarget(
             name: "DataflowKubernetesTests",
-            dependencies: ["DataflowKubernetesAPI", "DataflowProviders", "DataflowInterchange", "DataflowCore", "InterchangeTestApps", "InterchangeTestWorker"],
+            dependencies: [
+                "DataflowKubernetesAPI", "DataflowProviders", "DataflowInterchange", "DataflowCore", "InterchangeTestApps", "InterchangeTestWorker",
+            ],
             exclude: ["Fixtures"]
         ),
         // SlurmProvider: unit tests, and tests against the one-node cluster of scripts/slurm-test-cluster.sh (skipped

@@ -1,6 +1,7 @@
 import DataflowCore
 import Foundation
 import Synchronization
+
 // A small dataflow on the in-process executor: fan-out, fan-in, a retry, a dependency failure, a join app,
 // and a resumed run. Run it twice: the second run answers the cacheable tasks from the first run's
 // checkpoint. Run directory: ./runinfo-example (delete it to start over).
@@ -8,7 +9,12 @@ import Synchronization
 /// Counts how often each app body really ran in this process.
 final class Executions: Sendable {
     private let counts = Mutex<[String: Int]>([:])
-    func hit(_ app: String) -> Int { counts.withLock { $0[app, default: 0] += 1; return $0[app]! } }
+    func hit(_ app: String) -> Int {
+        counts.withLock {
+            $0[app, default: 0] += 1
+            return $0[app]!
+        }
+    }
     var report: String { counts.withLock { $0.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ") } }
 }
 let executions = Executions()

@@ -1,5 +1,6 @@
 import Dataflow
 import Foundation
+
 // A leader with local worker processes: the interchange listens on 127.0.0.1, the LocalProvider starts
 // this same binary as `htex-example worker ...` (one block, 2 slot processes), and a fan-out of 200 tasks
 // runs on them. Run with: swift run htex-example

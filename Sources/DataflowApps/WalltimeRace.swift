@@ -1,4 +1,5 @@
 import Synchronization
+
 /// Runs a body against a deadline. The body runs in its own task so that the deadline can end the try even
 /// when the body ignores cancellation: the try fails at the deadline and the body is cancelled, and if it
 /// does not stop, its late result is discarded.

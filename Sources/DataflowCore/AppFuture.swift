@@ -1,4 +1,5 @@
 import Synchronization
+
 /// The result of an app call, available later (Parsl `AppFuture`).
 ///
 /// Returned at once by ``DataFlowKernel/submit(_:_:)``. Await ``value`` for the output; a failure throws

@@ -1,5 +1,6 @@
-import Synchronization
 import DataflowMonitoring
+import Synchronization
+
 extension DataFlowKernel {
     /// Runs once every dependency has settled: fails on a failed dependency, else builds the input, answers
     /// from the memo table when it can, and hands the first try to the executor (Parsl `launch_if_ready`).
@@ -58,7 +59,9 @@ extension DataFlowKernel {
                     return
                 }
             } catch {
-                finish(record, .failure(taskError(record, code: .launchFailed, "cannot encode the input for memoization: \(error)", underlying: error)), state: .failed)
+                finish(
+                    record, .failure(taskError(record, code: .launchFailed, "cannot encode the input for memoization: \(error)", underlying: error)),
+                    state: .failed)
                 return
             }
         }
@@ -77,7 +80,8 @@ extension DataFlowKernel {
             token: record
         )
         if let monitoring {
-            monitoring.tryLaunched(runID: runID, taskID: record.id, tryID: record.tryID, executor: record.executor?.label ?? "_parsl_internal", time: Self.now())
+            monitoring.tryLaunched(
+                runID: runID, taskID: record.id, tryID: record.tryID, executor: record.executor?.label ?? "_parsl_internal", time: Self.now())
         }
         guard let executor = record.executor else {
             runJoin(request)
@@ -197,9 +201,11 @@ extension DataFlowKernel: TaskSink {
         switch configuration.checkpointMode {
         case .taskExit?:
             // Complete only once durable: whatever a dependent or the user saw survives a crash.
-            checkpointWriter!.append(key: key, output: encoded, durable: { [self] in
-                finish(record, .success(output), state: .execDone)
-            })
+            checkpointWriter!.append(
+                key: key, output: encoded,
+                durable: { [self] in
+                    finish(record, .success(output), state: .execDone)
+                })
         case .periodic?, .dfkExit?, .manual?:
             deferredCheckpoints.withLock { $0.append((key, encoded)) }
             finish(record, .success(output), state: .execDone)

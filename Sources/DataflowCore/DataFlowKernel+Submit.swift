@@ -1,4 +1,5 @@
 import Synchronization
+
 extension DataFlowKernel {
     /// Calls `app` with `input` and returns its future at once.
     @discardableResult

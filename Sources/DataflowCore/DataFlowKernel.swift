@@ -1,6 +1,7 @@
-import Foundation
 import DataflowMonitoring
+import Foundation
 import Synchronization
+
 /// The dataflow kernel: turns app calls into tasks, runs each when its dependencies have succeeded, retries
 /// failures, memoizes and checkpoints results, and records every state change (Parsl `DataFlowKernel`).
 ///

@@ -1,3 +1,4 @@
 @_exported import DataflowApps
-@_exported import enum DataflowMonitoring.TaskState
 @_exported import DataflowJSON
+
+@_exported import enum DataflowMonitoring.TaskState

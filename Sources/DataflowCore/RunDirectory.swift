@@ -1,4 +1,5 @@
 import Foundation
+
 /// Parsl's run directory layout: `<root>/000`, `<root>/001`, … one per run, each with its `checkpoint/`.
 enum RunDirectory {
     /// Makes the next numbered run directory under `root` and returns its path.

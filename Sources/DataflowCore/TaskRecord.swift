@@ -1,4 +1,5 @@
 import Synchronization
+
 /// The kernel's bookkeeping for one task (Parsl's task record). Its mutable fields are touched by one
 /// thread at a time: the task's life is a sequence (wait for dependencies → launch → finish → maybe retry),
 /// and each step is started by the end of the one before.

@@ -1,6 +1,7 @@
-import Foundation
 import DataflowProviders
 import DataflowWireProtocol
+import Foundation
+
 extension HighThroughputExecutor {
     /// Options with Parsl's `HighThroughputExecutor` names.
     public struct Configuration: Sendable {

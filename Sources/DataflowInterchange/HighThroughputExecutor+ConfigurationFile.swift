@@ -2,6 +2,7 @@ import DataflowCore
 import DataflowJSON
 import DataflowProviders
 import DataflowWireProtocol
+
 extension HighThroughputExecutor {
     /// Builds a provider from its JSON object: see ``DataflowProviders/ProviderFactory``.
     public typealias ProviderFactory = DataflowProviders.ProviderFactory

@@ -1,9 +1,10 @@
 import DataflowApps
 import DataflowCore
-import Foundation
 import DataflowProviders
-import Synchronization
 import DataflowWireProtocol
+import Foundation
+import Synchronization
+
 /// Runs tasks on worker processes that dial an interchange in this process over TCP (Parsl
 /// `HighThroughputExecutor`). Workers come in blocks from an ``ExecutionProvider`` (``LocalProvider`` by
 /// default), scaled by ``BlockScaler``; they run the same binary with the same app registry.

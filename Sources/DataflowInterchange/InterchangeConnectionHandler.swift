@@ -1,5 +1,6 @@
-import NIOCore
 import DataflowWireProtocol
+import NIOCore
+
 /// One worker connection on the leader side: the challenge–response handshake, then passing messages to
 /// the server. Anything unexpected closes this connection only, with the reason logged.
 final class InterchangeConnectionHandler: ChannelInboundHandler {
@@ -77,8 +78,12 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
         handshakeTimeout?.cancel()
         let acceptance = Acceptance(
             proof: server.authenticator.acceptanceProof(workerNonce: registration.nonce),
-            heartbeatPeriodMilliseconds: UInt32(server.configuration.heartbeatPeriod.components.seconds * 1000 + server.configuration.heartbeatPeriod.components.attoseconds / 1_000_000_000_000_000),
-            heartbeatThresholdMilliseconds: UInt32(server.configuration.heartbeatThreshold.components.seconds * 1000 + server.configuration.heartbeatThreshold.components.attoseconds / 1_000_000_000_000_000)
+            heartbeatPeriodMilliseconds: UInt32(
+                server.configuration.heartbeatPeriod.components.seconds * 1000 + server.configuration.heartbeatPeriod.components.attoseconds
+                    / 1_000_000_000_000_000),
+            heartbeatThresholdMilliseconds: UInt32(
+                server.configuration.heartbeatThreshold.components.seconds * 1000 + server.configuration.heartbeatThreshold.components.attoseconds
+                    / 1_000_000_000_000_000)
         )
         context.writeAndFlush(Self.wrapOutboundOut(.accepted(acceptance)), promise: nil)
         server.register(connectionID, channel: context.channel, registration)

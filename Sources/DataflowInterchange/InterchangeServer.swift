@@ -1,9 +1,10 @@
+import DataflowWireProtocol
 import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
 import Synchronization
-import DataflowWireProtocol
+
 /// What the interchange reports to its owner (the executor). Called without any interchange lock held.
 protocol InterchangeDelegate: AnyObject, Sendable {
     func interchangeDelivered(_ key: TaskKey, outcome: TaskResult.Outcome, location: String)
@@ -91,7 +92,8 @@ final class InterchangeServer: Sendable {
             .bind(host: configuration.address, port: configuration.port)
             .get()
         serverChannel.withLock { $0 = channel }
-        let period = TimeAmount.nanoseconds(Int64(configuration.heartbeatPeriod.components.seconds) * 1_000_000_000 + configuration.heartbeatPeriod.components.attoseconds / 1_000_000_000)
+        let period = TimeAmount.nanoseconds(
+            Int64(configuration.heartbeatPeriod.components.seconds) * 1_000_000_000 + configuration.heartbeatPeriod.components.attoseconds / 1_000_000_000)
         let repeated = channel.eventLoop.scheduleRepeatedTask(initialDelay: period, delay: period) { [self] _ in heartbeat() }
         heartbeatTask.withLock { $0 = repeated }
         return channel.localAddress?.port ?? configuration.port

@@ -1,4 +1,5 @@
 import DataflowWireProtocol
+
 /// The interchange's bookkeeping as a pure state machine: events in, actions out, no I/O and no clock of
 /// its own. It queues tries, hands them to workers with free slots, routes results, and decides what a
 /// lost worker means for each try it held.

@@ -120,7 +120,8 @@ public final class ConfigurationObject {
     }
 
     static func distance(_ a: String, _ b: String) -> Int {
-        let a = Array(a), b = Array(b)
+        let a = Array(a)
+        let b = Array(b)
         var row = Array(0...b.count)
         for i in 1...max(a.count, 1) where i <= a.count {
             var previous = row[0]

@@ -1,4 +1,5 @@
 import Foundation
+
 extension JSONValue {
     /// Parses JSON text; the error names `source` and what was wrong.
     public static func parse(_ data: Data, source: String) throws -> JSONValue {

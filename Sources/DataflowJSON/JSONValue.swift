@@ -1,4 +1,5 @@
 import Foundation
+
 /// Any JSON value: what both configuration readers (the runtime's `parsl_config.json` and the PDG
 /// `workflow_config.json`) read, so that errors can name the key and keys nobody interprets can be kept.
 public enum JSONValue: Sendable, Hashable, Codable {
@@ -38,8 +39,7 @@ public enum JSONValue: Sendable, Hashable, Codable {
         case .null: try container.encodeNil()
         case .bool(let value): try container.encode(value)
         case .number(let value):
-            if value.rounded() == value, abs(value) < 1e15 { try container.encode(Int64(value)) }
-            else { try container.encode(value) }
+            if value.rounded() == value, abs(value) < 1e15 { try container.encode(Int64(value)) } else { try container.encode(value) }
         case .string(let value): try container.encode(value)
         case .array(let value): try container.encode(value)
         case .object(let value): try container.encode(value)

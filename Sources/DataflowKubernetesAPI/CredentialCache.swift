@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// Produces the bearer token for each request: a fixed token, a token file re-read when it may have
 /// rotated, or an exec plugin's token cached until shortly before it expires.
 final class CredentialCache: Sendable {
@@ -60,7 +61,8 @@ final class CredentialCache: Sendable {
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
             let hint = process.terminationStatus == 127 ? (command.installHint.map { "; \($0)" } ?? "") : ""
-            throw KubernetesAPIError(.credentials, "exec plugin \(command.command) exited with \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))\(hint)")
+            throw KubernetesAPIError(
+                .credentials, "exec plugin \(command.command) exited with \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))\(hint)")
         }
         struct ExecCredential: Decodable {
             struct Status: Decodable {

@@ -2,6 +2,7 @@ import CVizCurl
 import CVizCurlShims
 import Foundation
 import Synchronization
+
 /// HTTP over libcurl: one easy handle per transfer, taken from a small pool so that connections (and HTTP/2
 /// sessions) are reused. A transfer runs `curl_easy_perform` on a dedicated thread: the Swift concurrency
 /// pool is never blocked, and a watch can stream for hours.
@@ -64,7 +65,8 @@ final class CurlTransport: Sendable {
     ) async throws -> Response {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Response, any Error>) in
             let thread = Thread { [self] in
-                continuation.resume(with: Result { try self.performBlocking(method: method, url: url, headers: headers, body: body, timeout: timeout, sink: sink) })
+                continuation.resume(
+                    with: Result { try self.performBlocking(method: method, url: url, headers: headers, body: body, timeout: timeout, sink: sink) })
             }
             thread.name = "curl \(method)"
             thread.start()
@@ -103,7 +105,9 @@ final class CurlTransport: Sendable {
         if let body {
             _ = ccurl_setopt_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
             try body.withUnsafeBytes { raw in
-                try check(ccurl_setopt_pointer(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)), "body")
+                try check(
+                    ccurl_setopt_pointer(h, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: raw.baseAddress ?? UnsafeRawPointer(bitPattern: 1)!)),
+                    "body")
             }
         } else if method == "HEAD" {
             _ = ccurl_setopt_long(h, CURLOPT_NOBODY, 1)

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Reads a kubeconfig file into a ``KubernetesClient/Configuration`` (current or named context: server, CA
 /// file or inline data, bearer token or token file, client certificate and key, exec plugin).
 ///
@@ -7,7 +8,9 @@ import Foundation
 /// anyone with a kubeconfig has kubectl, and this avoids a YAML dependency in the leader.
 public enum Kubeconfig {
     /// Loads `path` (default: `$KUBECONFIG`, else `~/.kube/config`) and the given or current context.
-    public static func load(path: String?, context: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws -> KubernetesClient.Configuration {
+    public static func load(path: String?, context: String?, environment: [String: String] = ProcessInfo.processInfo.environment) throws
+        -> KubernetesClient.Configuration
+    {
         let home = environment["HOME"] ?? NSHomeDirectory()
         let location = path ?? environment["KUBECONFIG"].flatMap { $0.isEmpty ? nil : $0 } ?? home + "/.kube/config"
         let first = location.split(separator: ":").first.map(String.init) ?? location

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A failed Kubernetes API call: the HTTP status, the server's `Status` reason (e.g. `"AlreadyExists"`,
 /// `"Forbidden"`, `"Expired"`) and message, or a transport failure (code 0) with libcurl's explanation.
 public struct KubernetesAPIError: Error, Sendable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+
 extension KubernetesClient {
     /// Where the API server is, how to trust it and how to authenticate.
     public struct Configuration: Sendable {
@@ -139,7 +140,10 @@ extension KubernetesClient {
         public var installHint: String?
 
         /// Describes a plugin invocation; `apiVersion` defaults to `client.authentication.k8s.io/v1`.
-        public init(command: String, arguments: [String] = [], environment: [String: String] = [:], apiVersion: String = "client.authentication.k8s.io/v1", installHint: String? = nil) {
+        public init(
+            command: String, arguments: [String] = [], environment: [String: String] = [:], apiVersion: String = "client.authentication.k8s.io/v1",
+            installHint: String? = nil
+        ) {
             self.command = command
             self.arguments = arguments
             self.environment = environment

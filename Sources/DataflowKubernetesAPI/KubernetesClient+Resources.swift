@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 extension KubernetesClient {
     private static let encoder: JSONEncoder = {
         let e = JSONEncoder()
@@ -31,7 +32,9 @@ extension KubernetesClient {
 
     /// Deletes a pod; returns false when it was already gone (404).
     @discardableResult
-    public func deletePod(_ name: String, namespace: String? = nil, gracePeriodSeconds: Int? = nil, propagationPolicy: String? = "Background") async throws -> Bool {
+    public func deletePod(_ name: String, namespace: String? = nil, gracePeriodSeconds: Int? = nil, propagationPolicy: String? = "Background") async throws
+        -> Bool
+    {
         let options = DeleteOptions(gracePeriodSeconds: gracePeriodSeconds, propagationPolicy: propagationPolicy)
         do {
             _ = try await send("DELETE", podsPath(namespace) + "/" + name, body: try Self.encoder.encode(options))

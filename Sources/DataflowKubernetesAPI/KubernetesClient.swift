@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// A small Kubernetes API client over libcurl: HTTPS with a private CA or client certificates, HTTP/2 where
 /// the server offers it, bearer tokens from a file, a kubeconfig or an exec plugin, transient failures
 /// retried with backoff, and streaming watches.

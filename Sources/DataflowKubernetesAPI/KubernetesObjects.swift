@@ -1,4 +1,5 @@
 import Foundation
+
 // The subset of the core/v1 API objects this project reads and writes. Field names are the API's; every
 // optional is left out of the JSON when nil, so rendered manifests carry only what was set. Unknown fields
 // in server responses are ignored by Codable.
@@ -508,7 +509,16 @@ public struct WatchEvent<Object: Decodable & Sendable>: Sendable {
     /// What happened to the object: `ADDED` (created; or already there, for a watch started without a
     /// `resourceVersion`), `MODIFIED`, `DELETED`, or `BOOKMARK` (no change: only the object's
     /// `resourceVersion` is meaningful, as the point to resume the watch from).
-    public enum Kind: String, Sendable { case added = "ADDED", modified = "MODIFIED", deleted = "DELETED", bookmark = "BOOKMARK" }
+    public enum Kind: String, Sendable {
+        /// The object was created (or already existed, for a watch started without a `resourceVersion`).
+        case added = "ADDED"
+        /// The object changed; the event carries its new state.
+        case modified = "MODIFIED"
+        /// The object was deleted; the event carries its last state.
+        case deleted = "DELETED"
+        /// No change: only the object's `resourceVersion` is meaningful, as the point to resume from.
+        case bookmark = "BOOKMARK"
+    }
     /// The type of change.
     public var kind: Kind
     /// The object after the change (for `DELETED`, its last state).

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// The hand-off between recording threads and the writer thread.
 ///
 /// Producers append under `state` (a `Mutex`, held for an append). The writer swaps the whole array
@@ -41,7 +42,8 @@ final class EventBuffer: Sendable {
     }
 
     private enum AppendOutcome {
-        case appended, appendedWakeWriter, ignored, full(swaps: UInt64)
+        case appended, appendedWakeWriter, ignored
+        case full(swaps: UInt64)
     }
 
     /// Appends an event; blocks only while the buffer is at capacity.

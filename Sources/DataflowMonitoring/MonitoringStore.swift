@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// Records every task's state changes, tries, blocks and nodes of a run in a SQLite database that users
 /// can query with `sqlite3` (Parsl's monitoring tables: `workflow`, `task`, `try`, `status`, `block`, `node`).
 ///

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// The writer thread's side: owns the SQLite connection and the prepared statements, and turns each
 /// swapped-out batch of events into one transaction.
 ///

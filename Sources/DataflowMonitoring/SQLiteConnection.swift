@@ -1,4 +1,5 @@
 internal import CVizSQLite
+
 /// A thin wrapper over one `sqlite3*` connection.
 ///
 /// Not thread-safe: a connection is used by one thread at a time (opened with `SQLITE_OPEN_NOMUTEX`).

@@ -1,4 +1,5 @@
 import Foundation
+
 extension StatusReport {
     /// A human-readable summary: run info, a table of apps × current states, and the failures.
     ///

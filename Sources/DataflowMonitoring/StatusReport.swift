@@ -1,4 +1,5 @@
 import Foundation
+
 /// A read-only summary of one run, computed from a monitoring database.
 ///
 /// Works while the run is going (another process or thread is writing; WAL mode means the reader never
@@ -35,8 +36,7 @@ public struct StatusReport: Sendable, Codable, Equatable {
         ///   - message: The error message.
         ///   - hostname: Where the try ran, if known.
         ///   - currentState: The task's current state name.
-        public init(taskID: Int, appName: String, tryID: Int?, message: String, hostname: String?, currentState: String)
-        {
+        public init(taskID: Int, appName: String, tryID: Int?, message: String, hostname: String?, currentState: String) {
             self.taskID = taskID
             self.appName = appName
             self.tryID = tryID

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Runs the queries behind ``StatusReport/load(databasePath:runID:failureLimit:)`` on a read-only connection.
 struct StatusReportLoader {
     let connection: SQLiteConnection

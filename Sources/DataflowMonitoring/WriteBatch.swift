@@ -158,10 +158,12 @@ struct WriteBatch {
         if self.lastRun >= 0 && self.runIDs[self.lastRun] == runID {
             return self.lastRun
         }
-        let index = self.runIDs.firstIndex(of: runID) ?? {
-            self.runIDs.append(runID)
-            return self.runIDs.count - 1
-        }()
+        let index =
+            self.runIDs.firstIndex(of: runID)
+            ?? {
+                self.runIDs.append(runID)
+                return self.runIDs.count - 1
+            }()
         self.lastRun = index
         return index
     }

@@ -131,7 +131,8 @@ public struct BlockScalingStrategy: Sendable {
             let target = Swift.min(Swift.max(c.initBlocks, c.minBlocks), c.maxBlocks)
             let count = Swift.min(target - active.count, headroom)
             if count > 0 {
-                return ScalingDecision(.scaleOut(count), reason: "first tick: init_blocks=\(c.initBlocks), min_blocks=\(c.minBlocks), max_blocks=\(c.maxBlocks)")
+                return ScalingDecision(
+                    .scaleOut(count), reason: "first tick: init_blocks=\(c.initBlocks), min_blocks=\(c.minBlocks), max_blocks=\(c.maxBlocks)")
             }
         }
         if c.strategy == .none { return .none("strategy none launches init_blocks only") }
@@ -169,7 +170,9 @@ public struct BlockScalingStrategy: Sendable {
             let candidates = Self.ranked(active, now: now).filter { c.strategy == .simple || $0.runningTasks == 0 }
             let chosen = candidates.prefix(active.count - c.minBlocks).map(\.blockID)
             guard !chosen.isEmpty else { return .none("idle, but every block still reports running tasks") }
-            return ScalingDecision(.scaleIn(Array(chosen)), reason: "no tasks for \(Self.format(idle)) s > max_idletime=\(Self.format(c.maxIdletime)) s; down to min_blocks=\(c.minBlocks)")
+            return ScalingDecision(
+                .scaleIn(Array(chosen)),
+                reason: "no tasks for \(Self.format(idle)) s > max_idletime=\(Self.format(c.maxIdletime)) s; down to min_blocks=\(c.minBlocks)")
         }
 
         // Case 2: too few slots for the load.

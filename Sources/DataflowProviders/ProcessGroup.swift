@@ -1,7 +1,8 @@
 import CVizSystemShims
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Process-group plumbing for ``LocalProvider``: spawn a child as the leader of its own group, and reap it

@@ -1,4 +1,5 @@
 import CVizOpenSSL
+
 /// Challenge–response with a per-run secret: each side proves it knows the secret by signing the other's
 /// random nonce with HMAC-SHA256. The secret itself never crosses the wire.
 public struct Authenticator: Sendable {

@@ -1,4 +1,5 @@
 import CVizZstd
+
 /// zstd compression of task inputs and outputs above a size threshold.
 enum PayloadCompression {
     static func compress(_ bytes: [UInt8], level: Int32) -> [UInt8]? {
@@ -21,9 +22,10 @@ enum PayloadCompression {
         }
         var written = 0
         let out = [UInt8](unsafeUninitializedCapacity: originalSize) { buffer, count in
-            written = bytes.withContiguousStorageIfAvailable { src in
-                ZSTD_decompress(buffer.baseAddress, originalSize, src.baseAddress, src.count)
-            } ?? Array(bytes).withUnsafeBytes { src in ZSTD_decompress(buffer.baseAddress, originalSize, src.baseAddress, src.count) }
+            written =
+                bytes.withContiguousStorageIfAvailable { src in
+                    ZSTD_decompress(buffer.baseAddress, originalSize, src.baseAddress, src.count)
+                } ?? Array(bytes).withUnsafeBytes { src in ZSTD_decompress(buffer.baseAddress, originalSize, src.baseAddress, src.count) }
             count = ZSTD_isError(written) == 0 ? written : 0
         }
         guard ZSTD_isError(written) == 0 else {

@@ -1,4 +1,5 @@
 import NIOCore
+
 /// Turns ``WireMessage`` values into frame bodies and back.
 ///
 /// A frame is `[UInt32 big-endian length][UInt8 kind][body]`, the length counting kind and body. Strings

@@ -77,7 +77,9 @@ public struct WorkerConfiguration: Sendable, Hashable {
     {
         var values: [String: String] = [:]
         var i = 0
-        let known = ["--address", "--block-id", "--max-workers", "--cores-per-worker", "--prefetch", "--isolation", "--connect-timeout", "--slot", "--encrypted"]
+        let known = [
+            "--address", "--block-id", "--max-workers", "--cores-per-worker", "--prefetch", "--isolation", "--connect-timeout", "--slot", "--encrypted",
+        ]
         while i < arguments.count {
             let key = arguments[i]
             guard known.contains(key) else { throw WorkerError("unknown worker option '\(key)'; known: \(known.joined(separator: " "))") }

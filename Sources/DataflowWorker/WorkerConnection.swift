@@ -1,10 +1,11 @@
 import DataflowApps
+import DataflowWireProtocol
 import Foundation
 import NIOCore
 import NIOPosix
 import NIOSSL
 import Synchronization
-import DataflowWireProtocol
+
 /// One connection to the interchange and the tasks it runs, up to `capacity` at once.
 ///
 /// Inbound frames arrive on the channel's event loop; task bodies run as Swift tasks; their results and
@@ -176,7 +177,11 @@ final class WorkerConnection: Sendable {
     // MARK: Protocol
 
     func received(_ message: WireMessage) {
-        enum Reply { case none, send(WireMessage), stop(Int32, String) }
+        enum Reply {
+            case none
+            case send(WireMessage)
+            case stop(Int32, String)
+        }
         let reply: Reply = state.withLock { s in
             s.lastReceived = .now
             switch (s.phase, message) {
@@ -248,7 +253,10 @@ final class WorkerConnection: Sendable {
 
     /// The leader closed the connection, or it broke.
     func disconnected() {
-        enum Next { case reconnect, exit(Int32, String?) }
+        enum Next {
+            case reconnect
+            case exit(Int32, String?)
+        }
         let next: Next = state.withLock { s in
             guard s.exitCode == nil else { return .exit(s.exitCode!, nil) }
             if s.draining || s.phase == .closing { return .exit(0, nil) }

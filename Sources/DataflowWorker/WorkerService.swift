@@ -1,9 +1,10 @@
-import DataflowApps
 import CVizSystemShims
+import DataflowApps
+import DataflowWireProtocol
 import Foundation
 import NIOCore
 import NIOPosix
-import DataflowWireProtocol
+
 /// A worker process: joins an interchange and runs the tasks it is sent (Parsl's worker pool).
 ///
 /// The same binary as the leader, started in worker mode by a provider. With `.process` isolation (the

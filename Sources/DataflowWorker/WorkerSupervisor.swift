@@ -1,9 +1,10 @@
-import DataflowWireProtocol
 import CVizSystemShims
+import DataflowWireProtocol
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Starts one slot process per worker and keeps them running: a slot that crashes is restarted (its task

@@ -1,5 +1,6 @@
 import Foundation
 import PDGTiling
+
 /// Whole-file writes through a temporary file and `rename(2)` (Tiling's ``AtomicFile``), so readers never
 /// see a partial PNG or CSV; failures become ``RasterizationError``s naming the file.
 enum AtomicWrite {

@@ -1,5 +1,6 @@
 import Foundation
 import PDGTiling
+
 /// The raster steps of the PDG workflow as independent, schedulable units of work.
 ///
 /// Every function takes Codable & Sendable inputs (the config and a tile), opens its own files, writes its outputs
@@ -17,14 +18,18 @@ public enum RasterPipeline {
     /// Where GeoTIFFs live: `dir_geotiff/<tms>/<z>/<x>/<y>.tif` (config's `tile_path_structure`).
     public static func geotiffLayout(_ config: WorkflowConfiguration) throws(RasterizationError) -> TilePathLayout {
         try wrap { () throws(TilingError) in
-            try TilePathLayout(structure: config.tilePathStructure, tmsIdentifier: try config.tileMatrixSet().identifier, baseDirectory: config.dirGeotiff, fileExtension: ".tif")
+            try TilePathLayout(
+                structure: config.tilePathStructure, tmsIdentifier: try config.tileMatrixSet().identifier, baseDirectory: config.dirGeotiff,
+                fileExtension: ".tif")
         }
     }
 
     /// Where web tiles live: `dir_web_tiles/<stat>/<tms>/<z>/<x>/<y><ext_web_tiles>`.
     public static func webTileLayout(_ config: WorkflowConfiguration) throws(RasterizationError) -> TilePathLayout {
         try wrap { () throws(TilingError) in
-            try TilePathLayout(structure: config.tilePathStructure, tmsIdentifier: try config.tileMatrixSet().identifier, baseDirectory: config.dirWebTiles, fileExtension: config.extWebTiles)
+            try TilePathLayout(
+                structure: config.tilePathStructure, tmsIdentifier: try config.tileMatrixSet().identifier, baseDirectory: config.dirWebTiles,
+                fileExtension: config.extWebTiles)
         }
     }
 
@@ -40,7 +45,8 @@ public enum RasterPipeline {
     public static func rasterizeTile(
         config: WorkflowConfiguration, tile: TileIndex, options: RasterPipelineOptions = RasterPipelineOptions()
     ) throws(RasterizationError) -> RasterTileSummary {
-        let start = ThreadClock.now(), cpuStart = ThreadClock.cpu()
+        let start = ThreadClock.now()
+        let cpuStart = ThreadClock.cpu()
         guard tile.z == config.maxZoom else {
             throw RasterizationError(.invalidConfiguration, "\(tile): staged tiles must be at max_z \(config.maxZoom)")
         }
@@ -123,7 +129,8 @@ public enum RasterPipeline {
     public static func makeParent(
         config: WorkflowConfiguration, tile: TileIndex, options: RasterPipelineOptions = RasterPipelineOptions()
     ) throws(RasterizationError) -> RasterTileSummary {
-        let start = ThreadClock.now(), cpuStart = ThreadClock.cpu()
+        let start = ThreadClock.now()
+        let cpuStart = ThreadClock.cpu()
         let layout = try geotiffLayout(config)
         var methods: [ResamplingMethod] = []
         for statistic in config.statistics {
@@ -167,7 +174,8 @@ public enum RasterPipeline {
     /// Band summaries of an existing GeoTIFF (the input of ``computeRanges(config:zoom:summaries:)`` when the
     /// GeoTIFF step ran in another process).
     public static func summarizeGeoTIFF(config: WorkflowConfiguration, tile: TileIndex) throws(RasterizationError) -> RasterTileSummary {
-        let start = ThreadClock.now(), cpuStart = ThreadClock.cpu()
+        let start = ThreadClock.now()
+        let cpuStart = ThreadClock.cpu()
         let path = try geotiffLayout(config).path(for: tile)
         let raster = try GeoTIFFFile.read(path: path, tile: tile)
         return RasterTileSummary(
@@ -181,7 +189,8 @@ public enum RasterPipeline {
     public static func renderWebTile(
         config: WorkflowConfiguration, tile: TileIndex, ranges: ZoomValueRanges?, options: RasterPipelineOptions = RasterPipelineOptions()
     ) throws(RasterizationError) -> RasterTileSummary {
-        let start = ThreadClock.now(), cpuStart = ThreadClock.cpu()
+        let start = ThreadClock.now()
+        let cpuStart = ThreadClock.cpu()
         let path = try geotiffLayout(config).path(for: tile)
         let raster = try GeoTIFFFile.read(path: path, tile: tile)
         let layout = try webTileLayout(config)
@@ -189,7 +198,8 @@ public enum RasterPipeline {
         var summaries: [BandSummary] = []
         for (index, statistic) in config.statistics.enumerated() {
             guard index < raster.bands.count else {
-                throw RasterizationError(.rasterUnreadable, "\(path): has \(raster.bands.count) band(s), statistic \"\(statistic.name)\" needs band \(index + 1)")
+                throw RasterizationError(
+                    .rasterUnreadable, "\(path): has \(raster.bands.count) band(s), statistic \"\(statistic.name)\" needs band \(index + 1)")
             }
             let band = raster.bands[index]
             let summary = BandSummary(stat: statistic.name, values: band)

@@ -1,9 +1,12 @@
 import PDGTiling
+
 /// What one unit of raster work produced: a GeoTIFF (highest zoom or parent) or the web tiles of one GeoTIFF.
 public struct RasterTileSummary: Sendable, Hashable, Codable {
     /// Which step produced it.
     public enum Step: String, Sendable, Hashable, Codable {
-        case highestZoom = "geotiff_highest_zoom", parent = "geotiff_parent", webTiles = "web_tiles"
+        case highestZoom = "geotiff_highest_zoom"
+        case parent = "geotiff_parent"
+        case webTiles = "web_tiles"
     }
 
     /// The step.

@@ -1,5 +1,6 @@
 import Foundation
 import PDGTiling
+
 /// Runs the raster steps for a whole config in this process (what `viz-workflow rasterize` / `webtiles` do):
 /// every tile is an independent task, at most `workers` at a time; failures are collected, never abort the batch.
 public struct RasterizationRunner: Sendable {
@@ -45,7 +46,8 @@ public struct RasterizationRunner: Sendable {
         var report = Report()
         let stagedLayout = try RasterPipeline.wrap { () throws(TilingError) in try workflow.stagedTileLayout(tileMatrixSet: try workflow.tileMatrixSet()) }
         let staged = Self.listTiles(under: workflow.dirStaged, extension: workflow.extStaged, layout: stagedLayout).filter { $0.z == workflow.maxZoom }
-        let config = workflow, options = configuration.options
+        let config = workflow
+        let options = configuration.options
         var level = await run(staged, step: .highestZoom, path: { stagedLayout.path(for: $0) }) { tile throws(RasterizationError) in
             try RasterPipeline.rasterizeTile(config: config, tile: tile, options: options)
         }
@@ -71,7 +73,8 @@ public struct RasterizationRunner: Sendable {
         var report = Report()
         let layout = try RasterPipeline.geotiffLayout(workflow)
         let tiles = Self.listTiles(under: workflow.dirGeotiff, extension: ".tif", layout: layout)
-        let config = workflow, options = configuration.options
+        let config = workflow
+        let options = configuration.options
         for zoom in Set(tiles.map(\.z)).sorted(by: >) {
             let level = tiles.filter { $0.z == zoom }
             var ranges: ZoomValueRanges?
@@ -119,7 +122,9 @@ public struct RasterizationRunner: Sendable {
                     do throws(RasterizationError) {
                         return .success(try work(tile))
                     } catch {
-                        return .failure(RasterTileFailure(step: step, tile: tile, path: path(tile), message: error.description, startTime: start, endTime: ThreadClock.now()))
+                        return .failure(
+                            RasterTileFailure(
+                                step: step, tile: tile, path: path(tile), message: error.description, startTime: start, endTime: ThreadClock.now()))
                     }
                 }
             }

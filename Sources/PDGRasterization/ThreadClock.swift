@@ -1,4 +1,5 @@
 import Foundation
+
 /// Wall and per-thread CPU clocks for the timings of the events CSV and the benchmark.
 enum ThreadClock {
     /// Unix time in seconds.

@@ -3,6 +3,7 @@ import NIOCore
 import NIOHTTP1
 import NIOPosix
 import Synchronization
+
 /// A small HTTP server for looking at a run's web tiles: the map page (``ViewerPage``), the layer list with
 /// legends (`/api/layers`), and the PNG tiles themselves (`/tiles/...`). Everything it serves is local;
 /// the page fetches nothing from the internet.

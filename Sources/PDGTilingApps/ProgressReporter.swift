@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// Shows per-stage progress: a live bar on a terminal (tasks done/total, rate, ETA, failures), plain log
 /// lines when stderr is not a terminal (CI, `kubectl logs`).
 public final class ProgressReporter: Sendable {

@@ -2,6 +2,7 @@ import DataflowCore
 import Foundation
 import PDGRasterization
 import PDGTiling
+
 /// The PDG pipeline's steps as runtime apps. The leader and every worker build the registry with
 /// ``register(in:)``, so a worker can run any step by name.
 ///

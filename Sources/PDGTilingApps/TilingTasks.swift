@@ -1,6 +1,7 @@
 import Foundation
 import PDGRasterization
 import PDGTiling
+
 /// One unit of work of the pipeline: a batch of items (input files or tiles) and the configuration to
 /// apply. The configuration travels with every task, so workers need no shared `parameters/` directory.
 public struct TilingBatch<Item: Codable & Sendable & Hashable>: Codable, Sendable, Hashable {

@@ -2,6 +2,7 @@ import DataflowCore
 import Foundation
 import PDGRasterization
 import PDGTiling
+
 /// The PDG pipeline on a kernel: stage → merge → (rasterize highest → parents level by level → web tiles).
 ///
 /// What to do at each step comes from the results of the step before (the tiles staging touched, the
@@ -163,7 +164,8 @@ public struct TilingWorkflowPlan: Sendable {
         try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
         if !report.webTiles.isEmpty {
             let xml = try WMTSCapabilities().document(for: workflow)
-            try Data(xml.utf8).write(to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
+            try Data(xml.utf8).write(
+                to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
         }
     }
 

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PDGRasterization
 import PDGTiling
+
 /// `raster-bench --config FILE`: times the raster steps on a staged dataset in one process, one tile at a time,
 /// and prints JSON (CPU seconds from getrusage, so the numbers compare with pdgraster's per-stage CPU seconds).
 @main
@@ -98,7 +99,9 @@ struct RasterBench: ParsableCommand {
 
         // PNG encoding alone: every web tile's pixels once more through the encoder.
         var encoded = 0
-        let sample = [UInt8](repeating: 0, count: tileSize * tileSize * 4).enumerated().map { UInt8(truncatingIfNeeded: ($0.offset / 4) % 7 == 0 ? 200 : $0.offset % 3) }
+        let sample = [UInt8](repeating: 0, count: tileSize * tileSize * 4).enumerated().map {
+            UInt8(truncatingIfNeeded: ($0.offset / 4) % 7 == 0 ? 200 : $0.offset % 3)
+        }
         _ = clock.lap()
         for _ in 0..<max(pngs, 1) { encoded += try PNGEncoder.encode(rgba: sample, width: tileSize, height: tileSize, level: pngLevel).count }
         let encoding = clock.lap()
@@ -146,8 +149,12 @@ struct Clock {
     }
 
     mutating func lap() -> (cpu: Double, wall: Double) {
-        let cpu = Clock.cpu(), wall = Date().timeIntervalSince1970
-        defer { lastCPU = cpu; lastWall = wall }
+        let cpu = Clock.cpu()
+        let wall = Date().timeIntervalSince1970
+        defer {
+            lastCPU = cpu
+            lastWall = wall
+        }
         return (cpu - lastCPU, wall - lastWall)
     }
 }

@@ -1,6 +1,7 @@
 import Dataflow
 import Foundation
 import Synchronization
+
 // runtime-bench: throughput, latency and memory of the dataflow runtime on no-op tasks.
 // Prints progress to stderr and, as its last stdout line, one JSON object.
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import CVizGDAL
 import Foundation
+
 /// `tiling-bench generate`: writes synthetic ice-wedge-like polygon shapefiles (EPSG:3413, attributes like the
 /// PDG example) with GDAL, plus a `config.json` staging them to WorldCRS84Quad z13.
 struct GenerateCommand: ParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PDGTiling
+
 /// `tiling-bench stage`: runs a whole staging (stage + merge + summary) and prints throughput, CPU time and peak
 /// RSS as JSON.
 struct StageBenchCommand: AsyncParsableCommand {
@@ -26,7 +27,8 @@ struct StageBenchCommand: AsyncParsableCommand {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        let cpu = Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
+        let cpu =
+            Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec)
             + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
         let polygons = report.staged.reduce(0) { $0 + $1.polygonsStaged }
         let result: [String: Any] = [

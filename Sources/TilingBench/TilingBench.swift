@@ -1,4 +1,5 @@
 import ArgumentParser
+
 /// `tiling-bench`: synthetic inputs and staging throughput measurements (results as JSON on stdout).
 @main
 struct TilingBench: AsyncParsableCommand {

@@ -2,6 +2,7 @@ import Dataflow
 import Foundation
 import PDGTiling
 import PDGTilingApps
+
 /// The run's configuration files: `workflow_config.json` (PDG keys, unchanged) and `parsl_config.json`
 /// (executor, provider and scaling options with Parsl's names, plus batch sizes).
 struct ParametersDirectory {

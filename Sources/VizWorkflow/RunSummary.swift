@@ -3,6 +3,7 @@ import Foundation
 import PDGRasterization
 import PDGTiling
 import PDGTilingApps
+
 /// The final summary of a run: per step tasks, items, failures and time; then every failure with its message.
 struct RunSummary {
     var report: TilingWorkflowPlan.Report
@@ -36,7 +37,8 @@ struct RunSummary {
         }
         let s = kernel.summary
         lines.append("polygons staged: \(report.polygons); staged tiles: \(report.merged.count); rows: \(report.stagedRows)")
-        lines.append("tasks: \(s.completed) run, \(s.memoized) reused from checkpoints, \(s.failed) failed, \(s.dependencyFailed) skipped, \(s.retries) retries")
+        lines.append(
+            "tasks: \(s.completed) run, \(s.memoized) reused from checkpoints, \(s.failed) failed, \(s.dependencyFailed) skipped, \(s.retries) retries")
         let pngs = report.webTiles.reduce(0) { $0 + $1.webTilePaths.count }
         lines.append("GeoTIFFs: \(report.rasters.count) (z\(workflow.minZoom)–\(workflow.maxZoom)); web tiles: \(pngs) PNGs")
         lines.append("outputs: \(workflow.dirStaged), \(workflow.dirGeotiff), \(workflow.dirWebTiles)")

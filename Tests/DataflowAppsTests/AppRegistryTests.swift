@@ -1,5 +1,7 @@
 import Testing
+
 @testable import DataflowApps
+
 struct AppRegistryTests {
     static func registry(extra: Bool = false) throws -> AppRegistry {
         var builder = AppRegistry.Builder()

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import DataflowApps
+
 struct CompactCodingTests {
     enum Shape: Codable, Equatable {
         case circle(radius: Double)

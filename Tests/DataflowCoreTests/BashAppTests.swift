@@ -1,6 +1,7 @@
 import DataflowCore
 import Foundation
 import Testing
+
 struct BashAppTests {
     @Test func capturesStdoutAndStderrToFiles() async throws {
         try await withTemporaryDirectory { root in

@@ -1,6 +1,7 @@
 import DataflowCore
 import Foundation
 import Testing
+
 struct CheckpointTests {
     static func apps(_ counter: CallCounter) -> (AppRegistry, App<Int, Int>, App<Int, Int>) {
         var builder = AppRegistry.Builder()

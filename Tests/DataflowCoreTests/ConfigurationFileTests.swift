@@ -1,6 +1,7 @@
 import DataflowCore
 import Foundation
 import Testing
+
 struct ConfigurationFileTests {
     func load(_ json: String) throws -> DataFlowKernel.Configuration {
         let path = NSTemporaryDirectory() + "config-\(UUID().uuidString).json"

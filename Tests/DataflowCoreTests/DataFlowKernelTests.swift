@@ -1,6 +1,7 @@
 import DataflowCore
 import Foundation
 import Testing
+
 struct DataFlowKernelTests {
     @Test func fanOutAndFanInComputeTheRightValue() async throws {
         try await withTemporaryDirectory { root in

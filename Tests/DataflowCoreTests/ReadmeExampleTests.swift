@@ -1,5 +1,6 @@
 import DataflowCore
 import Testing
+
 /// The README's 15-line example, as written there (with a temporary run directory), so it cannot rot.
 struct ReadmeExampleTests {
     @Test func theReadmeWorkflowComputesWhatItPrints() async throws {

@@ -1,6 +1,7 @@
 import DataflowCore
 import Foundation
 import Synchronization
+
 /// A fresh directory under the system temporary directory, removed after `body`.
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let path = NSTemporaryDirectory() + "dataflow-tests-" + UUID().uuidString

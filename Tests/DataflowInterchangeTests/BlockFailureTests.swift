@@ -1,10 +1,11 @@
 import DataflowCore
-import Foundation
 import DataflowInterchange
-import InterchangeTestApps
 import DataflowProviders
-import Testing
 import DataflowWireProtocol
+import Foundation
+import InterchangeTestApps
+import Testing
+
 /// Blocks whose workers can never join (Parsl's `block_error_handler`), and workers run as production runs
 /// them: as an unprivileged user.
 @Suite(.serialized) struct BlockFailureTests {

@@ -1,10 +1,11 @@
-import DataflowWireProtocol
 import DataflowCore
-import Foundation
 import DataflowInterchange
 import DataflowProviders
-import Testing
+import DataflowWireProtocol
 import DataflowWorker
+import Foundation
+import Testing
+
 struct HighThroughputConfigurationFileTests {
     func load(_ json: String) throws -> DataFlowKernel.Configuration {
         let path = NSTemporaryDirectory() + "htex-config-\(UUID().uuidString).json"
@@ -63,9 +64,12 @@ struct HighThroughputConfigurationFileTests {
             } catch { return "\(error)" }
         }
         #expect(message(#"{"executors": [{"class": "HighThroughputExecutor", "max_workers": 2}]}"#).contains("unknown key 'executors[0].max_workers'"))
-        #expect(message(#"{"executors": [{"class": "HighThroughputExecutor", "provider": {"class": "SlurmProvider"}}]}"#).contains("known providers: LocalProvider"))
+        #expect(
+            message(#"{"executors": [{"class": "HighThroughputExecutor", "provider": {"class": "SlurmProvider"}}]}"#).contains("known providers: LocalProvider")
+        )
         #expect(message(#"{"executors": [{"class": "HighThroughputExecutor", "provider": {"init_block": 1}}]}"#).contains("did you mean 'init_blocks'"))
-        #expect(message(#"{"executors": [{"class": "HighThroughputExecutor", "heartbeat_period": 10, "heartbeat_threshold": 5}]}"#).contains("heartbeat_threshold"))
+        #expect(
+            message(#"{"executors": [{"class": "HighThroughputExecutor", "heartbeat_period": 10, "heartbeat_threshold": 5}]}"#).contains("heartbeat_threshold"))
         #expect(message(#"{"executors": [{"class": "HighThroughputExecutor", "worker_isolation": "thread"}]}"#).contains("must be one of"))
     }
 }

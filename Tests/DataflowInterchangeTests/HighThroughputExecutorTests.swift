@@ -1,10 +1,11 @@
 import DataflowCore
-import Foundation
 import DataflowInterchange
-import InterchangeTestApps
 import DataflowProviders
-import Testing
 import DataflowWireProtocol
+import Foundation
+import InterchangeTestApps
+import Testing
+
 @Suite(.serialized) struct HighThroughputExecutorTests {
     @Test func multiWorkerRunCompletesEveryTaskExactlyOnce() async throws {
         try await withTemporaryDirectory { root in
@@ -130,7 +131,9 @@ import DataflowWireProtocol
             let echo = TestApps.app("echo", Int.self, Int.self, in: cluster.apps)
             let port = try #require(cluster.executor.port)
             let work = Task { try await (0..<2000).map { cluster.kernel.submit(echo, $0) }.asyncValues() }
-            let valid = NIOByteBufferHelper.frame(.heartbeat) + NIOByteBufferHelper.frame(.results([TaskResult(key: TaskKey(taskID: 1, tryID: 0), outcome: .success([1]))]))
+            let valid =
+                NIOByteBufferHelper.frame(.heartbeat)
+                + NIOByteBufferHelper.frame(.results([TaskResult(key: TaskKey(taskID: 1, tryID: 0), outcome: .success([1]))]))
             await withTaskGroup(of: Void.self) { group in
                 for client in 0..<4 {
                     group.addTask {

@@ -1,6 +1,8 @@
-import Testing
 import DataflowWireProtocol
+import Testing
+
 @testable import DataflowInterchange
+
 struct InterchangeStateMachineTests {
     typealias Machine = InterchangeStateMachine
 

@@ -1,5 +1,6 @@
-import NIOCore
 import DataflowWireProtocol
+import NIOCore
+
 enum NIOByteBufferHelper {
     /// The whole frame of `message` as bytes.
     static func frame(_ message: WireMessage) -> [UInt8] {

@@ -1,11 +1,12 @@
-import DataflowWireProtocol
 import DataflowCore
-import Foundation
 import DataflowInterchange
-import InterchangeTestApps
 import DataflowProviders
-import Synchronization
+import DataflowWireProtocol
 import DataflowWorker
+import Foundation
+import InterchangeTestApps
+import Synchronization
+
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let path = NSTemporaryDirectory() + "interchange-tests-" + UUID().uuidString
     try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)

@@ -1,6 +1,6 @@
-import DataflowProviders
 import DataflowCore
 import DataflowInterchange
+import DataflowProviders
 import DataflowWireProtocol
 import Foundation
 import InterchangeTestApps

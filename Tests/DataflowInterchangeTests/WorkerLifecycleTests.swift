@@ -1,8 +1,9 @@
+import DataflowWireProtocol
 import Foundation
 import InterchangeTestApps
 import NIOCore
 import Testing
-import DataflowWireProtocol
+
 /// A leader that accepts one worker, then goes silent: what a worker sees when its leader is SIGKILLed
 /// (or its node vanishes) without the connection being closed.
 final class SilentLeader: @unchecked Sendable {
@@ -16,7 +17,9 @@ final class SilentLeader: @unchecked Sendable {
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        _ = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        _ = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         listen(socketFD, 4)
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
         _ = withUnsafeMutablePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(socketFD, $0, &length) } }
@@ -83,7 +86,8 @@ final class SilentLeader: @unchecked Sendable {
     func startWorker(port: Int, secret: String, isolation: String) throws -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: testWorkerBinary)
-        process.arguments = ["worker", "--address", "127.0.0.1:\(port)", "--max-workers", "1", "--isolation", isolation, "--encrypted", "false"]  // SilentLeader speaks clear text
+        // SilentLeader speaks clear text.
+        process.arguments = ["worker", "--address", "127.0.0.1:\(port)", "--max-workers", "1", "--isolation", isolation, "--encrypted", "false"]
         process.environment = ProcessInfo.processInfo.environment.merging([Authenticator.environmentVariable: secret]) { $1 }
         process.standardError = FileHandle.nullDevice
         try process.run()

@@ -1,15 +1,18 @@
 import Foundation
 import Testing
+
 private let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
 
 @Suite struct DeploymentArtefactTests {
     @Test func manifestsPassTheKubernetesSchema() throws {
         let files = try FileManager.default.contentsOfDirectory(atPath: repository + "/manifests").filter { $0.hasSuffix(".yaml") }.sorted()
-        let (status, output) = try FakeCluster.run(["python3", FakeCluster.fixtures + "/validate_manifests.py"] + files.map { repository + "/manifests/" + $0 })
+        let (status, output) = try FakeCluster.run(
+            ["python3", FakeCluster.fixtures + "/validate_manifests.py"] + files.map { repository + "/manifests/" + $0 })
         #expect(status == 0, "\(output)")
-        for object in ["Namespace/viz-workflow", "Role/viz-workflow-leader", "RoleBinding/viz-workflow-leader", "PersistentVolume/viz-workflow-pv",
-            "PersistentVolumeClaim/viz-workflow-pvc", "Job/viz-workflow-leader", "ServiceAccount/viz-workflow-worker"]
-        {
+        for object in [
+            "Namespace/viz-workflow", "Role/viz-workflow-leader", "RoleBinding/viz-workflow-leader", "PersistentVolume/viz-workflow-pv",
+            "PersistentVolumeClaim/viz-workflow-pvc", "Job/viz-workflow-leader", "ServiceAccount/viz-workflow-worker",
+        ] {
             #expect(output.contains("OK \(object)"), "\(object) missing")
         }
         let (kustomize, rendered) = try FakeCluster.run(["kubectl", "kustomize", repository + "/manifests"])
@@ -22,8 +25,8 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
         try FileManager.default.createDirectory(atPath: parameters, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: parameters) }
         try """
-            {"executors": [{"class": "HighThroughputExecutor", "kubernetes": {"image": "ghcr.io/example/viz-workflow:1.2.3", "namespace": "viz-test"}}]}
-            """.write(toFile: parameters + "/parsl_config.json", atomically: true, encoding: .utf8)
+        {"executors": [{"class": "HighThroughputExecutor", "kubernetes": {"image": "ghcr.io/example/viz-workflow:1.2.3", "namespace": "viz-test"}}]}
+        """.write(toFile: parameters + "/parsl_config.json", atomically: true, encoding: .utf8)
         try #"{"dir_input": "/data/input"}"#.write(toFile: parameters + "/workflow_config.json", atomically: true, encoding: .utf8)
         let (status, output) = try FakeCluster.run([repository + "/manifests/submit.sh", "--parameters", parameters, "--namespace", "viz-test", "--print"])
         #expect(status == 0, "\(output)")
@@ -41,9 +44,10 @@ private let repository = URL(fileURLWithPath: #filePath).deletingLastPathCompone
 
     @Test func leaderJobGivesTheProviderWhatItReads() throws {
         let job = try String(contentsOfFile: repository + "/manifests/leader-job.yaml", encoding: .utf8)
-        for needed in ["fieldPath: metadata.uid", "name: POD_UID", "name: POD_NAME", "name: POD_IP", "--provider\", \"kubernetes", "$(POD_IP)",
-            "serviceAccountName: viz-workflow-leader", "gke-gcsfuse/volumes: \"true\"", "claimName: viz-workflow-pvc", "restartPolicy: Never"]
-        {
+        for needed in [
+            "fieldPath: metadata.uid", "name: POD_UID", "name: POD_NAME", "name: POD_IP", "--provider\", \"kubernetes", "$(POD_IP)",
+            "serviceAccountName: viz-workflow-leader", "gke-gcsfuse/volumes: \"true\"", "claimName: viz-workflow-pvc", "restartPolicy: Never",
+        ] {
             #expect(job.contains(needed), "leader-job.yaml lacks \(needed)")
         }
         // RBAC grants what the provider calls and no more.

@@ -1,6 +1,7 @@
-import Foundation
 import DataflowKubernetesAPI
+import Foundation
 import Synchronization
+
 /// Runs `Fixtures/fake_apiserver.py` on 127.0.0.1 with a fresh CA and server certificate (openssl CLI) and a
 /// bearer token, writes a kubeconfig for kubectl, and stops the server (and every container process it
 /// started) in ``stop()``. The server also exits when this process dies (its stdin pipe closes).
@@ -37,11 +38,12 @@ final class FakeCluster: @unchecked Sendable {  // safe: set up in init, then on
         )
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", Self.fixtures + "/fake_apiserver.py", "--cert", directory + "/server.pem", "--key", directory + "/server.key",
-            "--token", token, "--state-dir", directory, "--start-delay", String(startDelay), "--image-user", imageUser,
-            "--image-workdir", imageWorkdir,
-        ] + volumes.sorted { $0.key < $1.key }.flatMap { ["--volume", "\($0.key)=\($0.value)"] }
+        process.arguments =
+            [
+                "python3", Self.fixtures + "/fake_apiserver.py", "--cert", directory + "/server.pem", "--key", directory + "/server.key",
+                "--token", token, "--state-dir", directory, "--start-delay", String(startDelay), "--image-user", imageUser,
+                "--image-workdir", imageWorkdir,
+            ] + volumes.sorted { $0.key < $1.key }.flatMap { ["--volume", "\($0.key)=\($0.value)"] }
         let out = Pipe()
         process.standardOutput = out
         process.standardInput = stdinPipe

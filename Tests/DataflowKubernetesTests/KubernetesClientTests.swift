@@ -1,6 +1,7 @@
-import Foundation
 import DataflowKubernetesAPI
+import Foundation
 import Testing
+
 private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], command: [String]? = ["sleep", "30"]) -> Pod {
     var container = Container(name: "c", image: "busybox")
     container.command = command
@@ -57,12 +58,14 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
             try await cluster.control("inject", ["method": "POST", "path": "/pods$", "status": 500, "count": 2])
             _ = try await client.createPod(samplePod("retried"))
             // 429 with Retry-After: waited for, then success.
-            try await cluster.control("inject", ["method": "GET", "path": "/pods/retried$", "status": 429, "count": 1, "retryAfter": 1, "reason": "TooManyRequests"])
+            try await cluster.control(
+                "inject", ["method": "GET", "path": "/pods/retried$", "status": 429, "count": 1, "retryAfter": 1, "reason": "TooManyRequests"])
             let start = ContinuousClock.now
             _ = try await client.getPod("retried")
             #expect(ContinuousClock.now - start >= .milliseconds(900))
             // 403 is final at once.
-            try await cluster.control("inject", ["method": "GET", "path": "/pods$", "status": 403, "count": 1, "reason": "Forbidden", "message": "pods is forbidden"])
+            try await cluster.control(
+                "inject", ["method": "GET", "path": "/pods$", "status": 403, "count": 1, "reason": "Forbidden", "message": "pods is forbidden"])
             let forbidden = await #expect(throws: KubernetesAPIError.self) { _ = try await client.listPods() }
             #expect(forbidden?.httpStatus == 403 && forbidden?.reason == "Forbidden" && forbidden?.message == "pods is forbidden")
             // Retries run out: the last 503 is thrown.
@@ -71,7 +74,8 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
             let unavailable = await #expect(throws: KubernetesAPIError.self) { _ = try await impatient.listPods() }
             #expect(unavailable?.httpStatus == 503 && unavailable?.isTransient == true)
             // A bad token is 401.
-            let stranger = KubernetesClient(configuration: .init(server: cluster.server, namespace: "viz", credential: .bearerToken("wrong"), caFile: cluster.caFile))
+            let stranger = KubernetesClient(
+                configuration: .init(server: cluster.server, namespace: "viz", credential: .bearerToken("wrong"), caFile: cluster.caFile))
             let unauthorized = await #expect(throws: KubernetesAPIError.self) { _ = try await stranger.listPods() }
             #expect(unauthorized?.httpStatus == 401)
             // Without the CA the TLS handshake fails.
@@ -127,11 +131,11 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
             let plugin = cluster.directory + "/auth-plugin.sh"
             let counter = cluster.directory + "/plugin-runs"
             try """
-                #!/bin/sh
-                echo run >> '\(counter)'
-                test -n "$KUBERNETES_EXEC_INFO" || exit 3
-                echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"\(cluster.token)","expirationTimestamp":"2999-01-01T00:00:00Z"}}'
-                """.write(toFile: plugin, atomically: true, encoding: .utf8)
+            #!/bin/sh
+            echo run >> '\(counter)'
+            test -n "$KUBERNETES_EXEC_INFO" || exit 3
+            echo '{"apiVersion":"client.authentication.k8s.io/v1","kind":"ExecCredential","status":{"token":"\(cluster.token)","expirationTimestamp":"2999-01-01T00:00:00Z"}}'
+            """.write(toFile: plugin, atomically: true, encoding: .utf8)
             chmod(plugin, 0o755)
             let json = """
                 {"apiVersion":"v1","kind":"Config","current-context":"gke",
@@ -150,7 +154,8 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
             // A token file that rotates: a 401 makes the client read it again.
             let tokenFile = cluster.directory + "/token"
             try "stale".write(toFile: tokenFile, atomically: true, encoding: .utf8)
-            let rotating = KubernetesClient(configuration: .init(server: cluster.server, namespace: "viz", credential: .tokenFile(tokenFile), caFile: cluster.caFile))
+            let rotating = KubernetesClient(
+                configuration: .init(server: cluster.server, namespace: "viz", credential: .tokenFile(tokenFile), caFile: cluster.caFile))
             await #expect(throws: KubernetesAPIError.self) { _ = try await rotating.listPods() }
             try cluster.token.write(toFile: tokenFile, atomically: true, encoding: .utf8)
             _ = try await rotating.listPods()
@@ -185,7 +190,9 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
             let start = ContinuousClock.now
             for _ in 0..<count { _ = try await client.send("GET", "/version") }
             let elapsed = ContinuousClock.now - start
-            print("KubernetesClient: \(count) sequential GET /version in \(elapsed) (\(Int(Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))) req/s)")
+            print(
+                "KubernetesClient: \(count) sequential GET /version in \(elapsed) (\(Int(Double(count) / (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18))) req/s)"
+            )
             let log = try await cluster.control("requests")["requests"] as? [[Any]] ?? []
             let ports = Set(log.filter { ($0[1] as? String) == "/version" }.compactMap { $0[3] as? Int })
             #expect(ports.count <= 2, "connections used: \(ports.count)")
@@ -201,32 +208,34 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
         try await withFakeCluster { cluster in
             let app = cluster.directory + "/h2app.py"
             try """
-                import asyncio, json
-                async def app(scope, receive, send):
-                    if scope["type"] != "http":
-                        return
-                    version = scope["http_version"]
-                    if "watch=true" in scope["query_string"].decode():
-                        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
-                        for i, (kind, phase) in enumerate([("ADDED", "Pending"), ("MODIFIED", "Running"), ("DELETED", "Succeeded")]):
-                            pod = {"metadata": {"name": "h%s-pod" % version.replace(".", "-"), "resourceVersion": str(10 + i)},
-                                   "status": {"phase": phase}}
-                            line = (json.dumps({"type": kind, "object": pod}) + "\\n").encode()
-                            # One event in two DATA frames: the client must join them.
-                            await send({"type": "http.response.body", "body": line[:7], "more_body": True})
-                            await asyncio.sleep(0.05)
-                            await send({"type": "http.response.body", "body": line[7:], "more_body": True})
-                        await send({"type": "http.response.body", "body": b""})
-                        return
-                    body = json.dumps({"kind": "Status", "message": version}).encode()
+            import asyncio, json
+            async def app(scope, receive, send):
+                if scope["type"] != "http":
+                    return
+                version = scope["http_version"]
+                if "watch=true" in scope["query_string"].decode():
                     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
-                    await send({"type": "http.response.body", "body": body})
-                """.write(toFile: app, atomically: true, encoding: .utf8)
+                    for i, (kind, phase) in enumerate([("ADDED", "Pending"), ("MODIFIED", "Running"), ("DELETED", "Succeeded")]):
+                        pod = {"metadata": {"name": "h%s-pod" % version.replace(".", "-"), "resourceVersion": str(10 + i)},
+                               "status": {"phase": phase}}
+                        line = (json.dumps({"type": kind, "object": pod}) + "\\n").encode()
+                        # One event in two DATA frames: the client must join them.
+                        await send({"type": "http.response.body", "body": line[:7], "more_body": True})
+                        await asyncio.sleep(0.05)
+                        await send({"type": "http.response.body", "body": line[7:], "more_body": True})
+                    await send({"type": "http.response.body", "body": b""})
+                    return
+                body = json.dumps({"kind": "Status", "message": version}).encode()
+                await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"application/json")]})
+                await send({"type": "http.response.body", "body": body})
+            """.write(toFile: app, atomically: true, encoding: .utf8)
             let port = Int.random(in: 20000..<60000)
             let server = Process()
             server.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            server.arguments = ["python3", "-m", "hypercorn", "--certfile", cluster.directory + "/server.pem", "--keyfile", cluster.directory + "/server.key",
-                "--bind", "127.0.0.1:\(port)", "h2app:app"]
+            server.arguments = [
+                "python3", "-m", "hypercorn", "--certfile", cluster.directory + "/server.pem", "--keyfile", cluster.directory + "/server.key",
+                "--bind", "127.0.0.1:\(port)", "h2app:app",
+            ]
             server.currentDirectoryURL = URL(fileURLWithPath: cluster.directory)
             server.standardOutput = FileHandle(forWritingAtPath: "/dev/null")
             server.standardError = FileHandle(forWritingAtPath: "/dev/null")
@@ -235,7 +244,8 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
                 server.terminate()
                 server.waitUntilExit()
             }
-            let client = KubernetesClient(configuration: .init(server: "https://127.0.0.1:\(port)", credential: .bearerToken("t"), caFile: cluster.caFile, maxRetries: 0))
+            let client = KubernetesClient(
+                configuration: .init(server: "https://127.0.0.1:\(port)", credential: .bearerToken("t"), caFile: cluster.caFile, maxRetries: 0))
             var response: KubernetesClient.Response?
             _ = await eventually(.seconds(10)) {
                 response = try? await client.send("GET", "/version")

@@ -1,11 +1,12 @@
 import DataflowCore
-import Foundation
 import DataflowInterchange
-import InterchangeTestApps
 import DataflowKubernetesAPI
 import DataflowProviders
+import Foundation
+import InterchangeTestApps
 import Synchronization
 import Testing
+
 /// A leader "pod" in the fake cluster (no command: it just runs) and a provider whose leader it is.
 private func leaderPod(_ client: KubernetesClient) async throws -> KubernetesProvider.LeaderReference {
     var pod = Pod(metadata: ObjectMeta(name: "viz-workflow-leader-abcde"), spec: PodSpec(containers: [Container(name: "leader", image: "viz-workflow:test")]))
@@ -138,7 +139,9 @@ private func podNames(_ client: KubernetesClient, _ selector: String) async thro
                     strategy: .init(limits: provider.blockLimits, workersPerNode: 1, connectTimeout: 1.5),
                     strategyPeriod: .milliseconds(100), statusPollingInterval: .milliseconds(100)
                 ),
-                hooks: .init(outstandingTasks: { 1 }, workers: { [:] }, launchCommand: { ["sleep", "60", $0] }, environment: ["DATAFLOW_RUN_SECRET": "x"], drain: { _ in })
+                hooks: .init(
+                    outstandingTasks: { 1 }, workers: { [:] }, launchCommand: { ["sleep", "60", $0] }, environment: ["DATAFLOW_RUN_SECRET": "x"],
+                    drain: { _ in })
             )
             let seen = Mutex<[String]>([])
             let collector = Task { for await event in scaler.events { seen.withLock { $0.append("\(event)") } } }
@@ -190,7 +193,8 @@ private func podNames(_ client: KubernetesClient, _ selector: String) async thro
             let processes = try await cluster.control("processes")["processes"] as? [String: Any]
             #expect(processes?.isEmpty == true)
             // The run secret was owned by the leader too.
-            #expect(await eventually { (try? await client.getSecret(KubernetesProvider.secretName(provider.configuration, instance: provider.instance))) == nil })
+            #expect(
+                await eventually { (try? await client.getSecret(KubernetesProvider.secretName(provider.configuration, instance: provider.instance))) == nil })
             await provider.shutdown()
         }
     }
@@ -222,10 +226,13 @@ private func podNames(_ client: KubernetesClient, _ selector: String) async thro
             let client = cluster.client()
             let provider = makeProvider(cluster, leader: nil)
             try await cluster.control("inject", ["method": "POST", "path": "/pods$", "status": 500, "count": 2])
-            try await cluster.control("inject", ["method": "POST", "path": "/secrets$", "status": 429, "count": 1, "retryAfter": 0, "reason": "TooManyRequests"])
+            try await cluster.control(
+                "inject", ["method": "POST", "path": "/secrets$", "status": 429, "count": 1, "retryAfter": 0, "reason": "TooManyRequests"])
             let job = try await provider.submit(command: ["sleep", "60"], environment: ["DATAFLOW_RUN_SECRET": "s"], blockID: "0")
             #expect(try await podNames(client, provider.instanceSelector) == [job])
-            try await cluster.control("inject", ["method": "POST", "path": "/pods$", "status": 403, "count": 1, "reason": "Forbidden", "message": "pods is forbidden: User cannot create"])
+            try await cluster.control(
+                "inject",
+                ["method": "POST", "path": "/pods$", "status": 403, "count": 1, "reason": "Forbidden", "message": "pods is forbidden: User cannot create"])
             let error = await #expect(throws: ProvidersError.self) {
                 _ = try await provider.submit(command: ["sleep", "60"], environment: ["DATAFLOW_RUN_SECRET": "s"], blockID: "1")
             }
@@ -268,13 +275,23 @@ private func podNames(_ client: KubernetesClient, _ selector: String) async thro
         func pod(_ json: String) throws -> Pod {
             try JSONDecoder().decode(Pod.self, from: Data(#"{"metadata":{"name":"p"},"status":\#(json)}"#.utf8))
         }
-        let oom = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Failed","containerStatuses":[{"name":"w","state":{"terminated":{"exitCode":137,"reason":"OOMKilled"}}}]}"#))
+        let oom = KubernetesProvider.jobStatus(
+            of: try pod(#"{"phase":"Failed","containerStatuses":[{"name":"w","state":{"terminated":{"exitCode":137,"reason":"OOMKilled"}}}]}"#))
         #expect(oom.state == .failed && oom.exitCode == 137 && oom.message == "OOMKilled (exit code 137)")
-        let pull = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Pending","containerStatuses":[{"name":"w","state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image"}}}]}"#))
+        let pull = KubernetesProvider.jobStatus(
+            of: try pod(
+                #"{"phase":"Pending","containerStatuses":[{"name":"w","state":{"waiting":{"reason":"ImagePullBackOff","message":"Back-off pulling image"}}}]}"#)
+        )
         #expect(pull.state == .pending && pull.message == "ImagePullBackOff: Back-off pulling image")
-        let nonRoot = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Pending","containerStatuses":[{"name":"w","state":{"waiting":{"reason":"CreateContainerConfigError","message":"container has runAsNonRoot and image will run as root"}}}]}"#))
+        let nonRoot = KubernetesProvider.jobStatus(
+            of: try pod(
+                #"{"phase":"Pending","containerStatuses":[{"name":"w","state":{"waiting":{"reason":"CreateContainerConfigError","message":"container has runAsNonRoot and image will run as root"}}}]}"#
+            ))
         #expect(nonRoot.state == .failed && nonRoot.message == "CreateContainerConfigError: container has runAsNonRoot and image will run as root")
-        let unschedulable = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient memory."}]}"#))
+        let unschedulable = KubernetesProvider.jobStatus(
+            of: try pod(
+                #"{"phase":"Pending","conditions":[{"type":"PodScheduled","status":"False","reason":"Unschedulable","message":"0/3 nodes are available: 3 Insufficient memory."}]}"#
+            ))
         #expect(unschedulable.state == .pending && unschedulable.message?.hasPrefix("Unschedulable: 0/3 nodes") == true)
         let evicted = KubernetesProvider.jobStatus(of: try pod(#"{"phase":"Failed","reason":"Evicted","message":"The node was low on resource: memory."}"#))
         #expect(evicted.state == .failed && evicted.message?.hasPrefix("Evicted") == true)

@@ -1,6 +1,7 @@
-import Foundation
 import DataflowKubernetesAPI
+import Foundation
 import Testing
+
 /// The bundled sample through `viz-workflow run --provider kubernetes` against the fake cluster, run as the
 /// cluster runs it: leader and worker pods as the image's user (uid 1000), the data volume owned by it, the
 /// workers' working directory on that volume.
@@ -30,12 +31,12 @@ import Testing
         try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: dir + "/parameters/workflow_config.json"))
         let executorJSON =
             executor ?? """
-            { "class": "HighThroughputExecutor", "max_workers_per_node": 2, "heartbeat_period": 1, "heartbeat_threshold": 5,
-              "strategy_period": 0.2,
-              "kubernetes": { "image": "viz-workflow:test", "namespace": "viz", "init_blocks": 1, "max_blocks": 1,
-                              "init_cpu": 0.1, "max_cpu": 2, "init_mem": "64Mi", "max_mem": "1Gi",
-                              "persistent_volumes": [["viz-data", "/data"]], "fs_group": 1000 \(kubernetes) } }
-            """
+                { "class": "HighThroughputExecutor", "max_workers_per_node": 2, "heartbeat_period": 1, "heartbeat_threshold": 5,
+                  "strategy_period": 0.2,
+                  "kubernetes": { "image": "viz-workflow:test", "namespace": "viz", "init_blocks": 1, "max_blocks": 1,
+                                  "init_cpu": 0.1, "max_cpu": 2, "init_mem": "64Mi", "max_mem": "1Gi",
+                                  "persistent_volumes": [["viz-data", "/data"]], "fs_group": 1000 \(kubernetes) } }
+                """
         let runtime = """
             { "run_dir": "runinfo", "retries": 1, "executors": [ \(executorJSON) ],
               "batches": { "stage_files_per_task": 1, "merge_tiles_per_task": 1, "rasterize_tiles_per_task": 1 } }
@@ -68,7 +69,8 @@ import Testing
         process.arguments = ["--reuid=1000", "--regid=1000", "--clear-groups", Self.binary] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
         process.environment = ProcessInfo.processInfo.environment.merging(extra.merging(["HOME": dir]) { $1 }) { $1 }
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -118,14 +120,16 @@ import Testing
         #expect(text.contains("polygons staged: 14281"), "\(text)")
         let (referenceStatus, _, _) = try await runAsImageUser(["run"], in: reference, environment: [:], limit: .seconds(240))
         #expect(referenceStatus == 0)
-        let a = try outputs(volume), b = try outputs(reference)
+        let a = try outputs(volume)
+        let b = try outputs(reference)
         #expect(a.count == 33)
         #expect(a.keys.sorted() == b.keys.sorted())
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
         // The worker pods really ran as uid 1000: everything on the volume is theirs or the leader's (1000).
-        let owners = Set(FileManager.default.enumerator(atPath: volume + "/viz-output")!.compactMap { relative -> Int? in
-            (try? FileManager.default.attributesOfItem(atPath: volume + "/viz-output/" + (relative as! String)))?[.ownerAccountID] as? Int
-        })
+        let owners = Set(
+            FileManager.default.enumerator(atPath: volume + "/viz-output")!.compactMap { relative -> Int? in
+                (try? FileManager.default.attributesOfItem(atPath: volume + "/viz-output/" + (relative as! String)))?[.ownerAccountID] as? Int
+            })
         #expect(owners == [1000])
     }
 

@@ -1,9 +1,10 @@
 import DataflowCore
-import Foundation
 import DataflowInterchange
 import DataflowKubernetesAPI
 import DataflowProviders
+import Foundation
 import Testing
+
 /// Validates JSON manifests with the official Kubernetes Python client (Fixtures/validate_pod.py).
 private func validate(_ manifests: [String: String]) throws -> (Int32, String) {
     let directory = NSTemporaryDirectory() + "k8s-manifests-" + UUID().uuidString
@@ -38,7 +39,10 @@ private let launch = ["/usr/local/bin/viz-workflow", "worker", "--address", "10.
         workerInit: "ulimit -n 4096; export GDAL_CACHEMAX=512",
         environment: ["GDAL_NUM_THREADS": "2", "RUST_LOG": "info"],
         nodeSelector: ["cloud.google.com/compute-class": "Balanced"],
-        tolerations: [.init(key: "dedicated", operator: "Equal", value: "viz", effect: "NoSchedule"), .init(operator: "Exists", effect: "NoExecute", tolerationSeconds: 60)],
+        tolerations: [
+            .init(key: "dedicated", operator: "Equal", value: "viz", effect: "NoSchedule"),
+            .init(operator: "Exists", effect: "NoExecute", tolerationSeconds: 60),
+        ],
         runAsUser: 1000, runAsGroup: 1000, runAsNonRoot: true, fsGroup: 1000
     )
 
@@ -72,7 +76,9 @@ private let launch = ["/usr/local/bin/viz-workflow", "worker", "--address", "10.
         #expect(container.command == ["/bin/sh"])
         #expect(container.args?.suffix(launch.count) == launch[...])
         #expect(container.resources?.requests?["cpu"] == "1500m")
-        #expect(container.env?.first { $0.name == "DATAFLOW_RUN_SECRET" }?.valueFrom?.secretKeyRef == KeySelector(name: "my-workers-pool-xxxxx-run", key: "DATAFLOW_RUN_SECRET"))
+        #expect(
+            container.env?.first { $0.name == "DATAFLOW_RUN_SECRET" }?.valueFrom?.secretKeyRef
+                == KeySelector(name: "my-workers-pool-xxxxx-run", key: "DATAFLOW_RUN_SECRET"))
         #expect(pod.spec?.restartPolicy == "Never")
         #expect(pod.spec?.volumes?.map(\.name) == ["viz-workflow-pvc", "ref"])
         let longPod = try JSONDecoder().decode(Pod.self, from: Data(manifests["long-name"]!.utf8))

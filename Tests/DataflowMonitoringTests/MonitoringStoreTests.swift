@@ -1,6 +1,7 @@
-import Foundation
 import DataflowMonitoring
+import Foundation
 import Testing
+
 struct MonitoringStoreTests {
     let runID = "3f2a9c1e-0000-4000-8000-000000000001"
 
@@ -122,8 +123,9 @@ struct MonitoringStoreTests {
         }
         func submit(_ task: Int, memoize: Bool = false) {
             step {
-                store.taskSubmitted(runID: run, taskID: task, appName: "app", memoize: memoize, hashsum: nil,
-                                    dependsOn: task == 4 ? [3] : [], executor: "local", time: time)
+                store.taskSubmitted(
+                    runID: run, taskID: task, appName: "app", memoize: memoize, hashsum: nil,
+                    dependsOn: task == 4 ? [3] : [], executor: "local", time: time)
             }
         }
         func runTry(_ task: Int, _ tryID: Int, failure: String?) {
@@ -133,8 +135,9 @@ struct MonitoringStoreTests {
         }
         func end(_ task: Int, _ state: TaskState, failCount: Int = 0, failure: String? = nil) {
             step {
-                store.taskEnded(runID: run, taskID: task, time: time, failCount: failCount, failCost: Double(failCount),
-                                finalState: state, failure: failure)
+                store.taskEnded(
+                    runID: run, taskID: task, time: time, failCount: failCount, failCost: Double(failCount),
+                    finalState: state, failure: failure)
             }
         }
         submit(1)
@@ -199,9 +202,10 @@ struct MonitoringStoreTests {
                 ["2", "1", "local", "h", "10.0", "11.0", "12.0", nil],
             ]
         )
-        #expect(try db.rows("SELECT task_status_name FROM task_current_status ORDER BY task_id").map { $0[0] } == [
-            "exec_done", "exec_done", "memo_done", "dep_fail",
-        ])
+        #expect(
+            try db.rows("SELECT task_status_name FROM task_current_status ORDER BY task_id").map { $0[0] } == [
+                "exec_done", "exec_done", "memo_done", "dep_fail",
+            ])
         #expect(store.droppedEvents == 0)
     }
 
@@ -214,13 +218,15 @@ struct MonitoringStoreTests {
         let tasks = 5_003
         for task in 0..<tasks {
             let time = Double(task)
-            store.taskSubmitted(runID: self.runID, taskID: task, appName: "noop", memoize: false, hashsum: nil,
-                                dependsOn: task > 0 ? [task - 1, -7] : [], executor: "local", time: time)
+            store.taskSubmitted(
+                runID: self.runID, taskID: task, appName: "noop", memoize: false, hashsum: nil,
+                dependsOn: task > 0 ? [task - 1, -7] : [], executor: "local", time: time)
             store.tryLaunched(runID: self.runID, taskID: task, tryID: 0, executor: "local", time: time)
             store.tryRunning(runID: self.runID, taskID: task, tryID: 0, hostname: "h", blockID: "b", time: time)
             store.tryReturned(runID: self.runID, taskID: task, tryID: 0, time: time, failure: nil)
-            store.taskEnded(runID: self.runID, taskID: task, time: time + 0.5, failCount: 0, failCost: 0,
-                            finalState: .execDone, failure: nil)
+            store.taskEnded(
+                runID: self.runID, taskID: task, time: time + 0.5, failCount: 0, failCost: 0,
+                finalState: .execDone, failure: nil)
         }
         store.flush()
         let db = try RawDatabase(path: directory.databasePath)
@@ -228,8 +234,9 @@ struct MonitoringStoreTests {
         #expect(try db.scalar("SELECT count(*) FROM task WHERE task_status_name = 'exec_done'") == String(tasks))
         #expect(try db.scalar("SELECT count(*) FROM try WHERE task_try_time_returned IS NOT NULL") == String(tasks))
         #expect(try db.scalar("SELECT task_depends FROM task WHERE task_id = 4321") == "4320,-7")
-        #expect(try db.scalar("SELECT count(*) FROM task_current_status WHERE task_status_name = 'exec_done'")
-            == String(tasks))
+        #expect(
+            try db.scalar("SELECT count(*) FROM task_current_status WHERE task_status_name = 'exec_done'")
+                == String(tasks))
         // Every task's rows are pending, launched, running, exec_done; only the explicit calls are stored.
         #expect(try db.scalar("SELECT count(*) FROM status_event") == "0")
         let out = try db.scalar(

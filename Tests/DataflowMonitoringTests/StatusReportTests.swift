@@ -1,6 +1,7 @@
-import Foundation
 import DataflowMonitoring
+import Foundation
 import Testing
+
 struct StatusReportTests {
     let runID = "run-report-1"
 
@@ -114,12 +115,18 @@ struct StatusReportTests {
             "SELECT task_id, try_id, task_status_name FROM status WHERE run_id = '\(self.runID)' \(statusLifecycleOrder)"
         )
         let expected: [[String]] =
-            (0..<3).flatMap { [["\($0)", "0", "pending"], ["\($0)", "0", "launched"], ["\($0)", "0", "running"],
-                               ["\($0)", "0", "exec_done"]] }
-            + [["3", "0", "pending"], ["3", "0", "launched"], ["3", "0", "running"], ["3", "0", "fail_retryable"],
-               ["3", "1", "launched"], ["3", "1", "running"], ["3", "1", "failed"],
-               ["4", "0", "pending"], ["4", "0", "launched"], ["4", "0", "running"],
-               ["5", "0", "pending"], ["5", "0", "dep_fail"]]
+            (0..<3).flatMap {
+                [
+                    ["\($0)", "0", "pending"], ["\($0)", "0", "launched"], ["\($0)", "0", "running"],
+                    ["\($0)", "0", "exec_done"],
+                ]
+            }
+            + [
+                ["3", "0", "pending"], ["3", "0", "launched"], ["3", "0", "running"], ["3", "0", "fail_retryable"],
+                ["3", "1", "launched"], ["3", "1", "running"], ["3", "1", "failed"],
+                ["4", "0", "pending"], ["4", "0", "launched"], ["4", "0", "running"],
+                ["5", "0", "pending"], ["5", "0", "dep_fail"],
+            ]
         #expect(rows == expected.map { $0.map { Optional($0) } })
     }
 

@@ -1,6 +1,7 @@
-import Foundation
 import DataflowMonitoring
+import Foundation
 import Testing
+
 /// The `status` view (schema v2): state changes derived from `task` and `try` plus the explicit ones in
 /// `status_event`, the current state per task, and the upgrade of v1 databases.
 struct StatusViewTests {
@@ -21,13 +22,15 @@ struct StatusViewTests {
         let store = try MonitoringStore(path: directory.databasePath)
         defer { store.close() }
         let run = self.runID
-        store.taskSubmitted(runID: run, taskID: 1, appName: "a", memoize: false, hashsum: nil, dependsOn: [],
-                            executor: "local", time: 10)
+        store.taskSubmitted(
+            runID: run, taskID: 1, appName: "a", memoize: false, hashsum: nil, dependsOn: [],
+            executor: "local", time: 10)
         store.tryLaunched(runID: run, taskID: 1, tryID: 0, executor: "local", time: 11)
         store.tryRunning(runID: run, taskID: 1, tryID: 0, hostname: "h", blockID: nil, time: 12)
         store.tryReturned(runID: run, taskID: 1, tryID: 0, time: 13, failure: nil)
-        store.taskEnded(runID: run, taskID: 1, time: 14, failCount: 0, failCost: 0, finalState: .execDone,
-                        failure: nil)
+        store.taskEnded(
+            runID: run, taskID: 1, time: 14, failCount: 0, failCost: 0, finalState: .execDone,
+            failure: nil)
         store.flush()
 
         let db = try RawDatabase(path: directory.databasePath)
@@ -53,8 +56,9 @@ struct StatusViewTests {
         defer { store.close() }
         let run = self.runID
         store.workflowStarted(runID: run, workflowName: "w", workflowVersion: "1", runDirectory: "/r", time: 0)
-        store.taskSubmitted(runID: run, taskID: 1, appName: "join", memoize: false, hashsum: nil, dependsOn: [],
-                            executor: "local", time: 10)
+        store.taskSubmitted(
+            runID: run, taskID: 1, appName: "join", memoize: false, hashsum: nil, dependsOn: [],
+            executor: "local", time: 10)
         store.flush()
         #expect(try self.currentState(path, task: 1) == ("pending", "0", ["pending": 1]))
 
@@ -81,8 +85,9 @@ struct StatusViewTests {
         #expect(try self.currentState(path, task: 1) == ("joining", "1", ["joining": 1]))
 
         // Ended is final, even with a (misordered) later explicit row.
-        store.taskEnded(runID: run, taskID: 1, time: 15, failCount: 1, failCost: 1, finalState: .execDone,
-                        failure: nil)
+        store.taskEnded(
+            runID: run, taskID: 1, time: 15, failCount: 1, failCost: 1, finalState: .execDone,
+            failure: nil)
         store.taskState(runID: run, taskID: 1, tryID: 1, state: .runningEnded, time: 16)
         store.flush()
         #expect(try self.currentState(path, task: 1) == ("exec_done", "1", ["exec_done": 1]))
@@ -108,14 +113,16 @@ struct StatusViewTests {
         let run = self.runID
         store.workflowStarted(runID: run, workflowName: "w", workflowVersion: "1", runDirectory: "/r", time: 0)
         for task in 0..<300 {
-            store.taskSubmitted(runID: run, taskID: task, appName: "a", memoize: false, hashsum: nil, dependsOn: [],
-                                executor: "local", time: Double(task))
+            store.taskSubmitted(
+                runID: run, taskID: task, appName: "a", memoize: false, hashsum: nil, dependsOn: [],
+                executor: "local", time: Double(task))
             if task % 3 > 0 {
                 store.tryLaunched(runID: run, taskID: task, tryID: 0, executor: "local", time: Double(task) + 0.1)
             }
             if task % 3 == 2 {
-                store.taskEnded(runID: run, taskID: task, time: Double(task) + 0.2, failCount: 0, failCost: 0,
-                                finalState: .execDone, failure: nil)
+                store.taskEnded(
+                    runID: run, taskID: task, time: Double(task) + 0.2, failCount: 0, failCost: 0,
+                    finalState: .execDone, failure: nil)
             }
         }
         // No task row at all: only taskState calls (as in a database of an older kernel).
@@ -243,8 +250,9 @@ struct StatusViewTests {
 
         // The upgraded database takes new rows and reports on old and new ones alike; reopening is a no-op.
         let again = try MonitoringStore(path: path)
-        again.taskEnded(runID: self.runID, taskID: 4, time: 43, failCount: 0, failCost: 0, finalState: .execDone,
-                        failure: nil)
+        again.taskEnded(
+            runID: self.runID, taskID: 4, time: 43, failCount: 0, failCost: 0, finalState: .execDone,
+            failure: nil)
         again.close()
         let report = try StatusReport.load(databasePath: path, runID: self.runID)
         #expect(report.totals == ["exec_done": 3, "dep_fail": 1])

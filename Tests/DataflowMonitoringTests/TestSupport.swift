@@ -1,6 +1,7 @@
 import CVizSQLite
 import Foundation
 import Testing
+
 /// A fresh directory under the system temporary directory, removed by `remove()`.
 struct TemporaryDirectory {
     let url: URL

@@ -1,6 +1,7 @@
-import Foundation
 import DataflowProviders
+import Foundation
 import Testing
+
 struct BlockScalerTests {
     /// Short periods so that ticks come every few milliseconds.
     private func configuration(
@@ -54,7 +55,10 @@ struct BlockScalerTests {
         await scaler.shutdown()
         await collector.value
         let submittedEvents = events.get().filter { if case .blockSubmitted = $0 { true } else { false } }
-        #expect(submittedEvents == [.blockSubmitted(blockID: "0", jobID: "job-1"), .blockSubmitted(blockID: "1", jobID: "job-2"), .blockSubmitted(blockID: "2", jobID: "job-3")])
+        #expect(
+            submittedEvents == [
+                .blockSubmitted(blockID: "0", jobID: "job-1"), .blockSubmitted(blockID: "1", jobID: "job-2"), .blockSubmitted(blockID: "2", jobID: "job-3"),
+            ])
     }
 
     @Test func scalesOutWhenOutstandingTasksGrow() async throws {

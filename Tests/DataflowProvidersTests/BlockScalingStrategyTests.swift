@@ -1,5 +1,6 @@
 import DataflowProviders
 import Testing
+
 /// A strategy whose first tick (init blocks) is already behind it, so a test sees the steady-state rules.
 private func steadyStrategy(_ configuration: BlockScalingStrategy.Configuration) -> BlockScalingStrategy {
     var strategy = BlockScalingStrategy(configuration: configuration)
@@ -216,20 +217,27 @@ struct BlockScalingStrategyTests {
     }
 
     @Test(arguments: [
-        AutoScaleCase(name: "simple never scales in while tasks run", strategy: .simple, now: 1_000, tasks: 2, busy: [2, 0, 0],
-                      idleSince: [nil, 0, 0], minBlocks: 0, expected: .none),
-        AutoScaleCase(name: "only blocks idle past max_idletime", strategy: .htexAutoScale, now: 200, tasks: 2, busy: [2, 0, 0],
-                      idleSince: [nil, 0, 100], minBlocks: 0, expected: .scaleIn(["1"])),
-        AutoScaleCase(name: "longest idle first", strategy: .htexAutoScale, now: 300, tasks: 2, busy: [2, 0, 0],
-                      idleSince: [nil, 100, 0], minBlocks: 0, expected: .scaleIn(["2", "1"])),
-        AutoScaleCase(name: "busy blocks are never chosen", strategy: .htexAutoScale, now: 10_000, tasks: 6, busy: [2, 2, 2],
-                      idleSince: [nil, nil, nil], minBlocks: 0, expected: .none),
-        AutoScaleCase(name: "spare slots limit the count", strategy: .htexAutoScale, now: 1_000, tasks: 5, busy: [2, 3, 0],
-                      idleSince: [nil, nil, 0], minBlocks: 0, expected: .scaleIn(["2"])),
-        AutoScaleCase(name: "less than a block spare", strategy: .htexAutoScale, now: 1_000, tasks: 9, busy: [4, 4, 1],
-                      idleSince: [nil, nil, nil], minBlocks: 0, expected: .none),
-        AutoScaleCase(name: "respects min_blocks", strategy: .htexAutoScale, now: 1_000, tasks: 1, busy: [1, 0, 0],
-                      idleSince: [nil, 0, 0], minBlocks: 2, expected: .scaleIn(["2"])),
+        AutoScaleCase(
+            name: "simple never scales in while tasks run", strategy: .simple, now: 1_000, tasks: 2, busy: [2, 0, 0],
+            idleSince: [nil, 0, 0], minBlocks: 0, expected: .none),
+        AutoScaleCase(
+            name: "only blocks idle past max_idletime", strategy: .htexAutoScale, now: 200, tasks: 2, busy: [2, 0, 0],
+            idleSince: [nil, 0, 100], minBlocks: 0, expected: .scaleIn(["1"])),
+        AutoScaleCase(
+            name: "longest idle first", strategy: .htexAutoScale, now: 300, tasks: 2, busy: [2, 0, 0],
+            idleSince: [nil, 100, 0], minBlocks: 0, expected: .scaleIn(["2", "1"])),
+        AutoScaleCase(
+            name: "busy blocks are never chosen", strategy: .htexAutoScale, now: 10_000, tasks: 6, busy: [2, 2, 2],
+            idleSince: [nil, nil, nil], minBlocks: 0, expected: .none),
+        AutoScaleCase(
+            name: "spare slots limit the count", strategy: .htexAutoScale, now: 1_000, tasks: 5, busy: [2, 3, 0],
+            idleSince: [nil, nil, 0], minBlocks: 0, expected: .scaleIn(["2"])),
+        AutoScaleCase(
+            name: "less than a block spare", strategy: .htexAutoScale, now: 1_000, tasks: 9, busy: [4, 4, 1],
+            idleSince: [nil, nil, nil], minBlocks: 0, expected: .none),
+        AutoScaleCase(
+            name: "respects min_blocks", strategy: .htexAutoScale, now: 1_000, tasks: 1, busy: [1, 0, 0],
+            idleSince: [nil, 0, 0], minBlocks: 2, expected: .scaleIn(["2"])),
     ])
     func htexAutoScaleScalesInOnlyIdleBlocks(_ c: AutoScaleCase) {
         // 3 blocks × 4 workers = 12 slots.
@@ -264,20 +272,27 @@ struct BlockScalingStrategyTests {
     }
 
     @Test(arguments: [
-        ConnectCase(name: "pending past timeout is replaced", block: BlockSnapshot(blockID: "0", state: .pending, submittedAt: 0),
-                    timeout: 600, expected: .replace(["0"])),
-        ConnectCase(name: "running but never connected is replaced", block: BlockSnapshot(blockID: "0", state: .running, submittedAt: 0),
-                    timeout: 600, expected: .replace(["0"])),
-        ConnectCase(name: "within timeout is kept", block: BlockSnapshot(blockID: "0", state: .pending, submittedAt: 100),
-                    timeout: 600, expected: .none),
-        ConnectCase(name: "connected is kept", block: BlockSnapshot(blockID: "0", state: .running, connectedWorkers: 1, submittedAt: 0),
-                    timeout: 600, expected: .none),
-        ConnectCase(name: "connected once, workers gone, is kept",
-                    block: BlockSnapshot(blockID: "0", state: .running, submittedAt: 0, everConnected: true), timeout: 600, expected: .none),
-        ConnectCase(name: "no timeout configured", block: BlockSnapshot(blockID: "0", state: .pending, submittedAt: 0),
-                    timeout: nil, expected: .none),
-        ConnectCase(name: "terminal blocks are ignored (and the load scales out instead)",
-                    block: BlockSnapshot(blockID: "0", state: .failed, submittedAt: 0), timeout: 600, expected: .scaleOut(1)),
+        ConnectCase(
+            name: "pending past timeout is replaced", block: BlockSnapshot(blockID: "0", state: .pending, submittedAt: 0),
+            timeout: 600, expected: .replace(["0"])),
+        ConnectCase(
+            name: "running but never connected is replaced", block: BlockSnapshot(blockID: "0", state: .running, submittedAt: 0),
+            timeout: 600, expected: .replace(["0"])),
+        ConnectCase(
+            name: "within timeout is kept", block: BlockSnapshot(blockID: "0", state: .pending, submittedAt: 100),
+            timeout: 600, expected: .none),
+        ConnectCase(
+            name: "connected is kept", block: BlockSnapshot(blockID: "0", state: .running, connectedWorkers: 1, submittedAt: 0),
+            timeout: 600, expected: .none),
+        ConnectCase(
+            name: "connected once, workers gone, is kept",
+            block: BlockSnapshot(blockID: "0", state: .running, submittedAt: 0, everConnected: true), timeout: 600, expected: .none),
+        ConnectCase(
+            name: "no timeout configured", block: BlockSnapshot(blockID: "0", state: .pending, submittedAt: 0),
+            timeout: nil, expected: .none),
+        ConnectCase(
+            name: "terminal blocks are ignored (and the load scales out instead)",
+            block: BlockSnapshot(blockID: "0", state: .failed, submittedAt: 0), timeout: 600, expected: .scaleOut(1)),
     ])
     func blocksThatNeverConnectAreReplaced(_ c: ConnectCase) {
         var strategy = steadyStrategy(.init(initBlocks: 0, minBlocks: 0, maxBlocks: 2, connectTimeout: c.timeout))

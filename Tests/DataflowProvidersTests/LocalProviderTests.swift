@@ -1,6 +1,7 @@
-import Foundation
 import DataflowProviders
+import Foundation
 import Testing
+
 struct LocalProviderTests {
     /// A provider logging under `root`, shut down after `body` even when it throws, so no test leaks processes.
     private func withProvider(
@@ -51,7 +52,10 @@ struct LocalProviderTests {
                 let jobID = try await local.submit(
                     command: ["/bin/sh", "-c", "sleep 30 & echo $! > \(marker); wait"], environment: [:], blockID: "7")
                 let leader = try #require(local.processIDs(jobID: jobID).first)
-                #expect(await eventually { FileManager.default.fileExists(atPath: marker) && ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n") })
+                #expect(
+                    await eventually {
+                        FileManager.default.fileExists(atPath: marker) && ((try? String(contentsOfFile: marker, encoding: .utf8)) ?? "").hasSuffix("\n")
+                    })
                 let grandchild = try #require(Int32(String(contentsOfFile: marker, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)))
                 #expect(try await local.status(jobIDs: [jobID])[jobID]?.state == .running)
 

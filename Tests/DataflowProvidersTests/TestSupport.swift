@@ -1,6 +1,7 @@
-import Foundation
 import DataflowProviders
+import Foundation
 import Synchronization
+
 /// A fresh directory under the system temporary directory, removed after `body`.
 func withTemporaryDirectory<T>(_ body: (String) async throws -> T) async throws -> T {
     let path = NSTemporaryDirectory() + "providers-tests-" + UUID().uuidString

@@ -1,12 +1,14 @@
 import DataflowProviders
 import Foundation
 import Testing
+
 /// The runner of Slurm commands: output, exit status, timeouts, and no blocked cooperative thread.
 struct CommandRunnerTests {
     @Test func capturesBothStreamsAndTheStatus() async throws {
         let output = try await CommandRunner.run(["/bin/sh", "-c", "echo out; echo err >&2; exit 7"], timeout: .seconds(10))
         #expect(output == CommandRunner.Output(status: 7, stdout: "out\n", stderr: "err\n"))
-        let big = try await CommandRunner.run(["/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x; head -c 200000 /dev/zero | tr '\\0' y >&2"], timeout: .seconds(10))
+        let big = try await CommandRunner.run(
+            ["/bin/sh", "-c", "head -c 300000 /dev/zero | tr '\\0' x; head -c 200000 /dev/zero | tr '\\0' y >&2"], timeout: .seconds(10))
         #expect(big.stdout.count == 300_000 && big.stderr.count == 200_000)
     }
 

@@ -1,7 +1,8 @@
-@testable import DataflowCore
 import DataflowProviders
 import Foundation
 import Testing
+
+@testable import DataflowCore
 
 /// `viz-workflow run --provider slurm` on the bundled sample, as a user runs it on a login node: the leader here,
 /// its workers in batch jobs (in the serialized real-Slurm suite).
@@ -21,7 +22,9 @@ extension RealSlurmTests {
     func makeRun(slurm: String?, jobName: String, workers: Int = 1) throws -> String {
         let dir = NSTemporaryDirectory() + "viz-slurm-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir + "/parameters", withIntermediateDirectories: true)
-        var workflow = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json"))) as! [String: Any]
+        var workflow =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json")))
+            as! [String: Any]
         workflow["dir_input"] = Self.packageRoot + "/Examples/sample-data/input"
         try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: dir + "/parameters/workflow_config.json"))
         let executor: String
@@ -91,10 +94,12 @@ extension RealSlurmTests {
     /// The instance of the run's jobs, from the scripts it left in runinfo/slurm.
     func jobPrefixes(in dir: String, jobName: String) -> Set<String> {
         let scripts = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/runinfo/slurm")) ?? []
-        return Set(scripts.filter { $0.hasSuffix(".sbatch") }.compactMap { file in
-            guard let range = file.range(of: "-block-") else { return nil }
-            return String(file[..<range.upperBound])
-        }).filter { $0.hasPrefix(jobName + "-") }
+        return Set(
+            scripts.filter { $0.hasSuffix(".sbatch") }.compactMap { file in
+                guard let range = file.range(of: "-block-") else { return nil }
+                return String(file[..<range.upperBound])
+            }
+        ).filter { $0.hasPrefix(jobName + "-") }
     }
 
     @Test func theSampleThroughSbatchGivesTheSameTilesAsALocalRun() async throws {
@@ -109,7 +114,8 @@ extension RealSlurmTests {
         #expect(status == 0, "stdout:\n\(text)\nstderr:\n\(errors)")
         #expect(text.contains("polygons staged: 14281"))
         #expect(try await runVizWorkflow(["run"], in: reference).0 == 0)
-        let a = try outputs(dir), b = try outputs(reference)
+        let a = try outputs(dir)
+        let b = try outputs(reference)
         #expect(a.count == 33)
         #expect(a.keys.sorted() == b.keys.sorted())
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])

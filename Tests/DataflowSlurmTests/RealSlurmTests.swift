@@ -119,9 +119,10 @@ struct RealSlurmTests {
                 _ = try await waitFor(provider, first, [.running])
                 let second = try await provider.submit(command: ["/bin/sleep", "60"], environment: [:], blockID: "1")
                 let waiting = try await waitFor(provider, second, [.pending], timeout: .seconds(10))
-                #expect(await eventually(timeout: .seconds(10)) {
-                    (try? await provider.status(jobIDs: [second])[second]?.message) == "Resources: waiting for nodes to become free"
-                })
+                #expect(
+                    await eventually(timeout: .seconds(10)) {
+                        (try? await provider.status(jobIDs: [second])[second]?.message) == "Resources: waiting for nodes to become free"
+                    })
                 #expect(waiting.state == .pending)
 
                 await provider.shutdown()
@@ -184,7 +185,13 @@ struct RealSlurmTests {
 
     @Test func aJobCancelledBehindTheLeadersBackLosesNoTask() async throws {
         try await withTemporaryDirectory { root in
-            try await withProvider(root: root, { $0.initBlocks = 2; $0.maxBlocks = 2 }) { provider in
+            try await withProvider(
+                root: root,
+                {
+                    $0.initBlocks = 2
+                    $0.maxBlocks = 2
+                }
+            ) { provider in
                 let executor = makeExecutor(provider)
                 // The last status of each job, as the scaler saw it.
                 let last = Box<[String: JobStatus]>([:])

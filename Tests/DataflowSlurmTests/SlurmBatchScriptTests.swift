@@ -4,6 +4,7 @@ import DataflowJSON
 import DataflowProviders
 import Foundation
 import Testing
+
 /// The generated batch script, the launchers, and the `slurm` section of a configuration file.
 struct SlurmBatchScriptTests {
     static let command = ["/shared/bin/viz-workflow", "worker", "--address", "login1:50001", "--block-id", "3", "--max-workers", "64"]
@@ -64,11 +65,12 @@ struct SlurmBatchScriptTests {
     @Test func defaultsAskForLittle() {
         let script = SlurmProvider.batchScript(.init(), request(environmentFile: nil))
         let directives = script.split(separator: "\n").filter { $0.hasPrefix("#SBATCH") }
-        #expect(directives.map(String.init) == [
-            "#SBATCH --job-name=pdg-0badcafe-block-3", "#SBATCH --output=/shared/run/runinfo/slurm/pdg-0badcafe-block-3.out",
-            "#SBATCH --error=/shared/run/runinfo/slurm/pdg-0badcafe-block-3.err", "#SBATCH --nodes=1", "#SBATCH --ntasks-per-node=1",
-            "#SBATCH --time=00:10:00", "#SBATCH --exclusive",
-        ])
+        #expect(
+            directives.map(String.init) == [
+                "#SBATCH --job-name=pdg-0badcafe-block-3", "#SBATCH --output=/shared/run/runinfo/slurm/pdg-0badcafe-block-3.out",
+                "#SBATCH --error=/shared/run/runinfo/slurm/pdg-0badcafe-block-3.err", "#SBATCH --nodes=1", "#SBATCH --ntasks-per-node=1",
+                "#SBATCH --time=00:10:00", "#SBATCH --exclusive",
+            ])
         #expect(script.contains("through the job's environment (sbatch --export=ALL)"))
         #expect(!script.contains(". /"))
         #expect(!script.contains("worker_init"))

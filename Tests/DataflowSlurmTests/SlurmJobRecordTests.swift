@@ -1,5 +1,6 @@
 import DataflowProviders
 import Testing
+
 /// The parsers, on output recorded from Slurm 22.05 (Debian 12, the test cluster of
 /// scripts/slurm-test-cluster.sh) and in the format of Slurm 23.11 (with the states 22.05's test cluster never
 /// shows: OUT_OF_MEMORY, PREEMPTED, NODE_FAIL, BOOT_FAIL, DEADLINE, `CANCELLED by <uid>`).
@@ -119,7 +120,8 @@ struct SlurmJobRecordTests {
     }
 
     @Test func scontrolValuesWithSpacesAndEmptyValues() {
-        let line = "JobId=42 JobName=viz-workflow-0badcafe-block-3 JobState=PENDING Reason=Dependency ExitCode=0:0 Command=/home/ann/my runs/block 3.sbatch WorkDir=/home/ann Power= \n"
+        let line =
+            "JobId=42 JobName=viz-workflow-0badcafe-block-3 JobState=PENDING Reason=Dependency ExitCode=0:0 Command=/home/ann/my runs/block 3.sbatch WorkDir=/home/ann Power= \n"
         let record = SlurmJobRecord.parseScontrol(line)
         #expect(record == [SlurmJobRecord(jobID: "42", state: "PENDING", reason: "Dependency", exitCode: 0, name: "viz-workflow-0badcafe-block-3")])
     }
@@ -151,7 +153,8 @@ struct SlurmJobRecordTests {
         let records = byID(SlurmJobRecord.parseSqueue(Self.squeue2311))
         let s = records.mapValues(\.jobStatus)
         #expect(s["2001"] == JobStatus(state: .pending, message: "QOSMaxJobsPerUserLimit: the QOS allows no more running jobs for this user"))
-        #expect(s["2002"] == JobStatus(state: .pending, message: "ReqNodeNotAvail, UnavailableNodes:cn[001-004]: a requested node is down, drained or reserved"))
+        #expect(
+            s["2002"] == JobStatus(state: .pending, message: "ReqNodeNotAvail, UnavailableNodes:cn[001-004]: a requested node is down, drained or reserved"))
         #expect(s["2003"]?.state == .failed)  // the walltime alone is over the QOS limit: never starts
         #expect(s["2003"]?.message?.contains("never start") == true)
         #expect(s["2004"] == JobStatus(state: .running, message: "COMPLETING"))

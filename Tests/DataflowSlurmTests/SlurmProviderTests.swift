@@ -2,6 +2,7 @@ import DataflowProviders
 import Foundation
 import Synchronization
 import Testing
+
 /// The provider's logic against ``FakeSlurm``: what it runs, with which environment, what it reads back.
 struct SlurmProviderTests {
     static let secret = "s3cret-" + UUID().uuidString
@@ -52,7 +53,8 @@ struct SlurmProviderTests {
     @Test func exportDeliveryPassesTheSecretInSbatchsEnvironmentOnly() async throws {
         try await withTemporaryDirectory { root in
             let fake = FakeSlurm()
-            let provider = makeProvider(fake, root: root, { $0.secretDelivery = .export },
+            let provider = makeProvider(
+                fake, root: root, { $0.secretDelivery = .export },
                 environment: ["PATH": "/usr/bin", "SLURM_JOB_ID": "77", "SLURM_MEM_PER_CPU": "2000", "SLURM_CONF": "/etc/slurm/x.conf"])
             _ = try await provider.submit(command: Self.worker, environment: ["DATAFLOW_RUN_SECRET": Self.secret], blockID: "3")
             let sbatch = try #require(fake.invocations.first { $0.argv.first == "sbatch" })
@@ -88,7 +90,8 @@ struct SlurmProviderTests {
 
             // b fails: squeue says FAILED, sacct does not work here, scontrol gives the exit code; the .err tail goes
             // into the message.
-            try "loading modules\nmodule: gdal/3.9 not found\n".write(toFile: "\(root)/slurm/\(provider.jobName(blockID: "1")).err", atomically: true, encoding: .utf8)
+            try "loading modules\nmodule: gdal/3.9 not found\n".write(
+                toFile: "\(root)/slurm/\(provider.jobName(blockID: "1")).err", atomically: true, encoding: .utf8)
             fake.set(b, state: "FAILED", reason: "NonZeroExitCode", exitCode: "3:0")
             statuses = try await provider.status(jobIDs: [a, b])
             #expect(statuses[b]?.state == .failed)
@@ -207,7 +210,8 @@ struct SlurmProviderTests {
         try await withTemporaryDirectory { root in
             let fake = FakeSlurm()
             fake.table.withLock {
-                $0.sbatchFailure = .init(status: 1, stderr: "sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n")
+                $0.sbatchFailure = .init(
+                    status: 1, stderr: "sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n")
             }
             let provider = makeProvider(fake, root: root)
             let error = await #expect(throws: SlurmError.self) { try await provider.submit(command: Self.worker, environment: [:], blockID: "0") }

@@ -73,7 +73,8 @@ final class FakeSlurm: Sendable {
             if table.withLock({ $0.sbatchHangs }) { throw SlurmError(.timedOut, "`sbatch` did not finish within \(timeout) (cmd_timeout); it was killed") }
             if let failure = table.withLock({ $0.sbatchFailure }) { return failure }
             let script = try String(contentsOfFile: argv.last!, encoding: .utf8)
-            let name = script.split(separator: "\n").first { $0.hasPrefix("#SBATCH --job-name=") }.map { String($0.dropFirst("#SBATCH --job-name=".count)) } ?? "?"
+            let name =
+                script.split(separator: "\n").first { $0.hasPrefix("#SBATCH --job-name=") }.map { String($0.dropFirst("#SBATCH --job-name=".count)) } ?? "?"
             let id = table.withLock { t -> String in
                 t.nextID += 1
                 let id = String(t.nextID)
@@ -115,7 +116,9 @@ final class FakeSlurm: Sendable {
             guard let job = table.withLock({ $0.jobs[id] }) else { return .init(status: 1, stderr: "slurm_load_jobs error: Invalid job id specified\n") }
             return .init(
                 status: 0,
-                stdout: "JobId=\(id) JobName=\(job.name) UserId=u(1) JobState=\(job.state) Reason=\(job.reason) Dependency=(null) ExitCode=\(job.exitCode) Command=/x y.sbatch Power= \n")
+                stdout:
+                    "JobId=\(id) JobName=\(job.name) UserId=u(1) JobState=\(job.state) Reason=\(job.reason) Dependency=(null) ExitCode=\(job.exitCode) Command=/x y.sbatch Power= \n"
+            )
         case "scancel":
             let options = Self.options(argv)
             table.withLock { t in

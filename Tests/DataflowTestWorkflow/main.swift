@@ -1,5 +1,6 @@
 import DataflowCore
 import Foundation
+
 // A workflow that the crash test runs as a child process and kills with SIGKILL.
 // usage: DataflowTestWorkflow RUN_ROOT LOG GATE TASKS GATED_FROM
 // Tasks 0..<GATED_FROM append their number to LOG and finish; later tasks wait until GATE exists, then

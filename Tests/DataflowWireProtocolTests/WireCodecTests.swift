@@ -1,6 +1,8 @@
 import NIOCore
 import Testing
+
 @testable import DataflowWireProtocol
+
 struct WireCodecTests {
     static let messages: [WireMessage] = [
         .challenge(Challenge(nonce: Array(repeating: 7, count: 32))),
@@ -101,7 +103,8 @@ struct WireCodecTests {
         let n2 = Authenticator.nonce()
         #expect(n1 != n2)
         #expect(Authenticator.matches(leader.registrationProof(leaderNonce: n1, workerNonce: n2), leader.registrationProof(leaderNonce: n1, workerNonce: n2)))
-        #expect(!Authenticator.matches(impostor.registrationProof(leaderNonce: n1, workerNonce: n2), leader.registrationProof(leaderNonce: n1, workerNonce: n2)))
+        #expect(
+            !Authenticator.matches(impostor.registrationProof(leaderNonce: n1, workerNonce: n2), leader.registrationProof(leaderNonce: n1, workerNonce: n2)))
         #expect(!Authenticator.matches(leader.registrationProof(leaderNonce: n2, workerNonce: n1), leader.registrationProof(leaderNonce: n1, workerNonce: n2)))
         #expect(!Authenticator.matches([], []))
         #expect(Authenticator.makeSecret().count == 64)

@@ -1,5 +1,6 @@
 import DataflowApps
 import Foundation
+
 /// The apps that interchange tests run on real worker processes; the leader (the test) and the worker
 /// binary build the registry with this same function, as a workflow binary would.
 public enum TestApps {

@@ -1,6 +1,7 @@
+import DataflowWorker
 import Foundation
 import InterchangeTestApps
-import DataflowWorker
+
 // The worker binary of the interchange tests: `InterchangeTestWorker worker --address ... `.
 let arguments = Array(CommandLine.arguments.dropFirst())
 guard arguments.first == "worker" else {

@@ -1,7 +1,8 @@
 import Foundation
 import PDGRasterization
-import Testing
 import PDGTiling
+import Testing
+
 @Suite("Exact coverage rasterizer")
 struct CoverageRasterizerTests {
     /// Coverage of every pixel of a grid for one feature, as a dense array.
@@ -28,7 +29,9 @@ struct CoverageRasterizerTests {
 
     @Test("A pixel fully inside a polygon has coverage exactly 1, whatever the ring orientation")
     func fullPixel() {
-        let grid = PixelGrid(bounds: BoundingBox(left: -148.84277343750014, bottom: 70.02685546875009, right: -148.82080078125014, top: 70.04882812500009), rows: 128, columns: 128)
+        let grid = PixelGrid(
+            bounds: BoundingBox(left: -148.84277343750014, bottom: 70.02685546875009, right: -148.82080078125014, top: 70.04882812500009), rows: 128,
+            columns: 128)
         let points = [(-148.8425, 70.0270), (-148.8212, 70.0271), (-148.8213, 70.0486), (-148.8424, 70.0485)]
         for order in [points, points.reversed()] {
             let values = Self.coverage([Polygon(rings: [RasterTestSupport.ring(order)])], grid: grid)
@@ -45,7 +48,8 @@ struct CoverageRasterizerTests {
         let grid = PixelGrid(bounds: bounds, rows: 16, columns: 16)
         // A star-shaped (possibly concave) polygon, sometimes crossing the tile edges, with a hole half of the time.
         let width = bounds.right - bounds.left
-        let cx = bounds.left + width * generator.unit(0.1, 0.9), cy = bounds.bottom + width * generator.unit(0.1, 0.9)
+        let cx = bounds.left + width * generator.unit(0.1, 0.9)
+        let cy = bounds.bottom + width * generator.unit(0.1, 0.9)
         let radius = width * generator.unit(0.05, seed % 3 == 0 ? 0.7 : 0.3)
         let count = 5 + seed % 9
         var points: [(Double, Double)] = []
@@ -57,7 +61,10 @@ struct CoverageRasterizerTests {
         if seed % 2 == 1 { points.reverse() }
         var rings = [RasterTestSupport.ring(points)]
         if seed % 2 == 0 {
-            let hole = [(cx - radius * 0.1, cy - radius * 0.1), (cx - radius * 0.1, cy + radius * 0.1), (cx + radius * 0.1, cy + radius * 0.1), (cx + radius * 0.1, cy - radius * 0.1)]
+            let hole = [
+                (cx - radius * 0.1, cy - radius * 0.1), (cx - radius * 0.1, cy + radius * 0.1), (cx + radius * 0.1, cy + radius * 0.1),
+                (cx + radius * 0.1, cy - radius * 0.1),
+            ]
             rings.append(RasterTestSupport.ring(hole))
         }
         let values = Self.coverage([Polygon(rings: rings)], grid: grid)
@@ -65,7 +72,8 @@ struct CoverageRasterizerTests {
         var total = 0.0
         for row in 0..<grid.rows {
             for column in 0..<grid.columns {
-                let box = BoundingBox(left: grid.columnFences[column], bottom: grid.rowFences[row + 1], right: grid.columnFences[column + 1], top: grid.rowFences[row])
+                let box = BoundingBox(
+                    left: grid.columnFences[column], bottom: grid.rowFences[row + 1], right: grid.columnFences[column + 1], top: grid.rowFences[row])
                 var expected = RasterTestSupport.clippedArea(rings[0], box: box)
                 if rings.count > 1 { expected -= RasterTestSupport.clippedArea(rings[1], box: box) }
                 let actual = values[row * grid.columns + column]
@@ -86,7 +94,8 @@ struct CoverageRasterizerTests {
         func inside(_ x: Double, _ y: Double) -> Bool {
             var crossings = false
             for index in 0..<points.count {
-                let a = points[index], b = points[(index + 1) % points.count]
+                let a = points[index]
+                let b = points[(index + 1) % points.count]
                 if (a.1 > y) != (b.1 > y), x < a.0 + (y - a.1) * (b.0 - a.0) / (b.1 - a.1) { crossings.toggle() }
             }
             return crossings
@@ -96,7 +105,8 @@ struct CoverageRasterizerTests {
             for column in 0..<4 {
                 var hits = 0
                 for i in 0..<samples {
-                    for j in 0..<samples where inside(Double(column) + (Double(j) + 0.5) / Double(samples), 4 - Double(row) - (Double(i) + 0.5) / Double(samples)) {
+                    for j in 0..<samples
+                    where inside(Double(column) + (Double(j) + 0.5) / Double(samples), 4 - Double(row) - (Double(i) + 0.5) / Double(samples)) {
                         hits += 1
                     }
                 }

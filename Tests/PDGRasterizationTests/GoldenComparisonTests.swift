@@ -1,8 +1,9 @@
 import CVizSQLite
 import Foundation
 import PDGRasterization
-import Testing
 import PDGTiling
+import Testing
+
 /// Comparisons with the outputs of the Python tools shipped in `shared/data/viz-raster-examples`.
 @Suite("Golden comparison with pdgraster", .serialized)
 struct GoldenComparisonTests {
@@ -68,7 +69,9 @@ struct GoldenComparisonTests {
         var options = RasterPipelineOptions()
         options.rangeMode = .perTileLegacy
         let layout = try RasterPipeline.geotiffLayout(config)
-        var compared = 0, identicalFiles = 0, boundaryPixels = 0
+        var compared = 0
+        var identicalFiles = 0
+        var boundaryPixels = 0
         for file in RasterTestSupport.files(under: root + "/geotiffs", ext: ".tif") {
             let tile = try layout.tile(fromPath: file).tile
             let summary = try RasterPipeline.renderWebTile(config: config, tile: tile, ranges: nil, options: options)
@@ -102,7 +105,9 @@ struct GoldenComparisonTests {
         var options = RasterPipelineOptions()
         options.rangeMode = .perTileLegacy  // what the shipped PNGs were made with
         let layout = try RasterPipeline.geotiffLayout(config)
-        var identical = 0, total = 0, boundary = 0
+        var identical = 0
+        var total = 0
+        var boundary = 0
         for file in RasterTestSupport.files(under: root + "/geotiffs", ext: ".tif") {
             let tile = try layout.tile(fromPath: file).tile
             let summary = try RasterPipeline.renderWebTile(config: config, tile: tile, ranges: nil, options: options)
@@ -112,11 +117,16 @@ struct GoldenComparisonTests {
                 let expected = try RasterTestSupport.readPNG(root + "/web-tiles/\(statistic.name)/\(layout.relativeStem(for: tile)).png")
                 let actual = try RasterTestSupport.readPNG(summary.webTilePaths[band])
                 let fixed = statistic.valueRange?.allSatisfy { $0 != nil } ?? false
-                let goldenMax = goldenRaster.bands[band].max()!, ourMax = ourRaster.bands[band].max()!
+                let goldenMax = goldenRaster.bands[band].max()!
+                let ourMax = ourRaster.bands[band].max()!
                 for pixel in 0..<(actual.rgba.count / 4) {
                     total += 1
-                    let a = actual.rgba[(pixel * 4)..<(pixel * 4 + 4)], e = expected.rgba[(pixel * 4)..<(pixel * 4 + 4)]
-                    if a == e { identical += 1; continue }
+                    let a = actual.rgba[(pixel * 4)..<(pixel * 4 + 4)]
+                    let e = expected.rgba[(pixel * 4)..<(pixel * 4 + 4)]
+                    if a == e {
+                        identical += 1
+                        continue
+                    }
                     let worst = zip(a, e).map { abs(Int($0) - Int($1)) }.max()!
                     if fixed {
                         #expect(worst <= 1, "\(statistic.name) \(tile) pixel \(pixel)")
@@ -155,7 +165,8 @@ struct GoldenComparisonTests {
         }
         let csv = try String(contentsOfFile: config.filenameRastersSummary, encoding: .utf8)
         #expect(csv.hasPrefix(RastersSummaryCSV.header))
-        #expect(csv.contains("polygon_count,\"[-146.51367187500014, -146.49169921875014, 69.98291015625009, 70.00488281250009]\",0.0,1.0,0.0236663818359375,0.0,"))
+        #expect(
+            csv.contains("polygon_count,\"[-146.51367187500014, -146.49169921875014, 69.98291015625009, 70.00488281250009]\",0.0,1.0,0.0236663818359375,0.0,"))
         let events = try String(contentsOfFile: config.filenameRasterizationEvents, encoding: .utf8)
         #expect(events.split(separator: "\n").count == 1 + 17)
     }

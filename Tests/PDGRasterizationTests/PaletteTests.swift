@@ -1,5 +1,6 @@
 import PDGRasterization
 import Testing
+
 @Suite("Palette and colour conversion (coloraide 0.10 semantics)")
 struct PaletteTests {
     static func color(_ palette: Palette, _ index: Int) -> [UInt8] { Array(palette.rgba[(index * 4)..<(index * 4 + 4)]) }
@@ -23,11 +24,13 @@ struct PaletteTests {
         #expect(Self.color(palette, 255) == [255, 203, 0, 254])
     }
 
-    @Test("CSS colour syntaxes", arguments: [
-        ("#66339952", [102, 51, 153, 82]), ("#f00", [255, 0, 0, 255]), ("rebeccapurple", [102, 51, 153, 255]),
-        ("rgb(102, 51, 153)", [102, 51, 153, 255]), ("rgba(100%, 0%, 0%, 0.5)", [255, 0, 0, 127]),
-        ("hsl(120 100% 50%)", [0, 255, 0, 255]), ("transparent", [0, 0, 0, 0]),
-    ])
+    @Test(
+        "CSS colour syntaxes",
+        arguments: [
+            ("#66339952", [102, 51, 153, 82]), ("#f00", [255, 0, 0, 255]), ("rebeccapurple", [102, 51, 153, 255]),
+            ("rgb(102, 51, 153)", [102, 51, 153, 255]), ("rgba(100%, 0%, 0%, 0.5)", [255, 0, 0, 127]),
+            ("hsl(120 100% 50%)", [0, 255, 0, 255]), ("transparent", [0, 0, 0, 0]),
+        ])
     func cssSyntaxes(text: String, expected: [Int]) throws {
         let palette = try Palette(colors: [text], nodataColor: text)
         #expect(Self.color(palette, 256).map(Int.init) == expected)

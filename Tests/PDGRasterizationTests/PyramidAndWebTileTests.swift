@@ -1,10 +1,11 @@
 import Foundation
-#if canImport(FoundationXML)
-import FoundationXML
-#endif
 import PDGRasterization
-import Testing
 import PDGTiling
+import Testing
+
+#if canImport(FoundationXML)
+    import FoundationXML
+#endif
 @Suite("Parents and web tiles")
 struct PyramidAndWebTileTests {
     /// A config with one count statistic (sum) and one coverage statistic (average) on 2 × 2 tiles.
@@ -74,9 +75,11 @@ struct PyramidAndWebTileTests {
         #expect(ranges.ranges["coverage"] == ValueRange(min: 0, max: 1))
     }
 
-    @Test("WMTS capabilities carry each tile matrix set's real matrix sizes", arguments: [
-        ("WorldCRS84Quad", 2, 1), ("WebMercatorQuad", 1, 1),
-    ])
+    @Test(
+        "WMTS capabilities carry each tile matrix set's real matrix sizes",
+        arguments: [
+            ("WorldCRS84Quad", 2, 1), ("WebMercatorQuad", 1, 1),
+        ])
     func capabilities(tms: String, width: Int, height: Int) throws {
         var config = try Self.config(directory: "/tmp")
         config.tmsID = tms

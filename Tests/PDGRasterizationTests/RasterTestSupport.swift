@@ -1,8 +1,9 @@
 import CVizGDAL
 import Foundation
 import PDGRasterization
-import Testing
 import PDGTiling
+import Testing
+
 /// Helpers shared by the rasterization tests.
 enum RasterTestSupport {
     /// `<package root>/../shared/data/viz-raster-examples/<name>`; fails (not skips) when absent.
@@ -36,7 +37,8 @@ enum RasterTestSupport {
         GDALAllRegister()
         let dataset = try #require(GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), nil, nil, nil), "cannot open \(path)")
         defer { GDALClose(dataset) }
-        let width = Int(GDALGetRasterXSize(dataset)), height = Int(GDALGetRasterYSize(dataset))
+        let width = Int(GDALGetRasterXSize(dataset))
+        let height = Int(GDALGetRasterYSize(dataset))
         let bands = Int(GDALGetRasterCount(dataset))
         var planes: [[UInt8]] = []
         for band in 1...bands {
@@ -51,8 +53,10 @@ enum RasterTestSupport {
         if bands == 1, let table = GDALGetRasterColorTable(GDALGetRasterBand(dataset, 1)) {
             for pixel in 0..<(width * height) {
                 let entry = GDALGetColorEntry(table, Int32(planes[0][pixel]))!.pointee
-                rgba[pixel * 4] = UInt8(entry.c1); rgba[pixel * 4 + 1] = UInt8(entry.c2)
-                rgba[pixel * 4 + 2] = UInt8(entry.c3); rgba[pixel * 4 + 3] = UInt8(entry.c4)
+                rgba[pixel * 4] = UInt8(entry.c1)
+                rgba[pixel * 4 + 1] = UInt8(entry.c2)
+                rgba[pixel * 4 + 2] = UInt8(entry.c3)
+                rgba[pixel * 4 + 3] = UInt8(entry.c4)
             }
         } else {
             for pixel in 0..<(width * height) {
@@ -79,7 +83,8 @@ enum RasterTestSupport {
     static func area(_ ring: [Double]) -> Double {
         var total = 0.0
         var index = 0
-        let x0 = ring[0], y0 = ring[1]
+        let x0 = ring[0]
+        let y0 = ring[1]
         while index + 3 < ring.count {
             total += (ring[index] - x0) * (ring[index + 3] - y0) - (ring[index + 2] - x0) * (ring[index + 1] - y0)
             index += 2
@@ -96,7 +101,9 @@ enum RasterTestSupport {
             points.append((ring[index], ring[index + 1]))
             index += 2
         }
-        func clip(_ input: [(Double, Double)], inside: ((Double, Double)) -> Bool, cut: ((Double, Double), (Double, Double)) -> (Double, Double)) -> [(Double, Double)] {
+        func clip(_ input: [(Double, Double)], inside: ((Double, Double)) -> Bool, cut: ((Double, Double), (Double, Double)) -> (Double, Double)) -> [(
+            Double, Double
+        )] {
             guard !input.isEmpty else { return [] }
             var output: [(Double, Double)] = []
             var previous = input[input.count - 1]

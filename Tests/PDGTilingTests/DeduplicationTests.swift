@@ -1,5 +1,7 @@
 import Testing
+
 @testable import PDGTiling
+
 struct DeduplicationTests {
     static func candidate(
         _ filename: String, _ sequence: UInt64, x: Double, y: Double, size: Double = 1, date: String?,

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import PDGTiling
+
 struct GeometryTests {
     static func squarePolygon(_ x: Double, _ y: Double, _ size: Double) -> Polygon {
         Polygon(rings: [[x, y, x + size, y, x + size, y + size, x, y + size, x, y]])
@@ -39,10 +41,11 @@ struct GeometryTests {
         let polygon = Self.squarePolygon(bounds.left - 0.001, bounds.bottom - 0.001, 0.002)
         var tiles: [TileIndex] = []
         PolygonTileAssigner(matrix: matrix).tiles(for: polygon, boundingBox: polygon.boundingBox, into: &tiles)
-        #expect(tiles == [
-            TileIndex(x: 1418, y: 909, z: 13), TileIndex(x: 1418, y: 910, z: 13),
-            TileIndex(x: 1419, y: 909, z: 13), TileIndex(x: 1419, y: 910, z: 13),
-        ])
+        #expect(
+            tiles == [
+                TileIndex(x: 1418, y: 909, z: 13), TileIndex(x: 1418, y: 910, z: 13),
+                TileIndex(x: 1419, y: 909, z: 13), TileIndex(x: 1419, y: 910, z: 13),
+            ])
     }
 
     @Test func touchingAnEdgeCounts() throws {
@@ -60,10 +63,12 @@ struct GeometryTests {
         let b = try TileMatrixSet.worldCRS84Quad.bounds(of: TileIndex(x: 1419, y: 909, z: 13))
         // A thin triangle from the south-west tile to the north-east tile along the diagonal, but bent away from the
         // north-west tile: its box covers four tiles, the polygon only three.
-        let polygon = Polygon(rings: [[
-            b.left - 0.001, b.bottom - 0.0015, b.left + 0.001, b.bottom + 0.001, b.left + 0.001, b.bottom - 0.0005,
-            b.left - 0.001, b.bottom - 0.0015,
-        ]])
+        let polygon = Polygon(rings: [
+            [
+                b.left - 0.001, b.bottom - 0.0015, b.left + 0.001, b.bottom + 0.001, b.left + 0.001, b.bottom - 0.0005,
+                b.left - 0.001, b.bottom - 0.0015,
+            ]
+        ])
         var tiles: [TileIndex] = []
         PolygonTileAssigner(matrix: matrix).tiles(for: polygon, boundingBox: polygon.boundingBox, into: &tiles)
         #expect(!tiles.contains(TileIndex(x: 1418, y: 909, z: 13)))

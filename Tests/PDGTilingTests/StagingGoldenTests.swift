@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import PDGTiling
+
 /// Stages the shipped complete-workflow example and compares with the Python output (spec §15).
 ///
 /// Known differences of the shipped files, handled here:

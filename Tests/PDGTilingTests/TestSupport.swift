@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import PDGTiling
+
 /// Helpers shared by the tiling tests.
 enum TestSupport {
     /// `<package root>/../shared/data/viz-raster-examples/complete-workflow`; the test fails (not skips) if absent.

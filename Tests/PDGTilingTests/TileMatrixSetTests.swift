@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import PDGTiling
+
 struct TileMatrixSetTests {
     let tms = TileMatrixSet.worldCRS84Quad
 
@@ -80,10 +82,11 @@ struct TileMatrixSetTests {
     @Test func parentAndChildren() {
         let tile = TileIndex(x: 1419, y: 909, z: 13)
         #expect(tile.parent == TileIndex(x: 709, y: 454, z: 12))
-        #expect(tile.children == [
-            TileIndex(x: 2838, y: 1818, z: 14), TileIndex(x: 2838, y: 1819, z: 14),
-            TileIndex(x: 2839, y: 1818, z: 14), TileIndex(x: 2839, y: 1819, z: 14),
-        ])
+        #expect(
+            tile.children == [
+                TileIndex(x: 2838, y: 1818, z: 14), TileIndex(x: 2838, y: 1819, z: 14),
+                TileIndex(x: 2839, y: 1818, z: 14), TileIndex(x: 2839, y: 1819, z: 14),
+            ])
         #expect(tile.children.allSatisfy { $0.parent == tile })
     }
 

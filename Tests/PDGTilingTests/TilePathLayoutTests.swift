@@ -1,5 +1,7 @@
 import Testing
+
 @testable import PDGTiling
+
 struct TilePathLayoutTests {
     @Test func defaultStructureDropsTheEmptyStyle() throws {
         let layout = try TilePathLayout(

@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import PDGTiling
+
 @Suite(.serialized)
 struct VectorStagingTests {
     typealias Feature = TestSupport.Feature
@@ -21,9 +23,10 @@ struct VectorStagingTests {
             var features: [Feature] = []
             for step in 0..<6 {
                 let offset = Double(step) * 0.003 - 0.009 + Double(index) * 0.0005
-                features.append(Feature(
-                    properties: ["Date": "\"2019010\(index)\"", "n": "\(step)"],
-                    polygons: [square(dx: offset, dy: -offset / 2)]))
+                features.append(
+                    Feature(
+                        properties: ["Date": "\"2019010\(index)\"", "n": "\(step)"],
+                        polygons: [square(dx: offset, dy: -offset / 2)]))
             }
             try TestSupport.writeGeoJSON(root + "/input/sub/\(name).geojson", features: features)
         }
@@ -108,12 +111,16 @@ struct VectorStagingTests {
         let root = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let path = root + "/input/m.geojson"
-        try TestSupport.writeGeoJSON(path, features: [
-            Feature(properties: ["k": "1"], polygons: [
-                [TestSupport.square(Self.corner.x + 0.001, Self.corner.y + 0.001, size: 0.001)],
-                [TestSupport.square(Self.corner.x + 0.004, Self.corner.y + 0.004, size: 0.001)],
+        try TestSupport.writeGeoJSON(
+            path,
+            features: [
+                Feature(
+                    properties: ["k": "1"],
+                    polygons: [
+                        [TestSupport.square(Self.corner.x + 0.001, Self.corner.y + 0.001, size: 0.001)],
+                        [TestSupport.square(Self.corner.x + 0.004, Self.corner.y + 0.004, size: 0.001)],
+                    ])
             ])
-        ])
         // Append a point feature by hand.
         var text = try String(contentsOfFile: path, encoding: .utf8)
         text = text.replacingOccurrences(
@@ -139,9 +146,11 @@ struct VectorStagingTests {
         try TestSupport.writeGeoJSON(root + "/input/good.geojson", features: [Feature(properties: [:], polygons: [Self.square(dx: 0.001, dy: 0.001)])])
         try "this is not json".write(toFile: root + "/input/broken.geojson", atomically: true, encoding: .utf8)
         try TestSupport.writeGeoJSON(root + "/input/empty.geojson", features: [])
-        try TestSupport.writeGeoJSON(root + "/input/invalid.geojson", features: [
-            Feature(properties: [:], polygons: [[[(0, 0), (1, 0), (0, 0)]]])
-        ])
+        try TestSupport.writeGeoJSON(
+            root + "/input/invalid.geojson",
+            features: [
+                Feature(properties: [:], polygons: [[[(0, 0), (1, 0), (0, 0)]]])
+            ])
         let config = try TestSupport.syntheticConfiguration(root: root)
         let report = try await StagingRunner(workflow: config).run()
         #expect(report.staged.map(\.filename) == ["good.geojson"])
@@ -171,13 +180,17 @@ struct VectorStagingTests {
 
     static func dedupInputs(root: String) throws {
         // b (newer) has a polygon almost on top of a's first polygon; a's second polygon is alone.
-        try TestSupport.writeGeoJSON(root + "/input/a.geojson", features: [
-            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0.001, dy: 0.001, size: 0.001)]),
-            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0.01, dy: 0.01, size: 0.001)]),
-        ])
-        try TestSupport.writeGeoJSON(root + "/input/b.geojson", features: [
-            Feature(properties: ["Date": "\"20200101\""], polygons: [Self.square(dx: 0.00105, dy: 0.001, size: 0.001)])
-        ])
+        try TestSupport.writeGeoJSON(
+            root + "/input/a.geojson",
+            features: [
+                Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0.001, dy: 0.001, size: 0.001)]),
+                Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0.01, dy: 0.01, size: 0.001)]),
+            ])
+        try TestSupport.writeGeoJSON(
+            root + "/input/b.geojson",
+            features: [
+                Feature(properties: ["Date": "\"20200101\""], polygons: [Self.square(dx: 0.00105, dy: 0.001, size: 0.001)])
+            ])
     }
 
     @Test(arguments: ["staging", "raster"])
@@ -185,11 +198,13 @@ struct VectorStagingTests {
         let root = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Self.dedupInputs(root: root)
-        let config = try TestSupport.syntheticConfiguration(root: root, extra: [
-            "deduplicate_method": .string("neighbor"), "deduplicate_at": .array([.string(stage)]),
-            "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
-            "deduplicate_clip_to_footprint": .bool(false),
-        ])
+        let config = try TestSupport.syntheticConfiguration(
+            root: root,
+            extra: [
+                "deduplicate_method": .string("neighbor"), "deduplicate_at": .array([.string(stage)]),
+                "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
+                "deduplicate_clip_to_footprint": .bool(false),
+            ])
         let report = try await StagingRunner(workflow: config).run()
         #expect(report.failures.isEmpty)
         let rows = try TestSupport.readRows(report.merged[0].path).rows
@@ -208,16 +223,22 @@ struct VectorStagingTests {
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Self.dedupInputs(root: root)
         // a's footprint covers both its polygons; b's covers only the first area. Overlap: around a's first.
-        try TestSupport.writeGeoJSON(root + "/footprints/a.geojson", features: [
-            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.02)])
-        ])
-        try TestSupport.writeGeoJSON(root + "/footprints/b.geojson", features: [
-            Feature(properties: ["Date": "\"20200101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.005)])
-        ])
-        let config = try TestSupport.syntheticConfiguration(root: root, extra: [
-            "deduplicate_method": .string("footprints"), "deduplicate_at": .array([.string("raster")]),
-            "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
-        ])
+        try TestSupport.writeGeoJSON(
+            root + "/footprints/a.geojson",
+            features: [
+                Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.02)])
+            ])
+        try TestSupport.writeGeoJSON(
+            root + "/footprints/b.geojson",
+            features: [
+                Feature(properties: ["Date": "\"20200101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.005)])
+            ])
+        let config = try TestSupport.syntheticConfiguration(
+            root: root,
+            extra: [
+                "deduplicate_method": .string("footprints"), "deduplicate_at": .array([.string("raster")]),
+                "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
+            ])
         let report = try await StagingRunner(workflow: config).run()
         #expect(report.failures.isEmpty)
         let rows = try TestSupport.readRows(report.merged[0].path).rows
@@ -230,13 +251,17 @@ struct VectorStagingTests {
         let root = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Self.dedupInputs(root: root)
-        try TestSupport.writeGeoJSON(root + "/footprints/a.geojson", features: [
-            Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.005)])
-        ])
-        let config = try TestSupport.syntheticConfiguration(root: root, extra: [
-            "deduplicate_method": .string("footprints"), "deduplicate_at": .array([.string("raster")]),
-            "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
-        ])
+        try TestSupport.writeGeoJSON(
+            root + "/footprints/a.geojson",
+            features: [
+                Feature(properties: ["Date": "\"20190101\""], polygons: [Self.square(dx: 0, dy: 0, size: 0.005)])
+            ])
+        let config = try TestSupport.syntheticConfiguration(
+            root: root,
+            extra: [
+                "deduplicate_method": .string("footprints"), "deduplicate_at": .array([.string("raster")]),
+                "deduplicate_keep_rules": .array([.array([.string("Date"), .string("larger")])]),
+            ])
         let report = try await StagingRunner(workflow: config).run()
         #expect(report.failures.count == 1)
         #expect(report.failures.first?.message.contains("footprint") == true)
@@ -332,9 +357,11 @@ struct StagingOptionsTests {
         // EPSG:3413 metres written into a GeoJSON (which GDAL would read as CRS84); input_crs assigns 3413.
         let x = -2122000.0
         let y = 522000.0
-        try TestSupport.writeGeoJSON(root + "/input/polar.geojson", features: [
-            Feature(properties: [:], polygons: [[TestSupport.square(x, y, size: 10)]])
-        ])
+        try TestSupport.writeGeoJSON(
+            root + "/input/polar.geojson",
+            features: [
+                Feature(properties: [:], polygons: [[TestSupport.square(x, y, size: 10)]])
+            ])
         let config = try TestSupport.syntheticConfiguration(root: root, extra: ["input_crs": .string("EPSG:3413")])
         let report = try await StagingRunner(workflow: config).run()
         #expect(report.failures.isEmpty)
@@ -375,9 +402,11 @@ struct StagingOptionsTests {
         // A staged tile already has the staging columns: as input it is refused with a clear message.
         try FileManager.default.createDirectory(atPath: root + "/again", withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: report.merged[0].path, toPath: root + "/again/tile.gpkg")
-        let again = try TestSupport.syntheticConfiguration(root: root, extra: [
-            "dir_input": .string(root + "/again"), "ext_input": .string(".gpkg"), "dir_staged": .string(root + "/staged2"),
-        ])
+        let again = try TestSupport.syntheticConfiguration(
+            root: root,
+            extra: [
+                "dir_input": .string(root + "/again"), "ext_input": .string(".gpkg"), "dir_staged": .string(root + "/staged2"),
+            ])
         let refused = try await StagingRunner(workflow: again).run()
         #expect(refused.failures.first?.message.contains("already has a column") == true)
     }
@@ -386,8 +415,9 @@ struct StagingOptionsTests {
         let root = try TestSupport.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         let layout = try TilePathLayout(structure: ["style", "tms", "z", "x", "y"], tmsIdentifier: "T")
-        let header = ShardHeader(version: ShardCodec.version, filename: "a.shp", tile: TileIndex(x: 0, y: 0, z: 0),
-                                 fields: [FieldDefinition(name: "s", type: .string), FieldDefinition(name: "r", type: .real)])
+        let header = ShardHeader(
+            version: ShardCodec.version, filename: "a.shp", tile: TileIndex(x: 0, y: 0, z: 0),
+            fields: [FieldDefinition(name: "s", type: .string), FieldDefinition(name: "r", type: .real)])
         let writers = ShardWriterSet(shardRoot: root, layout: layout, inputKey: "k", flushThreshold: 200) { tile in
             var copy = header
             copy.tile = tile
@@ -421,8 +451,9 @@ struct StagingOptionsTests {
 struct ShardStreamTests {
     static func writeShard(root: String, rows count: Int, text: String) throws -> (path: String, rows: [StagedRow]) {
         let layout = try TilePathLayout(structure: ["style", "tms", "z", "x", "y"], tmsIdentifier: "T")
-        let header = ShardHeader(version: ShardCodec.version, filename: "big.shp", tile: TileIndex(x: 3, y: 4, z: 13),
-                                 fields: [FieldDefinition(name: "s", type: .string)])
+        let header = ShardHeader(
+            version: ShardCodec.version, filename: "big.shp", tile: TileIndex(x: 3, y: 4, z: 13),
+            fields: [FieldDefinition(name: "s", type: .string)])
         let writers = ShardWriterSet(shardRoot: root, layout: layout, inputKey: "big", flushThreshold: 100_000) { _ in
             ShardCodec.encodeHeader(header)
         }

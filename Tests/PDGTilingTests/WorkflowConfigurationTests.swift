@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import PDGTiling
+
 struct WorkflowConfigurationTests {
     @Test func defaultsAreThoseOfPDG() {
         let config = WorkflowConfiguration()

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 /// `viz-workflow run` as the cluster runs it: the image's user (uid 1000) for leader and workers, and
 /// workers that can never start.
 extension PipelineEndToEndTests {
@@ -20,7 +21,8 @@ extension PipelineEndToEndTests {
         var environment = ProcessInfo.processInfo.environment
         environment["HOME"] = dir
         process.environment = environment
-        let out = Pipe(), err = Pipe()
+        let out = Pipe()
+        let err = Pipe()
         process.standardOutput = out
         process.standardError = err
         try process.run()
@@ -60,14 +62,16 @@ extension PipelineEndToEndTests {
         #expect(status == 0, "stdout:\n\(text)\nstderr:\n\(errors)")
         #expect(text.contains("polygons staged: 14281"))
         #expect(try run(in: reference).0 == 0)
-        let a = try outputs(dir), b = try outputs(reference)
+        let a = try outputs(dir)
+        let b = try outputs(reference)
         #expect(a.count == 33)
         #expect(a.keys.sorted() == b.keys.sorted())
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
         // Everything the run wrote belongs to the image's user.
-        let owners = Set(FileManager.default.enumerator(atPath: dir + "/viz-output")!.compactMap { relative -> Int? in
-            (try? FileManager.default.attributesOfItem(atPath: dir + "/viz-output/" + (relative as! String)))?[.ownerAccountID] as? Int
-        })
+        let owners = Set(
+            FileManager.default.enumerator(atPath: dir + "/viz-output")!.compactMap { relative -> Int? in
+                (try? FileManager.default.attributesOfItem(atPath: dir + "/viz-output/" + (relative as! String)))?[.ownerAccountID] as? Int
+            })
         #expect(owners == [1000])
     }
 

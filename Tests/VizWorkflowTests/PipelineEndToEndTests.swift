@@ -1,6 +1,8 @@
 import Foundation
 import Testing
+
 @testable import DataflowCore
+
 /// The bundled sample through `viz-workflow run`, as a user runs it: worker processes over TCP, in-process,
 /// and with the leader or a worker killed mid-run.
 @Suite(.serialized) struct PipelineEndToEndTests {
@@ -15,13 +17,18 @@ import Testing
         return url.appendingPathComponent("viz-workflow").path
     }()
 
-    enum Executor { case htex(workers: Int), threads }
+    enum Executor {
+        case htex(workers: Int)
+        case threads
+    }
 
     /// A run directory with parameters for the bundled sample and the given executor.
     func makeRun(_ executor: Executor, retries: Int = 2, local: String = #"{ "init_blocks": 1, "max_blocks": 1 }"#) throws -> String {
         let dir = NSTemporaryDirectory() + "viz-e2e-" + UUID().uuidString
         try FileManager.default.createDirectory(atPath: dir + "/parameters", withIntermediateDirectories: true)
-        var workflow = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json"))) as! [String: Any]
+        var workflow =
+            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json")))
+            as! [String: Any]
         workflow["dir_input"] = Self.packageRoot + "/Examples/sample-data/input"
         try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: dir + "/parameters/workflow_config.json"))
         let executorJSON: String
@@ -90,7 +97,8 @@ import Testing
         let (localStatus, _) = try run(in: local)
         #expect(remoteStatus == 0, "\(remoteText)")
         #expect(localStatus == 0)
-        let a = try outputs(remote), b = try outputs(local)
+        let a = try outputs(remote)
+        let b = try outputs(local)
         #expect(a.count == 33)  // 11 GeoTIFFs (z6–13) and 22 PNGs, as the shipped example
         #expect(a.keys.sorted() == b.keys.sorted())
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
@@ -149,7 +157,8 @@ import Testing
         #expect(killed)
         #expect(leader.terminationStatus == 0, "\(text)")
         _ = try run(in: reference)
-        let a = try outputs(dir), b = try outputs(reference)
+        let a = try outputs(dir)
+        let b = try outputs(reference)
         #expect(a.count == 33)
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
     }
@@ -198,7 +207,9 @@ extension PipelineEndToEndTests {
             process.waitUntilExit()
             return (process.terminationStatus, text)
         }
-        let first = try status("runinfo/000"), second = try status("runinfo/001"), latest = try status("runinfo")
+        let first = try status("runinfo/000")
+        let second = try status("runinfo/001")
+        let latest = try status("runinfo")
         #expect(first.0 == 0 && first.1.contains("directory runinfo/000") && first.1.contains("exec_done"))
         #expect(second.0 == 0 && second.1.contains("directory runinfo/001") && second.1.contains("memo_done"))
         #expect(latest.1.contains("directory runinfo/001"))

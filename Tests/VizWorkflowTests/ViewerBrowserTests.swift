@@ -1,9 +1,11 @@
 import CVizGDAL
 import Foundation
-import Testing
 import PDGTileViewer
 import PDGTiling
+import Testing
+
 @testable import VizWorkflow
+
 /// The viewer in a real headless browser (Chromium from Debian): the map shows tiles where the sample is,
 /// and switching layers changes what is drawn.
 @Suite(.serialized) struct ViewerBrowserTests {
@@ -22,7 +24,8 @@ import PDGTiling
         GDALAllRegister()
         guard let dataset = GDALOpen(path, GA_ReadOnly) else { throw CocoaError(.fileReadCorruptFile) }
         defer { GDALClose(dataset) }
-        let w = Int(GDALGetRasterXSize(dataset)), h = Int(GDALGetRasterYSize(dataset))
+        let w = Int(GDALGetRasterXSize(dataset))
+        let h = Int(GDALGetRasterYSize(dataset))
         var planes: [[UInt8]] = []
         for band in 1...3 {
             var plane = [UInt8](repeating: 0, count: w * h)
@@ -77,10 +80,12 @@ import PDGTiling
         let port = try await server.start(host: "127.0.0.1", port: 0)
         defer { Task { await server.stop() } }
 
-        let coverage = dir + "/coverage.png", count = dir + "/count.png"
+        let coverage = dir + "/coverage.png"
+        let count = dir + "/count.png"
         try screenshot("http://127.0.0.1:\(port)/?layer=iwp_coverage", to: coverage)
         try screenshot("http://127.0.0.1:\(port)/?layer=iwp_count", to: count)
-        let a = try Self.read(coverage), b = try Self.read(count)
+        let a = try Self.read(coverage)
+        let b = try Self.read(count)
         #expect(a.width == 900 && a.height == 600)
         // Tiles are drawn where the sample is (the page opens on the data's extent).
         #expect(colouredPixels(a) > 2000, "coverage layer: \(colouredPixels(a)) coloured pixels")

@@ -1,7 +1,8 @@
 import CVizSystemShims
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a ``BashCommand`` as a child process group and waits for it without blocking the cooperative pool.

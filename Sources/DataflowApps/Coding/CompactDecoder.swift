@@ -1,4 +1,5 @@
 import Foundation
+
 /// Decodes values written by ``CompactEncoder``. Malformed bytes raise ``AppError`` with code
 /// `.malformedPayload`; a value of the wrong shape raises the usual `DecodingError` with its coding path.
 public struct CompactDecoder: Sendable {

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Encodes `Encodable` values into the compact, self-describing binary form used for task inputs and
 /// results (on the wire, in checkpoints and in memoization hashes).
 ///

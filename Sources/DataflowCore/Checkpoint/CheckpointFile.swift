@@ -1,4 +1,5 @@
 import Foundation
+
 /// The on-disk format of checkpoints: an append-only log of (memo key, encoded output) records.
 ///
 /// Layout: the 8-byte magic `VZCKPT01`, then records of `[payload length: UInt32 LE][checksum: UInt64 LE]

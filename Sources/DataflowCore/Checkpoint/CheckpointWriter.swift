@@ -1,7 +1,8 @@
-import Synchronization
 import Foundation
+import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Appends checkpoint records on a background thread with group commit: every record queued while the

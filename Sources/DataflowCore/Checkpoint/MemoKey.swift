@@ -1,4 +1,5 @@
 import CVizOpenSSL
+
 /// The memoization identity of a call: SHA-256 of the app name and the compact encoding of its input
 /// (Parsl hashes the function name and pickled arguments with md5).
 public struct MemoKey: Hashable, Sendable, CustomStringConvertible {

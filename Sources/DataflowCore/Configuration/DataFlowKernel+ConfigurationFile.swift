@@ -1,5 +1,6 @@
 import DataflowJSON
 import Foundation
+
 extension DataFlowKernel.Configuration {
     /// Builds an executor from its JSON object in a configuration file. The object's `class` key chose the
     /// factory; the factory reads the other keys (and must leave none unread).

@@ -1,5 +1,6 @@
 import Foundation
 import Synchronization
+
 /// Runs tasks in this process with bounded concurrency (Parsl `ThreadPoolExecutor`).
 ///
 /// `maxThreads` worker loops pull tries from one FIFO queue; an app that suspends (awaits) keeps its slot,
@@ -56,7 +57,10 @@ public final class ThreadPoolExecutor: ExecutionBackend {
     /// Queues the try (FIFO) or hands it to an idle loop; after shutdown it finishes at once with a
     /// ``DataflowError`` `shutDown`.
     public func submit(_ request: TaskRequest) {
-        enum Next { case resume(CheckedContinuation<TaskRequest?, Never>), queued, rejected }
+        enum Next {
+            case resume(CheckedContinuation<TaskRequest?, Never>)
+            case queued, rejected
+        }
         let next: Next = queue.withLock { q in
             if q.stopped { return .rejected }
             if let idle = q.idleWorkers.popLast() {

@@ -1,4 +1,5 @@
 import DataflowKubernetesAPI
+
 extension KubernetesProvider {
     /// Options with the names of Parsl's `KubernetesProvider` (see docs/kubernetes.md for the JSON keys).
     public struct Configuration: Sendable, Hashable {

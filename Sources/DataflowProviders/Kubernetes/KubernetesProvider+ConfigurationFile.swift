@@ -1,5 +1,6 @@
 import DataflowJSON
 import DataflowKubernetesAPI
+
 extension KubernetesProvider {
     /// Builds a provider from its JSON object (`"provider": {"class": "KubernetesProvider", ...}`) with
     /// Parsl's option names; the same shape as `HighThroughputExecutor.ProviderFactory`, so the executor
@@ -69,7 +70,9 @@ extension KubernetesProvider {
             ownerReferenceToLeader: try o.bool("owner_reference") ?? d.ownerReferenceToLeader,
             deleteGracePeriod: try o.int("delete_grace_period", minimum: 0) ?? d.deleteGracePeriod,
             deleteTimeout: try o.double("delete_timeout") ?? d.deleteTimeout,
-            orphanPolicy: try o.choice("orphan_policy", Configuration.OrphanPolicy.allCases.map(\.rawValue)).flatMap { Configuration.OrphanPolicy(rawValue: $0) } ?? d.orphanPolicy,
+            orphanPolicy: try o.choice("orphan_policy", Configuration.OrphanPolicy.allCases.map(\.rawValue)).flatMap {
+                Configuration.OrphanPolicy(rawValue: $0)
+            } ?? d.orphanPolicy,
             watch: try o.bool("watch") ?? d.watch
         )
         c.persistentVolumes = try persistentVolumes(o)

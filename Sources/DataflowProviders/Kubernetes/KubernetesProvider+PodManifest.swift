@@ -1,5 +1,6 @@
-import Foundation
 import DataflowKubernetesAPI
+import Foundation
+
 extension KubernetesProvider {
     /// Label keys put on every worker pod.
     public enum LabelKey {

@@ -1,4 +1,5 @@
 import DataflowKubernetesAPI
+
 extension KubernetesProvider {
     /// Waiting reasons that mean the container cannot start as things are (surfaced in the block's message).
     static let blockingReasons: Set<String> = [

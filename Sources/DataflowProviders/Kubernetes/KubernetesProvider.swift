@@ -1,6 +1,7 @@
-import Foundation
 import DataflowKubernetesAPI
+import Foundation
 import Synchronization
+
 /// Runs blocks as worker pods on Kubernetes (Parsl `KubernetesProvider`, fixed where it hurt).
 ///
 /// One block is ``Configuration/nodesPerBlock`` bare pods with `restartPolicy: Never`, labelled with the run,
@@ -325,7 +326,10 @@ public final class KubernetesProvider: ExecutionProvider {
         while !left.isEmpty {
             var still: [String] = []
             for name in left {
-                do { _ = try await client.getPod(name, namespace: namespace); still.append(name) } catch let e as KubernetesAPIError where e.isNotFound {
+                do {
+                    _ = try await client.getPod(name, namespace: namespace)
+                    still.append(name)
+                } catch let e as KubernetesAPIError where e.isNotFound {
                 } catch { still.append(name) }
             }
             left = still

@@ -1,7 +1,8 @@
-import Foundation
 import DataflowKubernetesAPI
+import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Who and where the leader pod is: its name and uid (for workers' ownerReferences) and its IP (the

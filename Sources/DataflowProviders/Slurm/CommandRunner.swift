@@ -1,7 +1,8 @@
 import CVizSystemShims
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs a command-line tool (`sbatch`, `squeue`, `scancel`, ...) to completion with a timeout and returns what
@@ -108,7 +109,8 @@ public enum CommandRunner {
         }
 
         let deadline = ContinuousClock.now + timeout
-        var out: [UInt8] = [], err: [UInt8] = []
+        var out: [UInt8] = []
+        var err: [UInt8] = []
         var open = [outPipe[0], errPipe[0]]
         var timedOut = false
         var buffer = [UInt8](repeating: 0, count: 65536)

@@ -1,4 +1,5 @@
 import Foundation
+
 /// How a block's batch script starts the workers inside the job's allocation (Parsl's `Launcher`):
 /// ``SrunLauncher`` starts one worker per node through `srun`, ``SingleNodeLauncher`` starts them all on the
 /// node that runs the script.

@@ -1,6 +1,7 @@
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The IPv4 address of a network interface, for a leader that must listen where compute nodes can reach it

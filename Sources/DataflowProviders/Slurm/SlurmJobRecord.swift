@@ -1,4 +1,5 @@
 import Foundation
+
 /// One job as a Slurm command reports it, with pure parsers for the output of `squeue`, `sacct`, `scontrol`
 /// and `sbatch`, and the map from Slurm's job states to ``JobStatus``.
 ///

@@ -1,4 +1,5 @@
 import Foundation
+
 extension SlurmProvider {
     /// What one block's batch script needs besides the configuration.
     public struct BatchScriptRequest: Sendable, Hashable {

@@ -1,4 +1,5 @@
 import Foundation
+
 extension SlurmProvider {
     /// Options with the names of Parsl's `SlurmProvider` (docs/slurm.md lists the JSON keys). Defaults are
     /// Parsl's, except the launcher (``SrunLauncher``, which also serves blocks of several nodes).

@@ -1,5 +1,6 @@
-import Foundation
 import DataflowJSON
+import Foundation
+
 extension SlurmProvider {
     /// Reads `{"class": "SlurmProvider", ...}` or the `slurm` section of an executor, with Parsl's option
     /// names: `partition`, `account`, `qos`, `constraint`, `exclusive`, `nodes_per_block`, `cores_per_node`,
@@ -41,7 +42,8 @@ extension SlurmProvider {
             parallelism: try o.double("parallelism") ?? d.parallelism,
             jobName: try o.string("job_name") ?? d.jobName,
             scriptDirectory: try o.string("script_dir") ?? "\(runDirectory)/slurm",
-            orphanPolicy: try o.choice("orphan_policy", Configuration.OrphanPolicy.allCases.map(\.rawValue)).flatMap(Configuration.OrphanPolicy.init) ?? d.orphanPolicy,
+            orphanPolicy: try o.choice("orphan_policy", Configuration.OrphanPolicy.allCases.map(\.rawValue)).flatMap(Configuration.OrphanPolicy.init)
+                ?? d.orphanPolicy,
             secretDelivery: try o.choice("secret_delivery", Configuration.SecretDelivery.allCases.map(\.rawValue)).flatMap(Configuration.SecretDelivery.init)
                 ?? d.secretDelivery,
             statusPollingInterval: try nonNegative(o, "status_polling_interval") ?? d.statusPollingInterval,
@@ -81,7 +83,8 @@ extension SlurmProvider {
         case .string(let text)?: return text
         case .array?: return (try o.strings("scheduler_options") ?? []).joined(separator: "\n")
         case let other?:
-            throw ConfigurationError(.invalidValue, "\(o.source): '\(o.path).scheduler_options' must be a string of #SBATCH lines or a list of them, not \(other.kindName)")
+            throw ConfigurationError(
+                .invalidValue, "\(o.source): '\(o.path).scheduler_options' must be a string of #SBATCH lines or a list of them, not \(other.kindName)")
         }
     }
 

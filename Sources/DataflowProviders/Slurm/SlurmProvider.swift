@@ -1,7 +1,8 @@
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Runs blocks as Slurm batch jobs (Parsl `SlurmProvider`): `sbatch` to submit, `squeue` (then `sacct`, or

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Starts the workers with one `srun` job step across the allocation (Parsl `SrunLauncher`): `tasksPerNode`
 /// tasks on every node, output lines labelled with the task number.
 ///

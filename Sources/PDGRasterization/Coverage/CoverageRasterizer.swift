@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// Exact area coverage of polygons over a tile's pixel grid.
 ///
 /// Each ring edge is split at the row and column lines it crosses; every piece adds the signed area of the
@@ -33,16 +34,22 @@ public struct CoverageRasterizer: Sendable {
         _ body: (_ row: Int, _ column: Int, _ coverage: Double) -> Void
     ) {
         // Pixel-space bounding box (u east, v south).
-        var minU = Double.infinity, maxU = -Double.infinity, minV = Double.infinity, maxV = -Double.infinity
-        let left = grid.bounds.left, top = grid.bounds.top
+        var minU = Double.infinity
+        var maxU = -Double.infinity
+        var minV = Double.infinity
+        var maxV = -Double.infinity
+        let left = grid.bounds.left
+        let top = grid.bounds.top
         for polygon in polygons {
             guard let shell = polygon.rings.first else { continue }
             var index = 0
             while index + 1 < shell.count {
                 let u = (shell[index] - left) * columnScale
                 let v = (top - shell[index + 1]) * rowScale
-                minU = min(minU, u); maxU = max(maxU, u)
-                minV = min(minV, v); maxV = max(maxV, v)
+                minU = min(minU, u)
+                maxU = max(maxU, u)
+                minV = min(minV, v)
+                maxV = max(maxV, v)
                 index += 2
             }
         }
@@ -56,7 +63,10 @@ public struct CoverageRasterizer: Sendable {
         let height = r1 - r0 + 1
         let count = width * height
         if scratch.count < count { scratch = [Double](repeating: 0, count: max(count, 2 * scratch.count)) }
-        let uLow = Double(c0), uHigh = Double(c1 + 1), vLow = Double(r0), vHigh = Double(r1 + 1)
+        let uLow = Double(c0)
+        let uHigh = Double(c1 + 1)
+        let vLow = Double(r0)
+        let vHigh = Double(r1 + 1)
         let factor = areaFactor
         scratch.withUnsafeMutableBufferPointer { buffer in
             let cells = buffer.baseAddress!
@@ -67,17 +77,21 @@ public struct CoverageRasterizer: Sendable {
                     guard points >= 3 else { continue }
                     // Orientation: the accumulation yields −∮u dv = −(signed area); shells count +, holes −.
                     var twiceArea = 0.0
-                    var previousU = (ring[0] - left) * columnScale, previousV = (top - ring[1]) * rowScale
-                    let firstU = previousU, firstV = previousV
+                    var previousU = (ring[0] - left) * columnScale
+                    var previousV = (top - ring[1]) * rowScale
+                    let firstU = previousU
+                    let firstV = previousV
                     for point in 1..<points {
                         let u = (ring[2 * point] - left) * columnScale
                         let v = (top - ring[2 * point + 1]) * rowScale
                         twiceArea += (previousU - firstU) * (v - firstV) - (u - firstU) * (previousV - firstV)
-                        previousU = u; previousV = v
+                        previousU = u
+                        previousV = v
                     }
                     if twiceArea == 0 { continue }
                     let sign: Double = (twiceArea < 0) == (ringIndex == 0) ? 1 : -1
-                    previousU = firstU; previousV = firstV
+                    previousU = firstU
+                    previousV = firstV
                     for point in 1..<points {
                         let u = (ring[2 * point] - left) * columnScale
                         let v = (top - ring[2 * point + 1]) * rowScale
@@ -86,7 +100,8 @@ public struct CoverageRasterizer: Sendable {
                             uLow: uLow, uHigh: uHigh, vLow: vLow, vHigh: vHigh,
                             r0: r0, c0: c0, width: width, cells: cells
                         )
-                        previousU = u; previousV = v
+                        previousU = u
+                        previousV = v
                     }
                 }
             }
@@ -113,7 +128,8 @@ public struct CoverageRasterizer: Sendable {
         r0: Int, c0: Int, width: Int, cells: UnsafeMutablePointer<Double>
     ) {
         if v0 == v1 { return }
-        let vMin = max(min(v0, v1), vLow), vMax = min(max(v0, v1), vHigh)
+        let vMin = max(min(v0, v1), vLow)
+        let vMax = min(max(v0, v1), vHigh)
         if vMin >= vMax { return }
         let slope = (u1 - u0) / (v1 - v0)
         let direction: Double = v1 > v0 ? sign : -sign
@@ -141,7 +157,8 @@ public struct CoverageRasterizer: Sendable {
         uA: Double, uB: Double, dv: Double, rowBase: Int, c0: Int, uLow: Double, uHigh: Double,
         cells: UnsafeMutablePointer<Double>
     ) {
-        let uLo = min(uA, uB), uHi = max(uA, uB)
+        let uLo = min(uA, uB)
+        let uHi = max(uA, uB)
         let span = uHi - uLo
         if span == 0 {
             if uLo >= uHigh { return }
@@ -156,12 +173,14 @@ public struct CoverageRasterizer: Sendable {
         if uLo < uLow {
             cells[rowBase] += dv * ((min(uHi, uLow) - uLo) / span)
         }
-        let a0 = max(uLo, uLow), b0 = min(uHi, uHigh)
+        let a0 = max(uLo, uLow)
+        let b0 = min(uHi, uHigh)
         if b0 <= a0 { return }
         let first = Int(a0.rounded(.down))
         let last = max(first, Int(b0.rounded(.up)) - 1)
         for column in first...last {
-            let a = max(a0, Double(column)), b = min(b0, Double(column + 1))
+            let a = max(a0, Double(column))
+            let b = min(b0, Double(column + 1))
             if b <= a { continue }
             let piece = dv * ((b - a) / span)
             let mid = (a + b) * 0.5

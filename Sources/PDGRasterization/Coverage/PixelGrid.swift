@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// The pixel grid of one tile as pdgraster builds it: `tile_size` rows × columns over the tile's exact bounds, with
 /// fences from `numpy.linspace` (so centroid → pixel decisions match the Python output bit for bit).
 public struct PixelGrid: Sendable, Hashable, Codable {

@@ -1,6 +1,7 @@
 import CVizGDAL
 import Foundation
 import PDGTiling
+
 /// Reads and writes tile GeoTIFFs through GDAL (GTiff, EPSG:4326, pixel-interleaved strips, band descriptions,
 /// `AREA_OR_POINT=Area`, no nodata), the layout pdgraster writes. Each call opens its own handles.
 public enum GeoTIFFFile {
@@ -47,7 +48,8 @@ public enum GeoTIFFFile {
             options = CSLSetNameValue(options, key, value)
         }
         defer { CSLDestroy(options) }
-        let rows = raster.grid.rows, columns = raster.grid.columns
+        let rows = raster.grid.rows
+        let columns = raster.grid.columns
         guard let dataset = GDALCreate(driver, temporary, Int32(columns), Int32(rows), Int32(raster.bands.count), raster.dataType.gdalType, options)
         else {
             throw RasterizationError(.writeFailed, "\(path): GDALCreate failed: \(lastError("unknown error"))")
@@ -97,7 +99,8 @@ public enum GeoTIFFFile {
             throw RasterizationError(.rasterUnreadable, "\(path): GDAL cannot open it: \(lastError("unknown error"))")
         }
         defer { GDALClose(dataset) }
-        let columns = Int(GDALGetRasterXSize(dataset)), rows = Int(GDALGetRasterYSize(dataset))
+        let columns = Int(GDALGetRasterXSize(dataset))
+        let rows = Int(GDALGetRasterYSize(dataset))
         let count = Int(GDALGetRasterCount(dataset))
         var transform = [Double](repeating: 0, count: 6)
         GDALGetGeoTransform(dataset, &transform)

@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// A tile's raster in memory: bands of `grid.rows × grid.columns` doubles (row 0 = north), their descriptions and
 /// the data type they are stored with.
 public struct RasterTile: Sendable {

@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// Builds a parent tile's bands from its (up to four) children by exact 2 × 2 aggregation.
 ///
 /// pdgraster mosaics the children and reprojects the mosaic with GDAL; because morecantile's parent and child
@@ -14,14 +15,18 @@ enum ParentComposer {
         guard let first = children.compactMap({ $0 }).first else {
             throw RasterizationError(.missingChildren, "\(tile): no child GeoTIFF exists")
         }
-        let rows = grid.rows, columns = grid.columns
+        let rows = grid.rows
+        let columns = grid.columns
         guard rows % 2 == 0, columns % 2 == 0 else {
             throw RasterizationError(.invalidConfiguration, "\(tile): tile_size must be even to build parents by 2 × 2 aggregation")
         }
         for child in children.compactMap({ $0 }) where child.grid.rows != rows || child.grid.columns != columns || child.bands.count != first.bands.count {
-            throw RasterizationError(.rasterUnreadable, "\(child.tile): size or band count differs from its siblings (\(child.grid.rows)×\(child.grid.columns), \(child.bands.count) bands)")
+            throw RasterizationError(
+                .rasterUnreadable,
+                "\(child.tile): size or band count differs from its siblings (\(child.grid.rows)×\(child.grid.columns), \(child.bands.count) bands)")
         }
-        let halfRows = rows / 2, halfColumns = columns / 2
+        let halfRows = rows / 2
+        let halfColumns = columns / 2
         var bands: [[Double]] = []
         for bandIndex in 0..<first.bands.count {
             let method = methods.isEmpty ? .nearest : methods[min(bandIndex, methods.count - 1)]
@@ -34,7 +39,8 @@ enum ParentComposer {
                 child?.bands[bandIndex].withUnsafeBufferPointer { source in
                     output.withUnsafeMutableBufferPointer { target in
                         for row in 0..<halfRows {
-                            let top = 2 * row * columns, bottom = top + columns
+                            let top = 2 * row * columns
+                            let bottom = top + columns
                             let out = (row + rowOffset) * columns + columnOffset
                             for column in 0..<halfColumns {
                                 let c = 2 * column

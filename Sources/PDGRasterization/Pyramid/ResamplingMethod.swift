@@ -34,10 +34,14 @@ public enum ResamplingMethod: String, Sendable, Hashable, Codable, CaseIterable 
         case .mode:
             // GDAL: most frequent value; ties go to the first encountered in row-major order.
             let values = [a, b, c, d]
-            var best = a, bestCount = 0
+            var best = a
+            var bestCount = 0
             for value in values {
                 let count = values.reduce(0) { $0 + ($1 == value ? 1 : 0) }
-                if count > bestCount { best = value; bestCount = count }
+                if count > bestCount {
+                    best = value
+                    bestCount = count
+                }
             }
             return best
         case .med, .q1, .q3:

@@ -14,7 +14,9 @@ public struct BandSummary: Sendable, Hashable, Codable {
     /// Computes the summary of a band.
     public init(stat: String, values: [Double]) {
         self.stat = stat
-        var low = Double.infinity, high = -Double.infinity, total = 0.0
+        var low = Double.infinity
+        var high = -Double.infinity
+        var total = 0.0
         for value in values {
             low = Swift.min(low, value)
             high = Swift.max(high, value)
@@ -52,10 +54,12 @@ public struct BandSummary: Sendable, Hashable, Codable {
     /// Hoare quickselect: puts the k-th smallest at index k, smaller ones before it.
     private static func select(_ values: inout [Double], _ k: Int) -> Double {
         values.withUnsafeMutableBufferPointer { buffer in
-            var low = 0, high = buffer.count - 1
+            var low = 0
+            var high = buffer.count - 1
             while low < high {
                 let pivot = buffer[(low + high) / 2]
-                var i = low, j = high
+                var i = low
+                var j = high
                 while i <= j {
                     while buffer[i] < pivot { i += 1 }
                     while buffer[j] > pivot { j -= 1 }

@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// Decodes GeoPackage geometry blobs (header + ISO/extended WKB) into polygons.
 enum GeoPackageGeometry {
     /// The polygons of a Polygon or MultiPolygon blob (Z/M coordinates ignored); empty for an empty geometry.

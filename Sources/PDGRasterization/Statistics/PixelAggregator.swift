@@ -40,17 +40,35 @@ struct PixelAggregator {
         case .count:
             if !value.isNaN { primary[pixel] += 1 }
         case .mean:
-            if !value.isNaN { primary[pixel] += value; counts[pixel] += 1 }
+            if !value.isNaN {
+                primary[pixel] += value
+                counts[pixel] += 1
+            }
         case .max:
-            if !value.isNaN, counts[pixel] == 0 || value > primary[pixel] { primary[pixel] = value; counts[pixel] = 1 }
+            if !value.isNaN, counts[pixel] == 0 || value > primary[pixel] {
+                primary[pixel] = value
+                counts[pixel] = 1
+            }
         case .min:
-            if !value.isNaN, counts[pixel] == 0 || value < primary[pixel] { primary[pixel] = value; counts[pixel] = 1 }
+            if !value.isNaN, counts[pixel] == 0 || value < primary[pixel] {
+                primary[pixel] = value
+                counts[pixel] = 1
+            }
         case .first:
-            if !value.isNaN, counts[pixel] == 0 { primary[pixel] = value; counts[pixel] = 1 }
+            if !value.isNaN, counts[pixel] == 0 {
+                primary[pixel] = value
+                counts[pixel] = 1
+            }
         case .last:
-            if !value.isNaN { primary[pixel] = value; counts[pixel] = 1 }
+            if !value.isNaN {
+                primary[pixel] = value
+                counts[pixel] = 1
+            }
         case .prod:
-            if !value.isNaN { primary[pixel] *= value; counts[pixel] = 1 }
+            if !value.isNaN {
+                primary[pixel] *= value
+                counts[pixel] = 1
+            }
         case .std, .var:
             // Welford's running mean and sum of squared deviations.
             if !value.isNaN {

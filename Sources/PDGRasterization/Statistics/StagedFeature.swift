@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// One row of a staged tile as the rasterizer needs it: its polygons, its centroid (from the staging columns when
 /// present) and the values of the properties the statistics aggregate.
 public struct StagedFeature: Sendable {
@@ -21,16 +22,21 @@ public struct StagedFeature: Sendable {
 
     /// Planar (shoelace) centroid of the polygons, as shapely computes it.
     public static func planarCentroid(of polygons: [Polygon]) -> (x: Double, y: Double) {
-        var area = 0.0, sx = 0.0, sy = 0.0
+        var area = 0.0
+        var sx = 0.0
+        var sy = 0.0
         guard let reference = polygons.first?.rings.first, reference.count >= 2 else { return (.nan, .nan) }
-        let x0 = reference[0], y0 = reference[1]
+        let x0 = reference[0]
+        let y0 = reference[1]
         for polygon in polygons {
             for ring in polygon.rings {
                 // Rings are signed by orientation; shells and holes of valid polygons have opposite signs.
                 var index = 0
                 while index + 3 < ring.count {
-                    let ax = ring[index] - x0, ay = ring[index + 1] - y0
-                    let bx = ring[index + 2] - x0, by = ring[index + 3] - y0
+                    let ax = ring[index] - x0
+                    let ay = ring[index + 1] - y0
+                    let bx = ring[index + 2] - x0
+                    let by = ring[index + 3] - y0
                     let cross = ax * by - bx * ay
                     area += cross
                     sx += (ax + bx) * cross

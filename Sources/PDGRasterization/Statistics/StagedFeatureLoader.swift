@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// Public access to a staged tile's features as the rasterizer reads them (benchmarks, embedders that rasterize
 /// in memory with ``RasterPipeline/rasterize(features:config:tile:valueColumnTypes:)``).
 public enum StagedFeatureLoader {
@@ -10,7 +11,9 @@ public enum StagedFeatureLoader {
         let dedup = config.deduplicateMethod != nil && config.deduplicateAt.contains(.raster)
         return try StagedTileReader.read(
             path: path,
-            request: .init(valueColumns: columns, centroidColumns: (config.properties.centroidX, config.properties.centroidY), duplicatedColumn: dedup ? config.properties.duplicated : nil)
+            request: .init(
+                valueColumns: columns, centroidColumns: (config.properties.centroidX, config.properties.centroidY),
+                duplicatedColumn: dedup ? config.properties.duplicated : nil)
         ).features
     }
 }

@@ -1,6 +1,7 @@
 import CVizSQLite
 import Foundation
 import PDGTiling
+
 /// Reads a staged GeoPackage tile directly through SQLite: the feature table named in `gpkg_geometry_columns`,
 /// its geometry blobs (GeoPackage header + WKB) and the numeric columns the statistics need.
 ///
@@ -46,9 +47,10 @@ struct StagedTileReader {
             defer { sqlite3_finalize(statement) }
             var result: [[String?]] = []
             while sqlite3_step(statement) == SQLITE_ROW {
-                result.append((0..<sqlite3_column_count(statement)).map { index in
-                    sqlite3_column_text(statement, index).map { String(cString: $0) }
-                })
+                result.append(
+                    (0..<sqlite3_column_count(statement)).map { index in
+                        sqlite3_column_text(statement, index).map { String(cString: $0) }
+                    })
             }
             return result
         }
@@ -82,7 +84,8 @@ struct StagedTileReader {
         defer { sqlite3_finalize(statement) }
 
         var features: [StagedFeature] = []
-        var rowsRead = 0, dropped = 0
+        var rowsRead = 0
+        var dropped = 0
         var step = sqlite3_step(statement)
         while step == SQLITE_ROW {
             rowsRead += 1
@@ -101,7 +104,8 @@ struct StagedTileReader {
                 throw RasterizationError(error.code, "\(path): row \(rowsRead): \(error.message)")
             }
             if polygons.isEmpty { continue }
-            var cx = Double.nan, cy = Double.nan
+            var cx = Double.nan
+            var cy = Double.nan
             if hasCentroid, sqlite3_column_type(statement, 1) != SQLITE_NULL, sqlite3_column_type(statement, 2) != SQLITE_NULL {
                 cx = sqlite3_column_double(statement, 1)
                 cy = sqlite3_column_double(statement, 2)

@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// A configured statistic resolved for rasterization: how rows become values and how values become a pixel.
 struct StatisticPlan: Sendable {
     enum Weighting: Sendable { case count, area }
@@ -34,7 +35,8 @@ struct StatisticPlan: Sendable {
             case "area_per_pixel_area": source = .coverage
             case "area_within_pixel":
                 // pdgraster raises KeyError here (spec §7.3); we refuse it up front with a clear message.
-                throw RasterizationError(.invalidConfiguration, "statistic \"\(statistic.name)\": property area_within_pixel is not supported (it fails in pdgraster too)")
+                throw RasterizationError(
+                    .invalidConfiguration, "statistic \"\(statistic.name)\": property area_within_pixel is not supported (it fails in pdgraster too)")
             case let property?:
                 if let index = columns.firstIndex(of: property) {
                     source = .column(index)

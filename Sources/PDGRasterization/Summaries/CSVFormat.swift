@@ -1,4 +1,5 @@
 import Foundation
+
 /// Field formatting shared by the raster CSVs (Python-like float text, RFC 4180 quoting).
 enum CSVFormat {
     /// Python `repr` of a float for the common cases (`0.0`, `1.5`, `-146.51367187500014`, `nan`).

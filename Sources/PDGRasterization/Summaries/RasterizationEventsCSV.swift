@@ -1,5 +1,6 @@
 import Foundation
 import PDGTiling
+
 /// `filename_rasterization_events`: one row per GeoTIFF written, per GeoTIFF turned into web tiles, and per error
 /// (spec §11.2), with the timing columns pdgraster leaves as placeholders filled in: `id` (a UUID), `type` (the
 /// step), `start_time` and `end_time` (Unix seconds), `total_time` (wall seconds), `raster_summary` (JSON of the

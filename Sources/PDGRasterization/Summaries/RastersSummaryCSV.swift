@@ -1,5 +1,6 @@
 import Foundation
 import PDGTiling
+
 /// `filename_rasters_summary`: one row per band each time a GeoTIFF is written or read for web tiles (spec §11.1),
 /// appended; the header is written when the file is created.
 public enum RastersSummaryCSV {

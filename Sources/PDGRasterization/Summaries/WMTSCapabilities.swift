@@ -1,5 +1,6 @@
 import Foundation
 import PDGTiling
+
 /// A WMTS 1.0.0 GetCapabilities document for the web-tile layers (one layer per statistic), modelled on pdgraster's
 /// `WMTSCapabilitiesGenerator` but with MatrixWidth / MatrixHeight taken from the tile matrix set (pdgraster hard
 /// codes 2^(z+1) × 2^z, right only for the geographic quads) and one layer per statistic.
@@ -90,7 +91,9 @@ public struct WMTSCapabilities: Sendable, Hashable, Codable {
             let matrix = tms.matrices[zoom]
             // EPSG:4326 is defined lat/lon: its TopLeftCorner is written "lat lon"; CRS84 and projected CRSs "x y".
             let latitudeFirst = tms.crs.uppercased().contains("4326") && !tms.crs.uppercased().contains("CRS84")
-            let corner = latitudeFirst ? "\(Self.number(matrix.originY)) \(Self.number(matrix.originX))" : "\(Self.number(matrix.originX)) \(Self.number(matrix.originY))"
+            let corner =
+                latitudeFirst
+                ? "\(Self.number(matrix.originY)) \(Self.number(matrix.originX))" : "\(Self.number(matrix.originX)) \(Self.number(matrix.originY))"
             xml += """
                       <TileMatrix>
                         <ows:Identifier>\(zoom)</ows:Identifier>

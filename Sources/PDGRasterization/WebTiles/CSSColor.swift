@@ -1,4 +1,5 @@
 import Foundation
+
 /// A colour parsed from CSS Color 4 text: `#rgb[a]`, `#rrggbb[aa]`, `rgb()/rgba()`, `hsl()/hsla()`, `lab()`, `lch()`
 /// (space or comma syntax, `/ alpha`, percentages, hue units) and named colours.
 public struct CSSColor: Sendable, Hashable {
@@ -90,7 +91,9 @@ public struct CSSColor: Sendable, Hashable {
             coordinates = (try channel(parts[0]), try channel(parts[1]), try channel(parts[2]))
         case "hsl", "hsla":
             space = .srgb
-            let h = try hue(parts[0]), s = try number(parts[1], percentScale: 1), l = try number(parts[2], percentScale: 1)
+            let h = try hue(parts[0])
+            let s = try number(parts[1], percentScale: 1)
+            let l = try number(parts[2], percentScale: 1)
             coordinates = Self.hslToSRGB(h.isNaN ? 0 : h, s.isNaN ? 0 : s, l.isNaN ? 0 : l)
         case "lab":
             space = .lab
@@ -111,9 +114,11 @@ public struct CSSColor: Sendable, Hashable {
             if value.1 < ColorSpace.achromaticThreshold { value.2 = .nan }
             return value
         case .lab:
-            return ColorSpace.labToLCh((coordinates.0.isNaN ? 0 : coordinates.0, coordinates.1.isNaN ? 0 : coordinates.1, coordinates.2.isNaN ? 0 : coordinates.2))
+            return ColorSpace.labToLCh(
+                (coordinates.0.isNaN ? 0 : coordinates.0, coordinates.1.isNaN ? 0 : coordinates.1, coordinates.2.isNaN ? 0 : coordinates.2))
         case .srgb:
-            return ColorSpace.srgbToLCh((coordinates.0.isNaN ? 0 : coordinates.0, coordinates.1.isNaN ? 0 : coordinates.1, coordinates.2.isNaN ? 0 : coordinates.2))
+            return ColorSpace.srgbToLCh(
+                (coordinates.0.isNaN ? 0 : coordinates.0, coordinates.1.isNaN ? 0 : coordinates.1, coordinates.2.isNaN ? 0 : coordinates.2))
         }
     }
 

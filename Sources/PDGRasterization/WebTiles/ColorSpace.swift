@@ -1,4 +1,5 @@
 import Foundation
+
 /// Colour conversions as coloraide 0.10 performs them (same constants, same operation order): sRGB ↔ linear sRGB
 /// ↔ XYZ D65 ↔ (Bradford) XYZ D50 ↔ CIE Lab D50 ↔ CIE LCh D50, ΔE 2000, and the `lch-chroma` gamut mapping.
 ///
@@ -67,7 +68,15 @@ enum ColorSpace {
     }
 
     static func inverse(_ m: [[Double]]) -> [[Double]] {
-        let a = m[0][0], b = m[0][1], c = m[0][2], d = m[1][0], e = m[1][1], f = m[1][2], g = m[2][0], h = m[2][1], i = m[2][2]
+        let a = m[0][0]
+        let b = m[0][1]
+        let c = m[0][2]
+        let d = m[1][0]
+        let e = m[1][1]
+        let f = m[1][2]
+        let g = m[2][0]
+        let h = m[2][1]
+        let i = m[2][2]
         let determinant = a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g)
         return [
             [(e * i - f * h) / determinant, (c * h - b * i) / determinant, (b * f - c * e) / determinant],
@@ -99,7 +108,9 @@ enum ColorSpace {
     static func xyzD50ToLab(_ xyz: Vector) -> Vector {
         let white = whiteD50
         func f(_ value: Double) -> Double { value > epsilon ? nthRoot(value, 3) : (kappa * value + 16) / 116 }
-        let fx = f(xyz.0 / white.0), fy = f(xyz.1 / white.1), fz = f(xyz.2 / white.2)
+        let fx = f(xyz.0 / white.0)
+        let fy = f(xyz.1 / white.1)
+        let fz = f(xyz.2 / white.2)
         return ((116.0 * fy) - 16.0, 500.0 * (fx - fy), 200.0 * (fy - fz))
     }
 
@@ -156,24 +167,30 @@ enum ColorSpace {
 
     /// CIEDE2000 between two Lab colours (coloraide's direct translation of Sharma's paper).
     static func deltaE2000(_ first: Vector, _ second: Vector) -> Double {
-        let (l1, a1, b1) = first, (l2, a2, b2) = second
+        let (l1, a1, b1) = first
+        let (l2, a2, b2) = second
         let g7 = pow(25.0, 7.0)
-        let c1 = (a1 * a1 + b1 * b1).squareRoot(), c2 = (a2 * a2 + b2 * b2).squareRoot()
+        let c1 = (a1 * a1 + b1 * b1).squareRoot()
+        let c2 = (a2 * a2 + b2 * b2).squareRoot()
         let cm = (c1 + c2) / 2
         let c7 = pow(cm, 7.0)
         let g = 0.5 * (1 - (c7 / (c7 + g7)).squareRoot())
-        let ap1 = (1 + g) * a1, ap2 = (1 + g) * a2
-        let cp1 = (ap1 * ap1 + b1 * b1).squareRoot(), cp2 = (ap2 * ap2 + b2 * b2).squareRoot()
+        let ap1 = (1 + g) * a1
+        let ap2 = (1 + g) * a2
+        let cp1 = (ap1 * ap1 + b1 * b1).squareRoot()
+        let cp2 = (ap2 * ap2 + b2 * b2).squareRoot()
         var hp1 = (ap1 == 0 && b1 == 0) ? 0 : atan2(b1, ap1)
         var hp2 = (ap2 == 0 && b2 == 0) ? 0 : atan2(b2, ap2)
         hp1 = (hp1 < 0 ? hp1 + 2 * Double.pi : hp1) * (180 / Double.pi)
         hp2 = (hp2 < 0 ? hp2 + 2 * Double.pi : hp2) * (180 / Double.pi)
-        let dl = l1 - l2, dc = cp1 - cp2
+        let dl = l1 - l2
+        let dc = cp1 - cp2
         let hdiff = hp1 - hp2
         var dh: Double
         if cp1 * cp2 == 0 { dh = 0 } else if abs(hdiff) <= 180 { dh = hdiff } else { dh = hdiff + (hdiff > 180 ? -360 : 360) }
         dh = 2 * (cp2 * cp1).squareRoot() * sin((dh / 2) * (Double.pi / 180))
-        let lpm = (l1 + l2) / 2, cpm = (cp1 + cp2) / 2
+        let lpm = (l1 + l2) / 2
+        let cpm = (cp1 + cp2) / 2
         let hsum = hp1 + hp2
         let hpm: Double
         if cp1 * cp2 == 0 { hpm = hsum } else if abs(hp1 - hp2) > 180 { hpm = (hsum + (hsum < 360 ? 360 : -360)) / 2 } else { hpm = hsum / 2 }
@@ -191,7 +208,9 @@ enum ColorSpace {
         let sc = 1 + 0.045 * cpm
         let sh = 1 + 0.015 * cpm * t
         let rt = -1 * sin(rad(2 * dt)) * rc
-        let termL = dl / sl, termC = dc / sc, termH = dh / sh
+        let termL = dl / sl
+        let termC = dc / sc
+        let termH = dh / sh
         let squares: Double = pow(termL, 2.0) + pow(termC, 2.0) + pow(termH, 2.0)
         return (squares + rt * termC * termH).squareRoot()
     }
@@ -210,7 +229,8 @@ enum ColorSpace {
         if map.0 >= 100 || map.0 <= 0 {
             return clip(lchToSRGB((map.0, 0, .nan)))
         }
-        var low = 0.0, high = map.1
+        var low = 0.0
+        var high = map.1
         var color = clip(lchToSRGB(map))
         if deltaE2000(lchToLab(map), srgbToLab(color)) >= 2.0 {
             while high - low > 0.01 {

@@ -1,5 +1,6 @@
 import CVizZlib
 import Foundation
+
 /// A minimal PNG encoder for 8-bit RGBA images (filter type 0 per row, zlib via libz).
 ///
 /// Measured against GDAL's PNG driver (MEM dataset + CreateCopy) it avoids creating two datasets per image; the

@@ -1,5 +1,6 @@
-import Synchronization
 import PDGTiling
+import Synchronization
+
 /// A statistic's 257-colour lookup table: 256 gradient colours at positions k/256 plus the nodata colour, built
 /// exactly as pdgraster + coloraide 0.10 do (interpolation in CIE LCh D50, shorter hue arc, undefined hues taken from
 /// the other stop, alpha interpolated linearly and not premultiplied, `lch-chroma` gamut mapping, then pdgraster's
@@ -54,7 +55,9 @@ public struct Palette: Sendable, Hashable {
             if (try? CSSColor(parsing: text)) != nil {
                 colors = [text]
             } else {
-                throw RasterizationError(.invalidConfiguration, "statistic \"\(statistic.name)\": palette \"\(text)\" is a colormap name; named colormaps are not supported, list the colours instead")
+                throw RasterizationError(
+                    .invalidConfiguration,
+                    "statistic \"\(statistic.name)\": palette \"\(text)\" is a colormap name; named colormaps are not supported, list the colours instead")
             }
         default:
             break
@@ -87,9 +90,11 @@ public struct Palette: Sendable, Hashable {
         previous = boundaries[segment]
         let span = boundaries[segment + 1] - previous
         let t = span != 0 ? (position - previous) / span : 1
-        var first = stops[segment].lch, second = stops[segment + 1].lch
+        var first = stops[segment].lch
+        var second = stops[segment + 1].lch
         // Hue: shorter arc; an undefined hue takes the other one.
-        var h1 = ColorSpace.constrainHue(first.2), h2 = ColorSpace.constrainHue(second.2)
+        var h1 = ColorSpace.constrainHue(first.2)
+        var h2 = ColorSpace.constrainHue(second.2)
         if !h1.isNaN, !h2.isNaN {
             if h2 - h1 > 180 { h1 += 360 } else if h2 - h1 < -180 { h2 += 360 }
         }

@@ -1,4 +1,5 @@
 import PDGTiling
+
 /// The `[min, max]` a statistic's values are mapped onto the palette with; nil ends are filled from data.
 public struct ValueRange: Sendable, Hashable, Codable {
     /// Lower end (values below are clamped to it), or nil = from data.

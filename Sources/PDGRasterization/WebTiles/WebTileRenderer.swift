@@ -1,4 +1,5 @@
 import Foundation
+
 /// Turns one band into RGBA pixels with a palette (spec §10): clamp to [min, max], index =
 /// trunc((v − min) · (255 / (max − min))), nodata pixels (value == `nodata_val`) get the nodata colour.
 ///
@@ -7,7 +8,8 @@ import Foundation
 enum WebTileRenderer {
     static func render(band: [Double], palette: Palette, range: (min: Double, max: Double), nodata: Double?) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: band.count * 4)
-        let low = range.min, high = range.max
+        let low = range.min
+        let high = range.max
         let scale = high > low ? 255 / (high - low) : 0
         palette.rgba.withUnsafeBufferPointer { table in
             output.withUnsafeMutableBufferPointer { target in

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A PDG workflow configuration (the JSON files pdgstaging/pdgraster read), with PDG's keys and defaults.
 ///
 /// Unknown keys (3D tiles settings, `_comment`, keys of later PDG versions) are accepted and kept in
@@ -12,7 +13,8 @@ import Foundation
 public struct WorkflowConfiguration: Sendable, Hashable, Codable {
     /// Where a deduplication method's labels take effect (`deduplicate_at`).
     public enum DeduplicationStage: String, Sendable, Hashable, Codable, CaseIterable {
-        case staging, raster, threeDTiles = "3dtiles"
+        case staging, raster
+        case threeDTiles = "3dtiles"
     }
 
     /// The deduplication method (`deduplicate_method`).

@@ -1,4 +1,5 @@
 import CVizGDAL
+
 /// An owned OGR coordinate transformation (PROJ through GDAL) between two traditional-order CRSs.
 final class CoordinateTransformation {
     private let handle: OGRCoordinateTransformationH

@@ -1,5 +1,6 @@
 import CVizGDAL
 import Foundation
+
 /// Process-wide GDAL set-up: drivers registered once, errors collected (not printed), SQLite tuned for GPKG writes.
 enum GDALLibrary {
     /// Call before any other GDAL use; cheap after the first call.

@@ -1,4 +1,5 @@
 import CVizGDAL
+
 /// An owned OGR spatial reference, always in traditional GIS axis order (x = longitude/easting).
 final class SpatialReference {
     let handle: OGRSpatialReferenceH

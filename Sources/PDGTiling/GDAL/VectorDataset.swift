@@ -1,5 +1,6 @@
 import CVizGDAL
 import Foundation
+
 /// An owned GDAL vector dataset opened read-only. Not thread-safe: each task opens its own.
 final class VectorDataset {
     let handle: GDALDatasetH

@@ -1,4 +1,5 @@
 import CVizGEOS
+
 /// An owned GEOS geometry, valid while its ``GeometryEngine`` lives (the engine is retained).
 final class EngineGeometry {
     let engine: GeometryEngine

@@ -1,4 +1,5 @@
 import CVizGEOS
+
 /// A GEOS context owned by one task (GEOS contexts are not shared between threads), with the few operations
 /// staging and deduplication need. Geometries it creates are ``EngineGeometry`` values tied to this engine.
 final class GeometryEngine {

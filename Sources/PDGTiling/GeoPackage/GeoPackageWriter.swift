@@ -1,6 +1,7 @@
 import CVizGDAL
 import CVizSQLite
 import Foundation
+
 /// Writes one polygon layer into a new GeoPackage directly through SQLite, inside a single transaction.
 ///
 /// Why not OGR: OGR's per-feature path (feature object, field setters, geometry object, triggers computing the
@@ -78,7 +79,8 @@ final class GeoPackageWriter {
 
             """
         if srs.id != 4326 {
-            schema += "INSERT INTO gpkg_spatial_ref_sys VALUES (\(Self.literal(srs.name)),\(srs.id),\(Self.literal(srs.organization)),\(srs.id),\(Self.literal(srs.definition)),NULL);\n"
+            schema +=
+                "INSERT INTO gpkg_spatial_ref_sys VALUES (\(Self.literal(srs.name)),\(srs.id),\(Self.literal(srs.organization)),\(srs.id),\(Self.literal(srs.definition)),NULL);\n"
         }
         var columns = "\"fid\" INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, \"geom\" POLYGON"
         for field in fields {
@@ -173,7 +175,8 @@ final class GeoPackageWriter {
         let geometry = "\"geom\""
         var sql = ""
         if !extent.isEmpty {
-            sql += "UPDATE gpkg_contents SET min_x = \(extent.left.description), min_y = \(extent.bottom.description), max_x = \(extent.right.description), max_y = \(extent.top.description) WHERE table_name = \(name);\n"
+            sql +=
+                "UPDATE gpkg_contents SET min_x = \(extent.left.description), min_y = \(extent.bottom.description), max_x = \(extent.right.description), max_y = \(extent.top.description) WHERE table_name = \(name);\n"
         }
         sql += """
             INSERT INTO gpkg_ogr_contents VALUES (\(name), \(nextFID - 1));

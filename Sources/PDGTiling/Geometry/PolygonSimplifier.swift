@@ -1,4 +1,5 @@
 import CVizGEOS
+
 /// Topology-preserving Douglas–Peucker simplification of one polygon: a port of GEOS 3.11's
 /// `TopologyPreservingSimplifier` (`TaggedLineStringSimplifier`) for the single-polygon case, producing the same
 /// coordinates as `GEOSTopologyPreserveSimplify_r` (shapely's `simplify(tol, preserve_topology=True)`).
@@ -139,21 +140,36 @@ struct PolygonSimplifier {
                 let q2InP = Self.inEnvelope(q.x1, q.y1, p)
                 let p1InQ = Self.inEnvelope(p.x0, p.y0, q)
                 let p2InQ = Self.inEnvelope(p.x1, p.y1, q)
-                if q1InP && q2InP { points = [(q.x0, q.y0), (q.x1, q.y1)] }
-                else if p1InQ && p2InQ { points = [(p.x0, p.y0), (p.x1, p.y1)] }
-                else if q1InP && p1InQ { points = Self.collinearPair((q.x0, q.y0), (p.x0, p.y0), single: !q2InP && !p2InQ) }
-                else if q1InP && p2InQ { points = Self.collinearPair((q.x0, q.y0), (p.x1, p.y1), single: !q2InP && !p1InQ) }
-                else if q2InP && p1InQ { points = Self.collinearPair((q.x1, q.y1), (p.x0, p.y0), single: !q1InP && !p2InQ) }
-                else if q2InP && p2InQ { points = Self.collinearPair((q.x1, q.y1), (p.x1, p.y1), single: !q1InP && !p1InQ) }
-                else { return false }
+                if q1InP && q2InP {
+                    points = [(q.x0, q.y0), (q.x1, q.y1)]
+                } else if p1InQ && p2InQ {
+                    points = [(p.x0, p.y0), (p.x1, p.y1)]
+                } else if q1InP && p1InQ {
+                    points = Self.collinearPair((q.x0, q.y0), (p.x0, p.y0), single: !q2InP && !p2InQ)
+                } else if q1InP && p2InQ {
+                    points = Self.collinearPair((q.x0, q.y0), (p.x1, p.y1), single: !q2InP && !p1InQ)
+                } else if q2InP && p1InQ {
+                    points = Self.collinearPair((q.x1, q.y1), (p.x0, p.y0), single: !q1InP && !p2InQ)
+                } else if q2InP && p2InQ {
+                    points = Self.collinearPair((q.x1, q.y1), (p.x1, p.y1), single: !q1InP && !p1InQ)
+                } else {
+                    return false
+                }
             } else if pq1 == 0 || pq2 == 0 || qp1 == 0 || qp2 == 0 {
                 // The intersection is an end point: GEOS copies it exactly.
-                if (p.x0 == q.x0 && p.y0 == q.y0) || (p.x0 == q.x1 && p.y0 == q.y1) { points = [(p.x0, p.y0)] }
-                else if (p.x1 == q.x0 && p.y1 == q.y0) || (p.x1 == q.x1 && p.y1 == q.y1) { points = [(p.x1, p.y1)] }
-                else if pq1 == 0 { points = [(q.x0, q.y0)] }
-                else if pq2 == 0 { points = [(q.x1, q.y1)] }
-                else if qp1 == 0 { points = [(p.x0, p.y0)] }
-                else { points = [(p.x1, p.y1)] }
+                if (p.x0 == q.x0 && p.y0 == q.y0) || (p.x0 == q.x1 && p.y0 == q.y1) {
+                    points = [(p.x0, p.y0)]
+                } else if (p.x1 == q.x0 && p.y1 == q.y0) || (p.x1 == q.x1 && p.y1 == q.y1) {
+                    points = [(p.x1, p.y1)]
+                } else if pq1 == 0 {
+                    points = [(q.x0, q.y0)]
+                } else if pq2 == 0 {
+                    points = [(q.x1, q.y1)]
+                } else if qp1 == 0 {
+                    points = [(p.x0, p.y0)]
+                } else {
+                    points = [(p.x1, p.y1)]
+                }
             } else {
                 // A proper crossing lies inside both segments.
                 return true

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A tile of a tile matrix set: column `x` (grows eastwards), row `y` (grows southwards from the top-left corner)
 /// and zoom level `z`.
 public struct TileIndex: Sendable, Hashable, Codable, Comparable, CustomStringConvertible {

@@ -1,4 +1,5 @@
 import Foundation
+
 extension TileMatrixSet {
     /// Loads an OGC TileMatrixSet JSON file (OGC 17-083r2 "tileMatrix"/"supportedCRS" form as shipped by
     /// morecantile 3.x, or the 2.0 "tileMatrices"/"crs" form), e.g. a polar UPS set.

@@ -1,4 +1,5 @@
 import Foundation
+
 /// A tile matrix set (OGC 17-083): a CRS plus one tile matrix per zoom level.
 ///
 /// Built-in sets come from ``TileMatrixSet/wellKnown(_:)``; others are loaded from OGC TileMatrixSet JSON with
@@ -81,10 +82,8 @@ public struct TileMatrixSet: Sendable, Hashable, Codable {
     public static func stagingTile(containingX x: Double, y: Double, in matrix: TileMatrix) -> TileIndex {
         var tile = tile(containingX: x, y: y, in: matrix)
         // Move across an edge when the floor division disagrees with the tie rule or the float edges.
-        if tile.x > 0, x <= matrix.edgeX(tile.x) { tile.x -= 1 }
-        else if tile.x < matrix.matrixWidth - 1, x > matrix.edgeX(tile.x + 1) { tile.x += 1 }
-        if tile.y < matrix.matrixHeight - 1, y <= matrix.edgeY(tile.y + 1) { tile.y += 1 }
-        else if tile.y > 0, y > matrix.edgeY(tile.y) { tile.y -= 1 }
+        if tile.x > 0, x <= matrix.edgeX(tile.x) { tile.x -= 1 } else if tile.x < matrix.matrixWidth - 1, x > matrix.edgeX(tile.x + 1) { tile.x += 1 }
+        if tile.y < matrix.matrixHeight - 1, y <= matrix.edgeY(tile.y + 1) { tile.y += 1 } else if tile.y > 0, y > matrix.edgeY(tile.y) { tile.y -= 1 }
         return tile
     }
 

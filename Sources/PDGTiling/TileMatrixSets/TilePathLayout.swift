@@ -1,4 +1,5 @@
 import Foundation
+
 /// Where tiles live on disk: `join(base, c1…c5) + ext`, components ordered by `tile_path_structure`
 /// (`style`, `tms`, `z`, `x`, `y`; the last three in any order). Empty components vanish, as with `os.path.join`.
 ///

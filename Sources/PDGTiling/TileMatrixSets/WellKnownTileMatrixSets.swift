@@ -1,4 +1,5 @@
 import Foundation
+
 extension TileMatrixSet {
     /// Identifiers of the built-in sets.
     public static let wellKnownIdentifiers = ["WGS1984Quad", "WorldCRS84Quad", "WebMercatorQuad"]
@@ -44,7 +45,7 @@ extension TileMatrixSet {
     }()
 
     /// Metres per degree on the WGS 84 ellipsoid's semi-major axis (`2π·6378137/360`), as morecantile computes it.
-    public static let wgs84MetersPerDegree = 2 * Double.pi * 6378137 / 360.0
+    public static let wgs84MetersPerDegree = 2 * Double.pi * 6_378_137 / 360.0
 
     private static func geographicQuad(identifier: String, crs: String) -> TileMatrixSet {
         let matrices = geographicQuadScaleDenominators.enumerated().map { zoom, denominator in

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Writes whole files atomically: temporary file in the same directory, then `rename(2)`.
 public enum AtomicFile {
     public static func write(_ data: Data, to path: String) throws(TilingError) {

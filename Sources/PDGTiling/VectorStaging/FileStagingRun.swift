@@ -1,4 +1,5 @@
 import Foundation
+
 /// The state of staging one input file: its handles (owned by this call only), the transformation, the footprint
 /// and the shard writers. See ``VectorTileStager/stageFile(_:)``.
 struct FileStagingRun {

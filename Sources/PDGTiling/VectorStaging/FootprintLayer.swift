@@ -1,4 +1,5 @@
 import Foundation
+
 /// The polygons of a footprint file (the area an input scene covers), with their attributes, in a chosen CRS.
 struct FootprintLayer {
     /// Attribute columns of the footprint file.

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The binary format of staging shards (`<dir_staged>/.shards/<tile>/<input key>.shard`).
 ///
 /// Layout, little-endian: magic `PDGSHRD1`, `u32` header length, JSON ``ShardHeader``, then records until the end

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Reads a shard file record by record through a bounded buffer, so that merging a tile without deduplication
 /// never holds more than one record of each shard in memory.
 final class ShardStream {
@@ -44,7 +45,8 @@ final class ShardStream {
         try fill(offset + 4)
         if offset == buffer.count && endOfFile { return nil }
         guard offset + 4 <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record length") }
-        let length = Int(buffer[offset]) | Int(buffer[offset + 1]) << 8 | Int(buffer[offset + 2]) << 16
+        let length =
+            Int(buffer[offset]) | Int(buffer[offset + 1]) << 8 | Int(buffer[offset + 2]) << 16
             | Int(buffer[offset + 3]) << 24
         try fill(offset + 4 + length)
         guard offset + 4 + length <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record") }

@@ -1,4 +1,5 @@
 import Foundation
+
 /// The per-tile shard files of one input, written with bounded memory.
 ///
 /// Rows are encoded into one buffer per tile; when all buffers together exceed `flushThreshold` bytes they are

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Runs a whole staging in this process: `stageFile` for every input, then `mergeTile` for every touched tile,
 /// each phase on a bounded task group, then the summary CSV. This is what `viz-workflow stage` does; the
 /// distributed runtime schedules the same two units of work as tasks instead.

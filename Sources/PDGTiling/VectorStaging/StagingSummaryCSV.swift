@@ -1,4 +1,5 @@
 import Foundation
+
 /// The staging summary CSV (`filename_staging_summary`, spec §5.7): one row per (input, tile) of the written
 /// tiles, with PDG's columns and float formatting (shortest round-trip digits, like Python's `repr`).
 ///

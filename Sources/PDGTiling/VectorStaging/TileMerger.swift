@@ -1,4 +1,5 @@
 import Foundation
+
 /// Merges the shards of one tile into the staged GeoPackage (unit of work 2 of staging).
 ///
 /// `mergeTile` reads every `<dir_staged>/.shards/<tile path>/*.shard`, orders rows by (filename, position in
@@ -152,7 +153,9 @@ public struct TileMerger: Sendable {
                 } else if rule.property == names.filename {
                     keepValues.append(.string(entry.filename))
                 } else if method == .neighbor {
-                    throw TilingError(.deduplication, "tile \(tile): keep-rule property \"\(rule.property)\" is not a column of the staged rows (config key deduplicate_keep_rules)")
+                    throw TilingError(
+                        .deduplication,
+                        "tile \(tile): keep-rule property \"\(rule.property)\" is not a column of the staged rows (config key deduplicate_keep_rules)")
                 } else {
                     keepValues.append(.null)
                 }

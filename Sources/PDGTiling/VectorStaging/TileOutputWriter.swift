@@ -1,4 +1,5 @@
 import Foundation
+
 /// Writes the rows of one merged tile: the union input columns plus the staging columns, the per-file summary
 /// (rows and compensated area sums), and the GeoPackage itself, created on the first row.
 final class TileOutputWriter {

@@ -1,4 +1,5 @@
 import Foundation
+
 /// Stages vector inputs into per-tile shard files (unit of work 1 of staging).
 ///
 /// `stageFile` reads ONE input with GDAL, streaming feature by feature, and writes
@@ -28,7 +29,8 @@ public struct VectorTileStager: Sendable {
     public init(configuration: WorkflowConfiguration) throws(TilingError) {
         // PDG picks the OGR driver from the extension; staged tiles here are always GeoPackages.
         guard configuration.extStaged.lowercased() == ".gpkg" else {
-            throw TilingError(.invalidConfiguration, "config key \"ext_staged\" must be \".gpkg\" (staged tiles are GeoPackages), found \"\(configuration.extStaged)\"")
+            throw TilingError(
+                .invalidConfiguration, "config key \"ext_staged\" must be \".gpkg\" (staged tiles are GeoPackages), found \"\(configuration.extStaged)\"")
         }
         self.configuration = configuration
         tileMatrixSet = try configuration.tileMatrixSet()

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Dataflow
 import Foundation
+
 /// `viz-workflow pod-manifest`: prints the worker pod the KubernetesProvider would create, from the
 /// `kubernetes` section of `parsl_config.json`, for review or for `kubectl apply --dry-run=server`.
 struct PodManifestCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PDGRasterization
 import PDGTiling
+
 /// `viz-workflow rasterize --config FILE`: GeoTIFFs of every staged tile at max z, then every parent level down to
 /// min z, in this process. Directories in the config resolve against the current directory, as PDG does.
 /// Appends the rasters summary and events CSVs. Exits non-zero when any tile failed, after doing all the others.

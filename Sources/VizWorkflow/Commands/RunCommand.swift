@@ -3,6 +3,7 @@ import Dataflow
 import Foundation
 import PDGTiling
 import PDGTilingApps
+
 /// `viz-workflow run`: the leader. Loads `parameters/`, starts the executor and its provider, and runs the
 /// whole pipeline; re-running after a crash redoes only unfinished work.
 struct RunCommand: AsyncParsableCommand {
@@ -48,7 +49,8 @@ struct RunCommand: AsyncParsableCommand {
         for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
         let (registry, apps) = try TilingApps.registry()
         let kernel = try await DataFlowKernel(configuration: settings.kernel, apps: registry)
-        FileHandle.standardError.write(Data("viz-workflow: run \(kernel.runID) in \(kernel.runDirectory); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n".utf8))
+        FileHandle.standardError.write(
+            Data("viz-workflow: run \(kernel.runID) in \(kernel.runDirectory); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n".utf8))
         let progress = ProgressReporter()
         let plan = TilingWorkflowPlan(kernel: kernel, apps: apps, workflow: workflow, configuration: settings.plan, progress: progress)
         let report: TilingWorkflowPlan.Report

@@ -3,6 +3,7 @@ import Foundation
 import PDGRasterization
 import PDGTileViewer
 import PDGTiling
+
 /// `viz-workflow serve`: a local web viewer of the produced web tiles (pan, zoom, layers, legend).
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -37,7 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
         for z in workflow.minZoom...workflow.maxZoom {
             let m = try tms.matrix(zoom: z)
             matrices.append(
-                .init(zoom: z, originX: m.originX, originY: m.originY, tileSpanX: m.tileSpanX, tileSpanY: m.tileSpanY, matrixWidth: m.matrixWidth, matrixHeight: m.matrixHeight)
+                .init(
+                    zoom: z, originX: m.originX, originY: m.originY, tileSpanX: m.tileSpanX, tileSpanY: m.tileSpanY, matrixWidth: m.matrixWidth,
+                    matrixHeight: m.matrixHeight)
             )
         }
         var layers: [TileViewerServer.Layer] = []
@@ -55,7 +58,11 @@ struct ServeCommand: AsyncParsableCommand {
         if let files = FileManager.default.enumerator(atPath: workflow.dirWebTiles) {
             for case let relative as String in files where relative.hasSuffix(workflow.extWebTiles) {
                 guard let found = try? layout.tile(fromPath: (workflow.dirWebTiles as NSString).appendingPathComponent(relative)) else { continue }
-                if highest.first.map({ found.tile.z > $0.z }) ?? true { highest = [found.tile] } else if found.tile.z == highest[0].z { highest.append(found.tile) }
+                if highest.first.map({ found.tile.z > $0.z }) ?? true {
+                    highest = [found.tile]
+                } else if found.tile.z == highest[0].z {
+                    highest.append(found.tile)
+                }
             }
         }
         guard !highest.isEmpty else {
@@ -64,7 +71,8 @@ struct ServeCommand: AsyncParsableCommand {
         var bounds = try tms.bounds(of: highest[0])
         for tile in highest.dropFirst() {
             let b = try tms.bounds(of: tile)
-            bounds = BoundingBox(left: min(bounds.left, b.left), bottom: min(bounds.bottom, b.bottom), right: max(bounds.right, b.right), top: max(bounds.top, b.top))
+            bounds = BoundingBox(
+                left: min(bounds.left, b.left), bottom: min(bounds.bottom, b.bottom), right: max(bounds.right, b.right), top: max(bounds.top, b.top))
         }
         let map = TileViewerServer.Map(
             tileMatrixSet: tms.identifier,

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import PDGTiling
+
 /// `viz-workflow stage --config FILE [--workers N]`: runs PDG staging for a config in this process.
 ///
 /// Directories in the config resolve against the current directory, as PDG does. Writes `dir_staged` (the

@@ -1,6 +1,7 @@
 import ArgumentParser
-import Foundation
 import Dataflow
+import Foundation
+
 /// `viz-workflow status [RUN_DIR]`: task counts per app and state, and failures, from the monitoring
 /// database; works while the run is going and after it ended.
 struct StatusCommand: ParsableCommand {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import PDGRasterization
 import PDGTiling
+
 /// `viz-workflow webtiles --config FILE`: one PNG per statistic for every GeoTIFF under `dir_geotiff`, plus
 /// `WMTSCapabilities.xml`, in this process. Null `val_range` ends are filled per zoom level (not per tile, the
 /// pdgraster bug) unless `--per-tile-ranges` asks for the legacy behaviour.

@@ -1,7 +1,8 @@
 import ArgumentParser
-import Foundation
 import Dataflow
+import Foundation
 import PDGTilingApps
+
 /// `viz-workflow worker --address HOST:PORT ...`: joins a leader's interchange and runs pipeline tasks.
 /// Providers start this; the run secret comes in the environment.
 struct WorkerCommand: AsyncParsableCommand {

@@ -1,8 +1,9 @@
 import Dataflow
 import Foundation
 import Synchronization
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A provider of our own, written against the public `ExecutionProvider` protocol: it runs each block's

@@ -73,13 +73,23 @@ enum Transport {
         var random = SplitMix64(seed: batch.seed, stream: UInt64(batch.index))
         var tally = Tally(histories: batch.histories)
         for _ in 0..<batch.histories {
-            var x = 0.0, mu = 1.0
+            var x = 0.0
+            var mu = 1.0
             while true {
                 x += mu * -Foundation.log(random.nextOpenUnit())  // distance to the next collision, in mfp
-                if x >= batch.thickness { tally.transmitted += 1; break }
-                if x < 0 { tally.reflected += 1; break }
+                if x >= batch.thickness {
+                    tally.transmitted += 1
+                    break
+                }
+                if x < 0 {
+                    tally.reflected += 1
+                    break
+                }
                 tally.collisions += 1
-                if random.nextUnit() >= batch.scatteringRatio { tally.absorbed += 1; break }
+                if random.nextUnit() >= batch.scatteringRatio {
+                    tally.absorbed += 1
+                    break
+                }
                 mu = 2 * random.nextUnit() - 1  // isotropic: the direction cosine is uniform in [-1, 1]
             }
         }

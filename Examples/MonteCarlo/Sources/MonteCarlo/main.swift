@@ -101,7 +101,10 @@ struct Options {
 
     init(_ arguments: [String]) throws {
         var rest = arguments[...]
-        if let first = rest.first, !first.hasPrefix("-") { command = first; rest = rest.dropFirst() }
+        if let first = rest.first, !first.hasPrefix("-") {
+            command = first
+            rest = rest.dropFirst()
+        }
         guard ["run", "pod-manifest"].contains(command) else { throw UsageError("unknown command '\(command)'") }
         while let flag = rest.popFirst() {
             guard let value = rest.popFirst() else { throw UsageError("\(flag) needs a value") }
@@ -206,8 +209,12 @@ func run(_ options: Options, apps: Apps) async throws -> Int32 {
     if let htex { report(htex) }
     let kernel = try await DataFlowKernel(configuration: configuration, apps: apps.registry)
     let per = options.samples / options.batches
-    say("monte-carlo: \(options.samples) neutrons through a slab \(options.thickness) mean free paths thick, scattering ratio \(options.scattering), in \(options.batches) batches, seed \(options.seed)")
-    say("monte-carlo: run directory \(kernel.runDirectory); executor \(htex?.label ?? "-") with provider \(htex?.provider.label ?? "-"), \(options.workers) workers per node; \(kernel.checkpointLoadReport.records) results on file from earlier runs")
+    say(
+        "monte-carlo: \(options.samples) neutrons through a slab \(options.thickness) mean free paths thick, scattering ratio \(options.scattering), in \(options.batches) batches, seed \(options.seed)"
+    )
+    say(
+        "monte-carlo: run directory \(kernel.runDirectory); executor \(htex?.label ?? "-") with provider \(htex?.provider.label ?? "-"), \(options.workers) workers per node; \(kernel.checkpointLoadReport.records) results on file from earlier runs"
+    )
 
     // N independent batches, fanned in by one reducer. The last batch takes the remainder.
     let batches = (0..<options.batches).map { i in
@@ -241,7 +248,9 @@ func run(_ options: Options, apps: Apps) async throws -> Int32 {
         let text = try String(contentsOfFile: file, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
         if let uncollided = Double(text) {
             let sigmas = (e.transmission.value - uncollided) / max(e.transmission.standardError, 1e-12)
-            say("  uncollided exp(-\(options.thickness)) = \(text) (bash app, awk); transmitted - uncollided = \(String(format: "%+.6f (%+.1f σ)", e.transmission.value - uncollided, sigmas))")
+            say(
+                "  uncollided exp(-\(options.thickness)) = \(text) (bash app, awk); transmitted - uncollided = \(String(format: "%+.6f (%+.1f σ)", e.transmission.value - uncollided, sigmas))"
+            )
         } else {
             say("  uncollided: the bash app wrote '\(text)' to \(file), not a number")
             failures += 1
@@ -268,7 +277,9 @@ func run(_ options: Options, apps: Apps) async throws -> Int32 {
         for probe in probes { infos.append(try await probe.value) }
         let pids = Set(infos.map(\.pid)).sorted()
         let cpus = Set(infos.map(\.cpus)).sorted()
-        say("  workers: \(pids.count) process\(pids.count == 1 ? "" : "es") (pid \(pids.map(String.init).joined(separator: ", "))) on CPUs \(cpus.joined(separator: " and ")); the leader (pid \(getpid())) on CPUs \(allowedCPUs())")
+        say(
+            "  workers: \(pids.count) process\(pids.count == 1 ? "" : "es") (pid \(pids.map(String.init).joined(separator: ", "))) on CPUs \(cpus.joined(separator: " and ")); the leader (pid \(getpid())) on CPUs \(allowedCPUs())"
+        )
     } catch {
         say("monte-carlo: FAILED: \(error)")
         failures += 1
@@ -277,7 +288,9 @@ func run(_ options: Options, apps: Apps) async throws -> Int32 {
     await kernel.shutdown()
     let s = kernel.summary
     let elapsed = ContinuousClock.now - started
-    say("monte-carlo: \(s.submitted) tasks: \(s.completed) completed, \(s.memoized) from checkpoints, \(s.failed) failed (1 on purpose), \(s.retries) retries; \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)) s")
+    say(
+        "monte-carlo: \(s.submitted) tasks: \(s.completed) completed, \(s.memoized) from checkpoints, \(s.failed) failed (1 on purpose), \(s.retries) retries; \(String(format: "%.1f", Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)) s"
+    )
     say("monte-carlo: task states are in \(configuration.runDirectory)/monitoring.db")
     say(failures == 0 ? "monte-carlo: OK" : "monte-carlo: \(failures) check(s) failed")
     return failures == 0 ? 0 : 1
