@@ -2,6 +2,27 @@ import DataflowProviders
 import DataflowWireProtocol
 import Foundation
 
+extension HighThroughputExecutor.Configuration {
+    /// The worker options this configuration gives its workers, for a leader at `host:port`: what the
+    /// executor appends to ``workerCommand`` for each block (with its block id), available before the
+    /// executor starts, e.g. to preview a worker pod or to start workers by hand. The secret is not part
+    /// of the arguments; it travels in the environment.
+    public func workerConfiguration(host: String, port: Int, blockID: String = "0", secret: String = "") -> WorkerConfiguration {
+        WorkerConfiguration(
+            host: host,
+            port: port,
+            blockID: blockID,
+            maxWorkers: maxWorkersPerNode,
+            coresPerWorker: coresPerWorker,
+            prefetch: prefetchCapacity,
+            isolation: isolation,
+            connectTimeout: .seconds(max(30, Int(heartbeatThreshold.components.seconds))),
+            encrypted: encrypted,
+            secret: secret
+        )
+    }
+}
+
 extension HighThroughputExecutor {
     /// Options with Parsl's `HighThroughputExecutor` names.
     public struct Configuration: Sendable {

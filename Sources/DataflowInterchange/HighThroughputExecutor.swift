@@ -120,17 +120,7 @@ public final class HighThroughputExecutor: ExecutionBackend {
 
         let dialAddress = configuration.workerAddress ?? (configuration.address == "0.0.0.0" ? ProcessInfo.processInfo.hostName : configuration.address)
         let configuration = self.configuration
-        let workerDefaults = WorkerConfiguration(
-            host: dialAddress,
-            port: port,
-            maxWorkers: configuration.maxWorkersPerNode,
-            coresPerWorker: configuration.coresPerWorker,
-            prefetch: configuration.prefetchCapacity,
-            isolation: configuration.isolation,
-            connectTimeout: .seconds(max(30, Int(configuration.heartbeatThreshold.components.seconds))),
-            encrypted: configuration.encrypted,
-            secret: secret
-        )
+        let workerDefaults = configuration.workerConfiguration(host: dialAddress, port: port, secret: secret)
         let launch: @Sendable (String) -> [String] = { blockID in
             var worker = workerDefaults
             worker.blockID = blockID
