@@ -28,6 +28,24 @@ public final class AppFuture<Output: Sendable>: Sendable {
         self.appName = appName
     }
 
+    /// The app's output; when the app's body threw, that error itself, as its own type with every field
+    /// (Parsl's `future.result()` raises the app's exception), on threads and on workers alike for
+    /// registered `Codable` errors. Other failures (a lost worker, a failed dependency, walltime) throw the
+    /// task's ``TaskError``. Use ``value`` to always get the ``TaskError`` with its task, try and location.
+    ///
+    /// ```swift
+    /// do { _ = try await future.output } catch let error as CalibrationError { print(error.station) }
+    /// ```
+    public var output: Output {
+        get async throws {
+            do {
+                return try await value
+            } catch let error as TaskError where error.code == .appFailed && error.underlying != nil {
+                throw error.underlying!
+            }
+        }
+    }
+
     /// The app's output; throws the task's ``TaskError`` if it failed.
     public var value: Output {
         get async throws {

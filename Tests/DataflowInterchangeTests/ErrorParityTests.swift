@@ -102,3 +102,22 @@ import Testing
         }
     }
 }
+
+extension ErrorParityTests {
+    @Test(arguments: Executor.allCases)
+    func outputRethrowsTheAppsOwnError(executor: Executor) async throws {
+        try await withKernel(executor) { kernel, apps, _ in
+            let app = TestApps.app("fail_typed", String.self, Int.self, in: apps)
+            var caught: CalibrationFailure?
+            do {
+                _ = try await kernel.submit(app, "Inuvik").output
+            } catch let error as CalibrationFailure {
+                caught = error
+            }
+            #expect(caught == CalibrationFailure(station: "Inuvik", drift: 0.25, readings: [1, 2, 3]))
+            let echo = TestApps.app("echo", Int.self, Int.self, in: apps)
+            let four = try await kernel.submit(echo, 4).output
+            #expect(four == 4)
+        }
+    }
+}

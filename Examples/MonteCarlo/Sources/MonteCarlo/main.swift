@@ -59,20 +59,6 @@ func makeApps() throws -> Apps {
     return Apps(registry: try b.build(), simulate: simulate, combine: combine, uncollided: uncollided, whereAmI: whereAmI)
 }
 
-extension AppFuture {
-    /// The output; when the app itself threw, that error as its own type (as Parsl's `future.result()`
-    /// raises the app's exception). Other failures (lost worker, failed dependency) stay `TaskError`s.
-    var output: Output {
-        get async throws {
-            do {
-                return try await value
-            } catch let error as TaskError where error.code == .appFailed && error.underlying != nil {
-                throw error.underlying!
-            }
-        }
-    }
-}
-
 // MARK: - Command line
 
 struct Options {
