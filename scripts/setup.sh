@@ -7,6 +7,8 @@ packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg
 packages+=(libcurl4-openssl-dev openssl python3-pip)
 # tcpdump: the test that captures the interchange's traffic and finds no task data in clear text.
 packages+=(tcpdump)
+# nftables: the network-partition tests cut and degrade a worker's link inside a network namespace.
+packages+=(nftables)
 # scripts/check-image.sh builds the Docker image's root file system with debootstrap.
 packages+=(debootstrap)
 # SlurmProvider's tests run against a one-node Slurm (scripts/slurm-test-cluster.sh).
