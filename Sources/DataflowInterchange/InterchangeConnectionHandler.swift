@@ -103,7 +103,12 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
     private func close(_ context: ChannelHandlerContext, _ reason: String) {
         guard closeReason == nil else { return }
         closeReason = reason
-        if reason != "drained" { InterchangeServer.log("closing connection \(connectionID): \(reason)") }
+        if registered {
+            if reason != "drained" { InterchangeServer.log("closing connection \(connectionID): \(reason)") }
+        } else {
+            // Peers that never authenticated are counted, not logged one by one: a flood must not flood the log.
+            server.noteRefusedPeer(reason)
+        }
         context.close(promise: nil)
     }
 }

@@ -228,6 +228,26 @@ final class InterchangeServer: Sendable {
         }
     }
 
+    /// Unauthenticated connections closed since the last summary line, and when that line was written.
+    private let refusedPeers = Mutex<(count: Int, lastLog: ContinuousClock.Instant?)>((0, nil))
+
+    /// Logs the first refused peer at once, then at most one summary line a minute with the count.
+    func noteRefusedPeer(_ reason: String) {
+        let line: String? = refusedPeers.withLock { state in
+            state.count += 1
+            let now = ContinuousClock.now
+            if let last = state.lastLog, now - last < .seconds(60) { return nil }
+            defer {
+                state.count = 0
+                state.lastLog = now
+            }
+            return state.count == 1
+                ? "closed a connection that did not authenticate: \(reason)"
+                : "closed \(state.count) connections that did not authenticate in the last minute; the latest: \(reason)"
+        }
+        if let line { Self.log(line) }
+    }
+
     static func log(_ message: String) {
         FileHandle.standardError.write(Data("interchange: \(message)\n".utf8))
     }
