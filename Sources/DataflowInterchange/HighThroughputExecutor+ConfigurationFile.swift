@@ -19,6 +19,45 @@ extension HighThroughputExecutor {
         "local": "LocalProvider", "kubernetes": "KubernetesProvider", "slurm": "SlurmProvider",
     ]
 
+    /// Reads the executor's own keys of `{"class": "HighThroughputExecutor", ...}` (everything but the
+    /// provider) with Parsl's option names: what ``configurationFactory(providers:providerSection:adjust:)``
+    /// reads before it makes the provider, for tools that need the worker options without starting
+    /// anything (a worker pod preview).
+    public static func configuration(from object: ConfigurationObject) throws -> Configuration {
+        let d = Configuration()
+        var c = Configuration()
+        c.label = try object.string("label") ?? d.label
+        c.address = try object.string("address") ?? d.address
+        c.port = try object.int("worker_port", minimum: 0) ?? d.port
+        c.workerAddress = try object.string("worker_address")
+        c.maxWorkersPerNode = try object.int("max_workers_per_node", minimum: 1) ?? d.maxWorkersPerNode
+        c.coresPerWorker = try object.double("cores_per_worker") ?? d.coresPerWorker
+        c.prefetchCapacity = try object.int("prefetch_capacity", minimum: 0) ?? d.prefetchCapacity
+        if let s = try object.double("heartbeat_period") { c.heartbeatPeriod = .milliseconds(Int(s * 1000)) }
+        if let s = try object.double("heartbeat_threshold") { c.heartbeatThreshold = .milliseconds(Int(s * 1000)) }
+        if let isolation = try object.choice("worker_isolation", WorkerConfiguration.Isolation.allCases.map(\.rawValue)) {
+            c.isolation = .init(rawValue: isolation)!
+        }
+        if let command = try object.strings("worker_command") { c.workerCommand = command }
+        if let strategy = try object.choice("strategy", BlockScalingStrategy.Kind.allCases.map(\.rawValue)) {
+            c.strategy = .init(rawValue: strategy)!
+        }
+        c.maxIdletime = try object.double("max_idletime") ?? d.maxIdletime
+        if let s = try object.double("strategy_period") { c.strategyPeriod = .milliseconds(Int(s * 1000)) }
+        if let s = try object.double("drain_timeout") { c.drainTimeout = .milliseconds(Int(s * 1000)) }
+        if let n = try object.int("max_frame_bytes", minimum: 1024) { c.codec.maxFrameSize = n }
+        // Parsl's `block_error_handler` (false: wait for ever) and the threshold its default handler uses.
+        c.blockErrorThreshold = try object.int("block_error_threshold", minimum: 1) ?? d.blockErrorThreshold
+        if try object.bool("block_error_handler") == false { c.blockErrorThreshold = nil }
+        c.encrypted = try object.bool("encrypted") ?? d.encrypted
+        if let s = try object.double("handshake_timeout") { c.handshakeTimeout = .milliseconds(Int(s * 1000)) }
+        c.maxUnauthenticatedConnections = try object.int("max_unauthenticated_connections", minimum: 1) ?? d.maxUnauthenticatedConnections
+        guard c.heartbeatThreshold > c.heartbeatPeriod else {
+            throw ConfigurationError(.invalidValue, "\(object.source): '\(object.path).heartbeat_threshold' must be longer than heartbeat_period")
+        }
+        return c
+    }
+
     /// The factory that reads `{"class": "HighThroughputExecutor", ...}` with Parsl's option names, for
     /// ``DataFlowKernel/Configuration/load(path:executorFactories:allowing:)``.
     ///
@@ -32,37 +71,7 @@ extension HighThroughputExecutor {
         adjust: @escaping (inout Configuration) -> Void = { _ in }
     ) -> DataFlowKernel.Configuration.ExecutorFactory {
         { object, context in
-            let d = Configuration()
-            var c = Configuration()
-            c.label = try object.string("label") ?? d.label
-            c.address = try object.string("address") ?? d.address
-            c.port = try object.int("worker_port", minimum: 0) ?? d.port
-            c.workerAddress = try object.string("worker_address")
-            c.maxWorkersPerNode = try object.int("max_workers_per_node", minimum: 1) ?? d.maxWorkersPerNode
-            c.coresPerWorker = try object.double("cores_per_worker") ?? d.coresPerWorker
-            c.prefetchCapacity = try object.int("prefetch_capacity", minimum: 0) ?? d.prefetchCapacity
-            if let s = try object.double("heartbeat_period") { c.heartbeatPeriod = .milliseconds(Int(s * 1000)) }
-            if let s = try object.double("heartbeat_threshold") { c.heartbeatThreshold = .milliseconds(Int(s * 1000)) }
-            if let isolation = try object.choice("worker_isolation", WorkerConfiguration.Isolation.allCases.map(\.rawValue)) {
-                c.isolation = .init(rawValue: isolation)!
-            }
-            if let command = try object.strings("worker_command") { c.workerCommand = command }
-            if let strategy = try object.choice("strategy", BlockScalingStrategy.Kind.allCases.map(\.rawValue)) {
-                c.strategy = .init(rawValue: strategy)!
-            }
-            c.maxIdletime = try object.double("max_idletime") ?? d.maxIdletime
-            if let s = try object.double("strategy_period") { c.strategyPeriod = .milliseconds(Int(s * 1000)) }
-            if let s = try object.double("drain_timeout") { c.drainTimeout = .milliseconds(Int(s * 1000)) }
-            if let n = try object.int("max_frame_bytes", minimum: 1024) { c.codec.maxFrameSize = n }
-            // Parsl's `block_error_handler` (false: wait for ever) and the threshold its default handler uses.
-            c.blockErrorThreshold = try object.int("block_error_threshold", minimum: 1) ?? d.blockErrorThreshold
-            if try object.bool("block_error_handler") == false { c.blockErrorThreshold = nil }
-            c.encrypted = try object.bool("encrypted") ?? d.encrypted
-            if let s = try object.double("handshake_timeout") { c.handshakeTimeout = .milliseconds(Int(s * 1000)) }
-            c.maxUnauthenticatedConnections = try object.int("max_unauthenticated_connections", minimum: 1) ?? d.maxUnauthenticatedConnections
-            guard c.heartbeatThreshold > c.heartbeatPeriod else {
-                throw ConfigurationError(.invalidValue, "\(object.source): '\(object.path).heartbeat_threshold' must be longer than heartbeat_period")
-            }
+            var c = try configuration(from: object)
             adjust(&c)
 
             let generic = try object.object("provider")

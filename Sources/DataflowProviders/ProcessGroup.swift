@@ -12,12 +12,28 @@ enum ProcessGroup {
     /// Starts `argv` (looked up on PATH) in a new process group with stdin from /dev/null and stdout and
     /// stderr appended to the given files. Returns the pid, which is also the process group id.
     static func spawn(argv: [String], environment: [String: String], stdoutPath: String, stderrPath: String) throws -> pid_t {
+        let (rc, pid) = spawnLeader(argv: argv, environment: environment) { actions in
+            posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+            posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        }
+        guard rc == 0 else {
+            throw ProvidersError(.submitFailed, "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+        }
+        return pid
+    }
+
+    /// Starts `argv` (looked up on PATH) as the leader of a new process group: stdin from /dev/null,
+    /// `redirect` sets up stdout and stderr, no other descriptor of this process is inherited, and signal
+    /// dispositions and mask are reset (the leader may block or ignore signals the child needs). Returns
+    /// `posix_spawnp`'s result (0 or an errno) and the pid, which is also the process group id.
+    static func spawnLeader(
+        argv: [String], environment: [String: String], redirect: (inout posix_spawn_file_actions_t) -> Void
+    ) -> (rc: Int32, pid: pid_t) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        posix_spawn_file_actions_addopen(&actions, 1, stdoutPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
-        posix_spawn_file_actions_addopen(&actions, 2, stderrPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        redirect(&actions)
         // Workers inherit nothing else of the leader's: no sockets, pipes or open files.
         cspawn_add_closefrom(&actions, 3)
 
@@ -25,7 +41,6 @@ enum ProcessGroup {
         posix_spawnattr_init(&attributes)
         defer { posix_spawnattr_destroy(&attributes) }
         posix_spawnattr_setpgroup(&attributes, 0)
-        // Reset signal dispositions and mask: the leader may block or ignore signals the worker needs.
         var defaults = sigset_t()
         sigfillset(&defaults)
         var empty = sigset_t()
@@ -41,10 +56,7 @@ enum ProcessGroup {
                 posix_spawnp(&pid, argv[0], &actions, &attributes, argvPointers, envPointers)
             }
         }
-        guard rc == 0 else {
-            throw ProvidersError(.submitFailed, "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
-        }
-        return pid
+        return (rc, pid)
     }
 
     /// How a reaped child ended.

@@ -56,12 +56,7 @@ public enum TransportSecurity {
 
     /// Whether an error is a failed TLS handshake (a peer with another secret, or without encryption).
     public static func isHandshakeFailure(_ error: any Error) -> Bool {
-        if let error = error as? NIOSSLError {
-            switch error {
-            case .handshakeFailed, .uncleanShutdown: return true
-            default: return false
-            }
-        }
+        if case .handshakeFailed = error as? NIOSSLError { return true }
         return error is BoringSSLError
     }
 }

@@ -40,8 +40,6 @@ final class WorkerConnection: Sendable {
         var reconnect: Int32?
         /// Set when the TLS handshake failed: the interchange has another key (or no encryption).
         var tlsFailure: String?
-        /// Set by the acceptance; the channel handler lifts the handshake frame limits when it sees it.
-        var authenticatedNow = false
         /// Set after a walltime: the body may still be running, so this process must not take more work.
         var poisoned = false
         /// Sends "started" notices for tasks still running a moment after they arrived.
@@ -210,7 +208,6 @@ final class WorkerConnection: Sendable {
                     return .stop(WorkerService.exitRefused, "the interchange could not prove it knows the run secret")
                 }
                 s.phase = .running
-                s.authenticatedNow = true
                 s.heartbeatPeriod = .milliseconds(Int(acceptance.heartbeatPeriodMilliseconds))
                 s.heartbeatThreshold = .milliseconds(Int(acceptance.heartbeatThresholdMilliseconds))
                 return .none
@@ -244,11 +241,12 @@ final class WorkerConnection: Sendable {
     }
 
     /// Whether the leader has accepted this worker (its proof checked out).
-    var isAuthenticated: Bool { state.withLock { $0.authenticatedNow } }
+    var isAuthenticated: Bool { state.withLock { $0.phase == .running } }
 
     /// The TLS handshake failed: remembered so that the close that follows is reported as a refusal.
     func tlsFailed(_ reason: String) {
-        state.withLock { if $0.tlsFailure == nil { $0.tlsFailure = reason } }
+        // Only a failure before the challenge is about keys; later (a leader killed mid-run) it is a lost leader.
+        state.withLock { if $0.phase == .connecting, $0.tlsFailure == nil { $0.tlsFailure = reason } }
     }
 
     /// The leader closed the connection, or it broke.

@@ -34,11 +34,7 @@ struct PodManifestCommand: ParsableCommand {
         _ = try section.string("class")
         let configuration = try KubernetesProvider.configuration(from: section)
         // The worker options exactly as the executor would pass them (encryption, timeouts, prefetch ...).
-        var executor = HighThroughputExecutor.Configuration(maxWorkersPerNode: try htex.int("max_workers_per_node", minimum: 1) ?? 1)
-        executor.encrypted = try htex.bool("encrypted") ?? executor.encrypted
-        executor.prefetchCapacity = try htex.int("prefetch_capacity", minimum: 0) ?? executor.prefetchCapacity
-        executor.coresPerWorker = try htex.double("cores_per_worker") ?? executor.coresPerWorker
-        if let s = try htex.double("heartbeat_threshold") { executor.heartbeatThreshold = .milliseconds(Int(s * 1000)) }
+        let executor = try HighThroughputExecutor.configuration(from: htex)
         guard let colon = address.lastIndex(of: ":"), let port = Int(address[address.index(after: colon)...]) else {
             throw ValidationError("--address must be HOST:PORT, not '\(address)'")
         }
