@@ -19,7 +19,7 @@ struct CommandRunnerTests {
 
     @Test func aCommandThatHangsIsKilledAtTheTimeout() async throws {
         let start = ContinuousClock.now
-        let error = await #expect(throws: SlurmError.self) {
+        let error = await #expect(throws: ProvidersError.self) {
             // The grandchild holds the pipes too: the whole process group goes.
             try await CommandRunner.run(["/bin/sh", "-c", "sleep 30 & sleep 30"], timeout: .milliseconds(300))
         }
@@ -29,7 +29,7 @@ struct CommandRunnerTests {
     }
 
     @Test func aMissingCommandSaysSo() async throws {
-        let error = await #expect(throws: SlurmError.self) { try await CommandRunner.run(["no-such-sbatch-here"], timeout: .seconds(5)) }
+        let error = await #expect(throws: ProvidersError.self) { try await CommandRunner.run(["no-such-sbatch-here"], timeout: .seconds(5)) }
         #expect(error?.code == .commandNotFound)
     }
 

@@ -214,7 +214,7 @@ struct SlurmProviderTests {
                     status: 1, stderr: "sbatch: error: Batch job submission failed: Invalid account or account/partition combination specified\n")
             }
             let provider = makeProvider(fake, root: root)
-            let error = await #expect(throws: SlurmError.self) { try await provider.submit(command: Self.worker, environment: [:], blockID: "0") }
+            let error = await #expect(throws: ProvidersError.self) { try await provider.submit(command: Self.worker, environment: [:], blockID: "0") }
             #expect(error?.code == .commandFailed)
             #expect(error?.description.contains("Invalid account or account/partition combination") == true)
             #expect(error?.description.contains("sbatch --parsable") == true)
@@ -227,7 +227,7 @@ struct SlurmProviderTests {
             let fake = FakeSlurm()
             fake.table.withLock { $0.sbatchHangs = true }
             let provider = makeProvider(fake, root: root)
-            let error = await #expect(throws: SlurmError.self) { try await provider.submit(command: Self.worker, environment: [:], blockID: "4") }
+            let error = await #expect(throws: ProvidersError.self) { try await provider.submit(command: Self.worker, environment: [:], blockID: "4") }
             #expect(error?.code == .timedOut)
             #expect(fake.calls("scancel").contains { $0.contains("--name=\(provider.jobName(blockID: "4"))") })
             await provider.shutdown()
@@ -238,7 +238,7 @@ struct SlurmProviderTests {
         try await withTemporaryDirectory { root in
             let fake = FakeSlurm()
             let provider = makeProvider(fake, root: root, { $0.walltime = "ten minutes" })
-            let error = await #expect(throws: SlurmError.self) { try await provider.submit(command: Self.worker, environment: [:], blockID: "0") }
+            let error = await #expect(throws: ProvidersError.self) { try await provider.submit(command: Self.worker, environment: [:], blockID: "0") }
             #expect(error?.code == .invalidConfiguration)
             #expect(error?.message.contains("walltime 'ten minutes'") == true)
             #expect(fake.calls("sbatch").isEmpty)

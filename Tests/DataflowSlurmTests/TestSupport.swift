@@ -70,7 +70,7 @@ final class FakeSlurm: Sendable {
         table.withLock { $0.invocations.append(Invocation(argv: argv, environment: environment)) }
         switch argv.first {
         case "sbatch":
-            if table.withLock({ $0.sbatchHangs }) { throw SlurmError(.timedOut, "`sbatch` did not finish within \(timeout) (cmd_timeout); it was killed") }
+            if table.withLock({ $0.sbatchHangs }) { throw ProvidersError(.timedOut, "`sbatch` did not finish within \(timeout) (cmd_timeout); it was killed") }
             if let failure = table.withLock({ $0.sbatchFailure }) { return failure }
             let script = try String(contentsOfFile: argv.last!, encoding: .utf8)
             let name =

@@ -31,8 +31,8 @@ public enum CommandRunner {
     }
 
     /// How a provider runs its commands: argv (looked up on `PATH`), the complete environment (`nil`: this
-    /// process's), and the time after which the command is killed. Throws ``SlurmError`` with
-    /// ``SlurmError/Code/commandNotFound`` or ``SlurmError/Code/timedOut``; a non-zero exit status is not an
+    /// process's), and the time after which the command is killed. Throws ``ProvidersError`` with
+    /// ``ProvidersError/Code/commandNotFound`` or ``ProvidersError/Code/timedOut``; a non-zero exit status is not an
     /// error here, it is in ``Output/status``.
     public typealias Run = @Sendable (_ argv: [String], _ environment: [String: String]?, _ timeout: Duration) async throws -> Output
 
@@ -61,11 +61,11 @@ public enum CommandRunner {
     private static func runBlocking(_ argv: [String], environment: [String: String]?, timeout: Duration) throws -> Output {
         var outPipe: [Int32] = [-1, -1]
         var errPipe: [Int32] = [-1, -1]
-        guard pipe(&outPipe) == 0 else { throw SlurmError(.io, "pipe: \(String(cString: strerror(errno)))") }
+        guard pipe(&outPipe) == 0 else { throw ProvidersError(.io, "pipe: \(String(cString: strerror(errno)))") }
         guard pipe(&errPipe) == 0 else {
             close(outPipe[0])
             close(outPipe[1])
-            throw SlurmError(.io, "pipe: \(String(cString: strerror(errno)))")
+            throw ProvidersError(.io, "pipe: \(String(cString: strerror(errno)))")
         }
         // Other children (spawned with closefrom) must not hold these open, or EOF would never come.
         for fd in outPipe + errPipe { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
@@ -80,9 +80,9 @@ public enum CommandRunner {
             close(outPipe[0])
             close(errPipe[0])
             if rc == ENOENT {
-                throw SlurmError(.commandNotFound, "\(argv[0]) is not on PATH: run the leader on a host with the Slurm client commands (a login node)")
+                throw ProvidersError(.commandNotFound, "\(argv[0]) is not on PATH: run the leader on a host with the Slurm client commands (a login node)")
             }
-            throw SlurmError(.commandFailed, "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
+            throw ProvidersError(.commandFailed, "cannot start \(argv[0]): \(String(cString: strerror(rc)))")
         }
 
         let deadline = ContinuousClock.now + timeout
@@ -121,7 +121,7 @@ public enum CommandRunner {
             if errno != EINTR { break }
         }
         if timedOut {
-            throw SlurmError(.timedOut, "`\(display(argv))` did not finish within \(timeout) (cmd_timeout); it was killed")
+            throw ProvidersError(.timedOut, "`\(display(argv))` did not finish within \(timeout) (cmd_timeout); it was killed")
         }
         let signal = status & 0x7F
         return Output(

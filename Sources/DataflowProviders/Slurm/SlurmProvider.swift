@@ -114,7 +114,7 @@ public final class SlurmProvider: ExecutionProvider {
         guard let name = configuration.addressByInterface else { return nil }
         if let address = NetworkInterfaceAddress.ipv4(interface: name) { return address }
         let known = NetworkInterfaceAddress.addresses().map { "\($0.interface) (\($0.address))" }.joined(separator: ", ")
-        throw SlurmError(.invalidConfiguration, "address_by_interface: no IPv4 address on interface '\(name)'; this host has: \(known)")
+        throw ProvidersError(.invalidConfiguration, "address_by_interface: no IPv4 address on interface '\(name)'; this host has: \(known)")
     }
 
     private func note(_ message: String) { messageHandler.withLock { $0 }(message) }
@@ -143,14 +143,14 @@ public final class SlurmProvider: ExecutionProvider {
     }
 
     private func doPrepare() async throws -> Prepared {
-        if let problem = configuration.problem { throw SlurmError(.invalidConfiguration, problem) }
+        if let problem = configuration.problem { throw ProvidersError(.invalidConfiguration, problem) }
         var directory = configuration.scriptDirectory
         if !directory.hasPrefix("/") { directory = FileManager.default.currentDirectoryPath + "/" + directory }
         directory = (directory as NSString).standardizingPath
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
-            throw SlurmError(.io, "cannot create the script directory \(directory): \(error)")
+            throw ProvidersError(.io, "cannot create the script directory \(directory): \(error)")
         }
         let user = Self.userName()
         let prepared = Prepared(directory: directory, user: user)
@@ -208,7 +208,7 @@ public final class SlurmProvider: ExecutionProvider {
         guard !command.isEmpty else { throw ProvidersError(.submitFailed, "block \(blockID): empty launch command") }
         if state.withLock({ $0.stopped }) { throw ProvidersError(.shutDown, "provider \(label) is shut down") }
         for key in submitted.keys where !Self.isVariableName(key) {
-            throw SlurmError(.invalidConfiguration, "block \(blockID): '\(key)' is not a shell variable name")
+            throw ProvidersError(.invalidConfiguration, "block \(blockID): '\(key)' is not a shell variable name")
         }
         let p = try await prepared()
         let name = jobName(blockID: blockID)
@@ -226,7 +226,7 @@ public final class SlurmProvider: ExecutionProvider {
         do {
             try Self.writeAtomically(Self.batchScript(configuration, request), to: scriptPath, mode: 0o644)
         } catch {
-            throw SlurmError(.io, "block \(blockID): cannot write \(scriptPath): \(error)")
+            throw ProvidersError(.io, "block \(blockID): cannot write \(scriptPath): \(error)")
         }
 
         var sbatchEnvironment = Self.submissionEnvironment(environment)
@@ -239,7 +239,7 @@ public final class SlurmProvider: ExecutionProvider {
         let output: CommandRunner.Output
         do {
             output = try await runner(argv, sbatchEnvironment, timeout)
-        } catch let error as SlurmError where error.code == .timedOut {
+        } catch let error as ProvidersError where error.code == .timedOut {
             // sbatch may have got through before it was killed: leave no job without a block behind.
             await cancelByName(name, user: p.user)
             throw error
@@ -247,7 +247,7 @@ public final class SlurmProvider: ExecutionProvider {
         guard output.status == 0 else { throw failure(argv, output) }
         guard let jobID = SlurmJobRecord.parseSbatch(output.stdout) else {
             await cancelByName(name, user: p.user)
-            throw SlurmError(.unparsableOutput, "`\(CommandRunner.display(argv))` printed no job id: \(output.stdout) \(output.stderr)")
+            throw ProvidersError(.unparsableOutput, "`\(CommandRunner.display(argv))` printed no job id: \(output.stdout) \(output.stderr)")
         }
         let accepted = state.withLock { s -> Bool in
             guard !s.stopped else { return false }
@@ -376,9 +376,9 @@ public final class SlurmProvider: ExecutionProvider {
         try await runner(argv, Self.submissionEnvironment(environment), timeout)
     }
 
-    private func failure(_ argv: [String], _ output: CommandRunner.Output) -> SlurmError {
+    private func failure(_ argv: [String], _ output: CommandRunner.Output) -> ProvidersError {
         let said = (output.stderr + output.stdout).trimmingCharacters(in: .whitespacesAndNewlines)
-        return SlurmError(.commandFailed, "`\(CommandRunner.display(argv))` exited with \(output.status)" + (said.isEmpty ? "" : ": \(said)"))
+        return ProvidersError(.commandFailed, "`\(CommandRunner.display(argv))` exited with \(output.status)" + (said.isEmpty ? "" : ": \(said)"))
     }
 
     /// Records of the given jobs: `squeue` for all, then details for those squeue does not list or lists as
@@ -462,7 +462,7 @@ public final class SlurmProvider: ExecutionProvider {
         do {
             try Self.writeAtomically(text, to: path, mode: 0o600)
         } catch {
-            throw SlurmError(.io, "cannot write the run secret file \(path): \(error)")
+            throw ProvidersError(.io, "cannot write the run secret file \(path): \(error)")
         }
         state.withLock { $0.environmentFileText = text }
     }
@@ -473,7 +473,7 @@ public final class SlurmProvider: ExecutionProvider {
         let temporary = path + ".tmp-\(getpid())"
         unlink(temporary)
         let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard fd >= 0 else { throw SlurmError(.io, "open \(temporary): \(String(cString: strerror(errno)))") }
+        guard fd >= 0 else { throw ProvidersError(.io, "open \(temporary): \(String(cString: strerror(errno)))") }
         fchmod(fd, mode)
         let bytes = Array(text.utf8)
         var written = 0
@@ -484,7 +484,7 @@ public final class SlurmProvider: ExecutionProvider {
                 let message = String(cString: strerror(errno))
                 close(fd)
                 unlink(temporary)
-                throw SlurmError(.io, "write \(temporary): \(message)")
+                throw ProvidersError(.io, "write \(temporary): \(message)")
             }
             written += n
         }
@@ -492,7 +492,7 @@ public final class SlurmProvider: ExecutionProvider {
         guard rename(temporary, path) == 0 else {
             let message = String(cString: strerror(errno))
             unlink(temporary)
-            throw SlurmError(.io, "rename \(temporary) to \(path): \(message)")
+            throw ProvidersError(.io, "rename \(temporary) to \(path): \(message)")
         }
     }
 
