@@ -81,7 +81,9 @@ let package = Package(
         // MARK: Tests
         .testTarget(name: "DataflowAppsTests", dependencies: ["DataflowApps"]),
         .testTarget(name: "PDGTilingTests", dependencies: ["PDGTiling"]),
-        .testTarget(name: "VizWorkflowTests", dependencies: ["VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "CVizGDAL"]),
+        .testTarget(
+            name: "VizWorkflowTests", dependencies: ["VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "CVizGDAL", "VizWorkflowTestSupport"]
+        ),
         .testTarget(name: "PDGRasterizationTests", dependencies: ["PDGRasterization", "PDGTiling", "CVizGDAL", "CVizSQLite"]),
         .testTarget(name: "DataflowProvidersTests", dependencies: ["DataflowProviders"]),
         .testTarget(name: "DataflowWireProtocolTests", dependencies: ["DataflowWireProtocol", nioCore]),
@@ -92,12 +94,15 @@ let package = Package(
                 "InterchangeTestWorker", nioCore, nioPosix,
             ]
         ),
+        // The bundled sample through the built binary, for the end-to-end tests of several test targets.
+        .target(name: "VizWorkflowTestSupport", path: "Tests/VizWorkflowTestSupport"),
         .target(name: "InterchangeTestApps", dependencies: ["DataflowApps"], path: "Tests/InterchangeTestApps"),
         .executableTarget(name: "InterchangeTestWorker", dependencies: ["DataflowWorker", "InterchangeTestApps"], path: "Tests/InterchangeTestWorker"),
         .testTarget(
             name: "DataflowKubernetesTests",
             dependencies: [
                 "DataflowKubernetesAPI", "DataflowProviders", "DataflowInterchange", "DataflowCore", "InterchangeTestApps", "InterchangeTestWorker",
+                "VizWorkflowTestSupport",
             ],
             exclude: ["Fixtures"]
         ),
@@ -107,6 +112,7 @@ let package = Package(
             name: "DataflowSlurmTests",
             dependencies: [
                 "DataflowProviders", "DataflowInterchange", "DataflowCore", "DataflowJSON", "InterchangeTestApps", "InterchangeTestWorker", "VizWorkflow",
+                "VizWorkflowTestSupport",
             ]
         ),
         .testTarget(name: "DataflowMonitoringTests", dependencies: ["DataflowMonitoring"]),

@@ -1,32 +1,15 @@
 import DataflowProviders
 import Foundation
 import Testing
+import VizWorkflowTestSupport
 
 @testable import DataflowCore
 
 /// `viz-workflow run --provider slurm` on the bundled sample, as a user runs it on a login node: the leader here,
 /// its workers in batch jobs (in the serialized real-Slurm suite).
 extension RealSlurmTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    static let vizWorkflow: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("viz-workflow").path) {
-            url = url.deletingLastPathComponent()
-        }
-        return url.appendingPathComponent("viz-workflow").path
-    }()
-
     /// A run directory for the bundled sample: the executor with a `slurm` section, or threads (the reference).
     func makeRun(slurm: String?, jobName: String, workers: Int = 1) throws -> String {
-        let dir = NSTemporaryDirectory() + "viz-slurm-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir + "/parameters", withIntermediateDirectories: true)
-        var workflow =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json")))
-            as! [String: Any]
-        workflow["dir_input"] = Self.packageRoot + "/Examples/sample-data/input"
-        try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: dir + "/parameters/workflow_config.json"))
         let executor: String
         if let slurm {
             executor = """
@@ -38,18 +21,13 @@ extension RealSlurmTests {
         } else {
             executor = #"{ "class": "ThreadPoolExecutor", "max_threads": 2 }"#
         }
-        let runtime = """
-            { "run_dir": "runinfo", "retries": 2, "executors": [ \(executor) ],
-              "batches": { "stage_files_per_task": 1, "merge_tiles_per_task": 1, "rasterize_tiles_per_task": 1 } }
-            """
-        try runtime.write(toFile: dir + "/parameters/parsl_config.json", atomically: true, encoding: .utf8)
-        return dir
+        return try SampleRun.makeDirectory(prefix: "viz-slurm", executor: executor)
     }
 
     /// Starts `viz-workflow ARGS` in `dir` with stdout and stderr going to files there.
     func startVizWorkflow(_ arguments: [String], in dir: String, tag: String) throws -> Process {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.vizWorkflow)
+        process.executableURL = URL(fileURLWithPath: SampleRun.binary)
         process.arguments = arguments
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
         _ = FileManager.default.createFile(atPath: "\(dir)/\(tag).stdout", contents: nil)
@@ -80,17 +58,6 @@ extension RealSlurmTests {
         return (killed ? nil : process.terminationStatus, out, err)
     }
 
-    /// Every GeoTIFF and PNG of a run, by path relative to its output directory.
-    func outputs(_ dir: String) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        let root = dir + "/viz-output"
-        guard let listing = FileManager.default.enumerator(atPath: root) else { return files }
-        for case let relative as String in listing where relative.hasSuffix(".tif") || relative.hasSuffix(".png") {
-            files[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative))
-        }
-        return files
-    }
-
     /// The instance of the run's jobs, from the scripts it left in runinfo/slurm.
     func jobPrefixes(in dir: String, jobName: String) -> Set<String> {
         let scripts = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/runinfo/slurm")) ?? []
@@ -114,8 +81,8 @@ extension RealSlurmTests {
         #expect(status == 0, "stdout:\n\(text)\nstderr:\n\(errors)")
         #expect(text.contains("polygons staged: 14281"))
         #expect(try await runVizWorkflow(["run"], in: reference).0 == 0)
-        let a = try outputs(dir)
-        let b = try outputs(reference)
+        let a = try SampleRun.outputs(dir)
+        let b = try SampleRun.outputs(reference)
         #expect(a.count == 33)
         #expect(a.keys.sorted() == b.keys.sorted())
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
@@ -194,7 +161,7 @@ extension RealSlurmTests {
         #expect(errors.contains("cancelling 1 job(s) left by an earlier leader of '\(jobName)': \(leftover)"), "\(errors)")
         #expect(try await SlurmTestCluster.state(of: leftover) == "CANCELLED")
         #expect(text.contains("reused from checkpoints") && !text.contains(" 0 reused from checkpoints"), "\(text)")
-        #expect(try outputs(dir).count == 33)
+        #expect(try SampleRun.outputs(dir).count == 33)
         await SlurmTestCluster.cancelAll(named: jobName)
     }
 }

@@ -4,6 +4,7 @@ import DataflowJSON
 import DataflowProviders
 import Foundation
 import Testing
+import VizWorkflowTestSupport
 
 /// The generated batch script, the launchers, and the `slurm` section of a configuration file.
 struct SlurmBatchScriptTests {
@@ -194,15 +195,13 @@ struct SlurmBatchScriptTests {
         #expect(message(#"{ "job_name": "pdg iwp" }"#).contains("job_name 'pdg iwp'"))
     }
 
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
     @Test func theBundledParametersHaveAWorkingSlurmSection() throws {
         var providers = HighThroughputExecutor.builtInProviders
         providers["SlurmProvider"] = SlurmProvider.configurationFactory()
         var factories = DataFlowKernel.Configuration.builtInExecutors
         factories["HighThroughputExecutor"] = HighThroughputExecutor.configurationFactory(providers: providers, providerSection: "slurm")
         let kernel = try DataFlowKernel.Configuration.load(
-            path: Self.packageRoot + "/parameters/parsl_config.json", executorFactories: factories, allowing: ["batches"])
+            path: SampleRun.packageRoot + "/parameters/parsl_config.json", executorFactories: factories, allowing: ["batches"])
         let htex = try #require(kernel.executors.first as? HighThroughputExecutor)
         let slurm = try #require(htex.provider as? SlurmProvider)
         #expect(slurm.configuration.partition == "cpu")

@@ -1,22 +1,12 @@
 import Foundation
 import Testing
+import VizWorkflowTestSupport
 
 @testable import DataflowCore
 
 /// The bundled sample through `viz-workflow run`, as a user runs it: worker processes over TCP, in-process,
 /// and with the leader or a worker killed mid-run.
 @Suite(.serialized) struct PipelineEndToEndTests {
-    static let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
-
-    static let binary: String = {
-        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
-        var url = URL(fileURLWithPath: exe).deletingLastPathComponent()
-        while url.path != "/" && !FileManager.default.fileExists(atPath: url.appendingPathComponent("viz-workflow").path) {
-            url = url.deletingLastPathComponent()
-        }
-        return url.appendingPathComponent("viz-workflow").path
-    }()
-
     enum Executor {
         case htex(workers: Int)
         case threads
@@ -24,13 +14,6 @@ import Testing
 
     /// A run directory with parameters for the bundled sample and the given executor.
     func makeRun(_ executor: Executor, retries: Int = 2, local: String = #"{ "init_blocks": 1, "max_blocks": 1 }"#) throws -> String {
-        let dir = NSTemporaryDirectory() + "viz-e2e-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir + "/parameters", withIntermediateDirectories: true)
-        var workflow =
-            try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: Self.packageRoot + "/parameters/workflow_config.json")))
-            as! [String: Any]
-        workflow["dir_input"] = Self.packageRoot + "/Examples/sample-data/input"
-        try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: dir + "/parameters/workflow_config.json"))
         let executorJSON: String
         switch executor {
         case .htex(let workers):
@@ -41,17 +24,12 @@ import Testing
         case .threads:
             executorJSON = #"{ "class": "ThreadPoolExecutor", "max_threads": 2 }"#
         }
-        let runtime = """
-            { "run_dir": "runinfo", "retries": \(retries), "executors": [ \(executorJSON) ],
-              "batches": { "stage_files_per_task": 1, "merge_tiles_per_task": 1, "rasterize_tiles_per_task": 1 } }
-            """
-        try runtime.write(toFile: dir + "/parameters/parsl_config.json", atomically: true, encoding: .utf8)
-        return dir
+        return try SampleRun.makeDirectory(prefix: "viz-e2e", executor: executorJSON, retries: retries)
     }
 
     func start(in dir: String, arguments: [String] = []) throws -> (Process, Pipe) {
         let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.executableURL = URL(fileURLWithPath: SampleRun.binary)
         process.arguments = ["run"] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
         let out = Pipe()
@@ -66,16 +44,6 @@ import Testing
         let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         return (process.terminationStatus, text)
-    }
-
-    /// Every GeoTIFF and PNG of a run, by path relative to its output directory.
-    func outputs(_ dir: String) throws -> [String: Data] {
-        var files: [String: Data] = [:]
-        let root = dir + "/viz-output"
-        for case let relative as String in FileManager.default.enumerator(atPath: root)! where relative.hasSuffix(".tif") || relative.hasSuffix(".png") {
-            files[relative] = try Data(contentsOf: URL(fileURLWithPath: root + "/" + relative))
-        }
-        return files
     }
 
     func count(_ text: String, _ label: String) -> Int? {
@@ -97,8 +65,8 @@ import Testing
         let (localStatus, _) = try run(in: local)
         #expect(remoteStatus == 0, "\(remoteText)")
         #expect(localStatus == 0)
-        let a = try outputs(remote)
-        let b = try outputs(local)
+        let a = try SampleRun.outputs(remote)
+        let b = try SampleRun.outputs(local)
         #expect(a.count == 33)  // 11 GeoTIFFs (z6–13) and 22 PNGs, as the shipped example
         #expect(a.keys.sorted() == b.keys.sorted())
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
@@ -130,7 +98,7 @@ import Testing
         // Every task finished before the kill is answered from the checkpoint, none is run again.
         #expect(count(text, "reused") == finished, "\(text)")
         #expect((count(text, "run,") ?? 0) > 0)
-        #expect(try outputs(dir).count == 33)
+        #expect(try SampleRun.outputs(dir).count == 33)
     }
 
     @Test func aKilledWorkerLosesNoTile() async throws {
@@ -157,8 +125,8 @@ import Testing
         #expect(killed)
         #expect(leader.terminationStatus == 0, "\(text)")
         _ = try run(in: reference)
-        let a = try outputs(dir)
-        let b = try outputs(reference)
+        let a = try SampleRun.outputs(dir)
+        let b = try SampleRun.outputs(reference)
         #expect(a.count == 33)
         #expect(a.filter { b[$0.key] != $0.value }.keys.sorted() == [])
     }
@@ -196,7 +164,7 @@ extension PipelineEndToEndTests {
         #expect(try run(in: dir).0 == 0)
         func status(_ argument: String) throws -> (Int32, String) {
             let process = Process()
-            process.executableURL = URL(fileURLWithPath: Self.binary)
+            process.executableURL = URL(fileURLWithPath: SampleRun.binary)
             process.arguments = ["status", argument]
             process.currentDirectoryURL = URL(fileURLWithPath: dir)
             let out = Pipe()
