@@ -43,8 +43,9 @@ let package = Package(
         // MARK: Runtime (leaves first; see docs/architecture.md)
         .target(name: "DataflowJSON"),
         .target(name: "DataflowApps", dependencies: ["CVizSystemShims"]),
-        .target(name: "DataflowMonitoring", dependencies: ["CVizSQLite"]),
-        .target(name: "DataflowCore", dependencies: ["DataflowApps", "DataflowMonitoring", "DataflowJSON", "CVizOpenSSL"]),
+        .target(name: "DataflowStorage"),
+        .target(name: "DataflowMonitoring", dependencies: ["CVizSQLite", "DataflowStorage"]),
+        .target(name: "DataflowCore", dependencies: ["DataflowApps", "DataflowMonitoring", "DataflowJSON", "DataflowStorage", "CVizOpenSSL"]),
         .target(name: "DataflowWireProtocol", dependencies: ["CVizOpenSSL", "CVizZstd", nioCore, nioSSL]),
         .target(name: "DataflowWorker", dependencies: ["DataflowApps", "DataflowWireProtocol", "CVizSystemShims", nioCore, nioPosix, nioSSL]),
         .target(name: "DataflowKubernetesAPI", dependencies: ["CVizCurl", "CVizCurlShims"]),
@@ -54,13 +55,13 @@ let package = Package(
             name: "Dataflow",
             dependencies: [
                 "DataflowApps", "DataflowCore", "DataflowInterchange", "DataflowJSON", "DataflowKubernetesAPI", "DataflowMonitoring",
-                "DataflowProviders", "DataflowWireProtocol", "DataflowWorker",
+                "DataflowProviders", "DataflowStorage", "DataflowWireProtocol", "DataflowWorker",
             ]
         ),
 
         // MARK: PDG tiling (pure geospatial libraries: no runtime, no networking), then its apps and viewer
-        .target(name: "PDGTiling", dependencies: ["CVizGDAL", "CVizGEOS", "CVizSQLite", "DataflowJSON"]),
-        .target(name: "PDGRasterization", dependencies: ["PDGTiling", "CVizGDAL", "CVizSQLite", "CVizZlib"]),
+        .target(name: "PDGTiling", dependencies: ["CVizGDAL", "CVizGEOS", "CVizSQLite", "DataflowJSON", "DataflowStorage"]),
+        .target(name: "PDGRasterization", dependencies: ["PDGTiling", "DataflowStorage", "CVizGDAL", "CVizSQLite", "CVizZlib"]),
         .target(name: "PDGTilingApps", dependencies: ["DataflowCore", "PDGTiling", "PDGRasterization"]),
         .target(name: "PDGTileViewer", dependencies: [nioCore, nioPosix, .product(name: "NIOHTTP1", package: "swift-nio")]),
 

@@ -103,10 +103,6 @@ public struct TilingWorkflowPlan: Sendable {
     /// Highest zoom, then each parent level from the one below; each level's web tiles start as soon as the
     /// level is complete (they need only its GeoTIFFs and its value ranges), overlapping the next level.
     private func rasterize(merged: [TileMergeSummary], into report: inout Report) async throws {
-        // This run's CSVs describe this run: start them afresh (PDG appends across runs).
-        for file in [workflow.filenameRastersSummary, workflow.filenameRasterizationEvents] {
-            try? FileManager.default.removeItem(atPath: file)
-        }
         var level = merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted()
         let (highest, rasterStep, rasterFailures) = await runStep(
             "rasterize",
@@ -160,12 +156,13 @@ public struct TilingWorkflowPlan: Sendable {
             guard let step = steps[f.step], let tile = f.tile else { return nil }
             return RasterTileFailure(step: step, tile: tile, path: f.item, message: f.message, startTime: f.time, endTime: f.time)
         }
-        try RastersSummaryCSV.append(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
-        try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
+        // This run's CSVs describe this run, each written once, whole (PDG appends across runs; a bucket
+        // cannot append).
+        try RastersSummaryCSV.write(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
+        try RasterizationEventsCSV.write(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
         if !report.webTiles.isEmpty {
             let xml = try WMTSCapabilities().document(for: workflow)
-            try Data(xml.utf8).write(
-                to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
+            try AtomicFile.write(Data(xml.utf8), to: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml"))
         }
     }
 

@@ -1,4 +1,5 @@
 import CVizGDAL
+import DataflowStorage
 import Foundation
 import PDGTiling
 
@@ -27,18 +28,17 @@ public enum GeoTIFFFile {
         return text.isEmpty ? fallback : text
     }
 
-    /// Writes `raster` to `path` atomically (temporary file in the same directory, then rename).
+    /// Writes `raster` to `path` atomically: GDAL writes a ``ScratchFile`` (beside the target on POSIX, local when
+    /// the target is on a bucket), which is then published (renamed, or copied with one create-write-close).
     public static func write(_ raster: RasterTile, to path: String, compression: GeoTIFFCompression = .none) throws(RasterizationError) {
         _ = setUp
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw RasterizationError(.writeFailed, "\(path): cannot create directory: \(error.localizedDescription)")
-            }
+        let scratch: ScratchFile
+        do {
+            scratch = try FilePublisher().scratch(for: path)
+        } catch {
+            throw RasterizationError(.writeFailed, error.message)
         }
-        let temporary = path + ".\(UUID().uuidString.prefix(8)).partial"
+        let temporary = scratch.path
         guard let driver = GDALGetDriverByName("GTiff") else {
             throw RasterizationError(.writeFailed, "\(path): GDAL has no GTiff driver")
         }
@@ -82,10 +82,10 @@ public enum GeoTIFFFile {
             unlink(temporary)
             throw RasterizationError(.writeFailed, "\(path): \(failure)")
         }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw RasterizationError(.writeFailed, "\(path): rename failed: \(reason)")
+        do {
+            try scratch.publish()
+        } catch {
+            throw RasterizationError(.writeFailed, error.message)
         }
     }
 

@@ -1,23 +1,15 @@
+import DataflowStorage
 import Foundation
 
-/// Writes whole files atomically: temporary file in the same directory, then `rename(2)`.
+/// Writes whole files so that readers never see a partial one, with ``FilePublisher``: a temporary file and
+/// `rename(2)` on POSIX, one create-write-close on a bucket (object storage).
 public enum AtomicFile {
+    /// Writes `data` as the whole content of `path`, creating its directory.
     public static func write(_ data: Data, to path: String) throws(TilingError) {
-        let directory = (path as NSString).deletingLastPathComponent
-        let temporary = path + ".\(UUID().uuidString.prefix(8)).partial"
         do {
-            if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            }
-            try data.write(to: URL(fileURLWithPath: temporary))
+            try FilePublisher().write(data, to: path)
         } catch {
-            unlink(temporary)
-            throw TilingError(.writeFailed, "\(path): \(error.localizedDescription)")
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw TilingError(.writeFailed, "\(path): rename failed: \(reason)")
+            throw TilingError(.writeFailed, error.message)
         }
     }
 }

@@ -50,7 +50,9 @@ struct RunCommand: AsyncParsableCommand {
         let (registry, apps) = try TilingApps.registry()
         let kernel = try await DataFlowKernel(configuration: settings.kernel, apps: registry)
         FileHandle.standardError.write(
-            Data("viz-workflow: run \(kernel.runID) in \(kernel.runDirectory); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n".utf8))
+            Data(
+                "viz-workflow: run \(kernel.runID) in \(kernel.runDirectory) (storage: \(kernel.storage.rawValue)); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n"
+                    .utf8))
         let progress = ProgressReporter()
         let plan = TilingWorkflowPlan(kernel: kernel, apps: apps, workflow: workflow, configuration: settings.plan, progress: progress)
         let report: TilingWorkflowPlan.Report
