@@ -20,7 +20,8 @@ import VizWorkflowTestSupport
         try FileManager.default.createDirectory(atPath: dir + "/parameters", withIntermediateDirectories: true)
         for name in ["workflow_config.json", "parsl_config.json"] {
             let data = try Data(contentsOf: URL(fileURLWithPath: local + "/parameters/" + name))
-            #expect(FileManager.default.createFile(atPath: dir + "/parameters/" + name, contents: data))
+            // Data.write without .atomic: one create-write-close (FileManager.createFile renames a temporary file).
+            try data.write(to: URL(fileURLWithPath: dir + "/parameters/" + name))
         }
     }
 
@@ -99,7 +100,7 @@ import VizWorkflowTestSupport
         defer { try? FileManager.default.removeItem(atPath: reference) }
         let local = try await SampleRun.run(["run", "--parameters", "parameters", "--workers", "2"], in: reference)
         #expect(local.status == 0, "\(local.stdout)")
-        let onBucket = try SampleRun.outputs(otherPod.path)
+        let onBucket = try EmulatedBucket.outputs(otherPod.path)
         let onDisk = try SampleRun.outputs(reference)
         #expect(onBucket.count == 33)
         #expect(onBucket.keys.sorted() == onDisk.keys.sorted())
@@ -120,7 +121,9 @@ import VizWorkflowTestSupport
     func aLeaderKilledOnTheBucketIsResumedByANewPodFromTheBucketAlone() async throws {
         let bucket = try EmulatedBucket()
         defer { bucket.remove() }
-        let firstPod = try bucket.mount(node: "leader-1", enforceRate: "eio")
+        // Both leader pods mount the bucket at the same path, as the Job's retry does (results are keyed by
+        // their absolute output paths).
+        let firstPod = try bucket.mount(node: "leader-1", enforceRate: "eio", mountPoint: "data")
         try placeParameters(in: firstPod.path)
         let (leader, _, _) = try start(in: firstPod.path, workers: 1)
         // Kill -9 once two segments are published, well before the run can end.
@@ -140,7 +143,7 @@ import VizWorkflowTestSupport
         try await Task.sleep(for: .seconds(2))
         try firstPod.unmount()
 
-        let secondPod = try bucket.mount(node: "leader-2", enforceRate: "eio")
+        let secondPod = try bucket.mount(node: "leader-2", enforceRate: "eio", mountPoint: "data")
         let finished = segments(secondPod.path).records
         #expect(finished >= 2)
         let (resumed, out, err) = try start(in: secondPod.path, workers: 2)
@@ -152,7 +155,7 @@ import VizWorkflowTestSupport
         #expect(resumed.terminationStatus == 0, "\(text)\n\(log)")
         // Every result published before the kill is reused, none is run again.
         #expect(count(text, "reused") == finished, "\(text)")
-        #expect(try SampleRun.outputs(secondPod.path).count == 33)
+        #expect(try EmulatedBucket.outputs(secondPod.path).count == 33)
         let stats = try secondPod.unmount()
         #expect(stats.number("rewrites.count") == 0, "\(stats["rewrites"] ?? "")")
         #expect(stats.number("rate_violations.count") == 0, "\(stats["rate_violations"] ?? "")")

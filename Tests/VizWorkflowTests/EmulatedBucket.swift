@@ -51,9 +51,10 @@ final class EmulatedBucket {
         try FileManager.default.createDirectory(atPath: backing, withIntermediateDirectories: true)
     }
 
-    /// Mounts the bucket as pod `node`; `enforceRate` is `off`, `delay` or `eio`.
-    func mount(node: String, enforceRate: String) throws -> Mount {
-        let path = root + "/mnt-" + node
+    /// Mounts the bucket as pod `node` at `root/<mountPoint>` (default `mnt-<node>`; pods of one Job mount the
+    /// bucket at the same path); `enforceRate` is `off`, `delay` or `eio`.
+    func mount(node: String, enforceRate: String, mountPoint: String? = nil) throws -> Mount {
+        let path = root + "/" + (mountPoint ?? "mnt-" + node)
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         let stats = root + "/stats-\(node).json"
         let process = Process()
@@ -96,6 +97,29 @@ final class EmulatedBucket {
     struct EmulatorError: Error, CustomStringConvertible {
         var message: String
         var description: String { message }
+    }
+}
+
+extension EmulatedBucket {
+    /// Every GeoTIFF and PNG under `dir/viz-output`, walked with `readdir` and `stat` (FileManager's enumerator
+    /// does not descend on the emulator, whose directories report a link count of 2).
+    static func outputs(_ dir: String) throws -> [String: Data] {
+        var files: [String: Data] = [:]
+        func walk(_ relative: String) throws {
+            let path = dir + "/viz-output" + (relative.isEmpty ? "" : "/" + relative)
+            for name in try FileManager.default.contentsOfDirectory(atPath: path) {
+                let child = relative.isEmpty ? name : relative + "/" + name
+                var isDirectory: ObjCBool = false
+                guard FileManager.default.fileExists(atPath: path + "/" + name, isDirectory: &isDirectory) else { continue }
+                if isDirectory.boolValue {
+                    try walk(child)
+                } else if name.hasSuffix(".tif") || name.hasSuffix(".png") {
+                    files[child] = try Data(contentsOf: URL(fileURLWithPath: path + "/" + name))
+                }
+            }
+        }
+        try walk("")
+        return files
     }
 }
 
