@@ -117,7 +117,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DataflowMonitoringTests", dependencies: ["DataflowMonitoring"]),
-        .testTarget(name: "DataflowCoreTests", dependencies: ["DataflowCore", "DataflowMonitoring", "DataflowTestWorkflow"]),
+        .testTarget(name: "DataflowCoreTests", dependencies: ["DataflowCore", "DataflowMonitoring", "DataflowStorage", "DataflowTestWorkflow"]),
         .executableTarget(name: "DataflowTestWorkflow", dependencies: ["DataflowCore"], path: "Tests/DataflowTestWorkflow"),
     ]
 )

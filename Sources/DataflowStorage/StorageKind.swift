@@ -32,6 +32,11 @@ public enum StorageKind: String, Sendable, Hashable, Codable, CaseIterable {
     /// Reading the mount table asks the FUSE daemon nothing.
     public static func detect(path: String) -> StorageKind {
         guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return .posix }
+        return detect(path: path, mountTable: table)
+    }
+
+    /// Detects the kind of `path` from a mount table in `/proc/self/mountinfo`'s format.
+    public static func detect(path: String, mountTable table: String) -> StorageKind {
         let absolute = absolutePath(path)
         var best: (length: Int, type: String)?
         for line in table.split(separator: "\n") {
