@@ -39,7 +39,7 @@ public final class DataFlowKernel: Sendable {
     let monitoringSnapshots: MonitoringSnapshots?
     /// How the run directory is written (``Configuration/storage``, or detected from its mount).
     public let storage: StorageKind
-    let counters = Counters()
+    let counters: Counters
     let state = Mutex(LifecycleState.running)
     let periodicCheckpointTask = Mutex<Task<Void, Never>?>(nil)
 
@@ -52,6 +52,8 @@ public final class DataFlowKernel: Sendable {
         let memoized = Atomic<Int>(0)
         let dependencyFailed = Atomic<Int>(0)
         let retried = Atomic<Int>(0)
+        /// Tries handed to an executor (or running as join apps) and not yet returned.
+        let executing = Atomic<Int>(0)
     }
 
     /// What happened to checkpoints at start: how many results were loaded, and from where.
@@ -89,6 +91,8 @@ public final class DataFlowKernel: Sendable {
             setenv(StorageKind.environmentVariable, explicit.rawValue, 1)
         }
         self.storage = storage
+        let counters = Counters()
+        self.counters = counters
         self.runDirectory = try RunDirectory.create(under: configuration.runDirectory)
         self.runID = UUID().uuidString.lowercased()
 
@@ -116,8 +120,11 @@ public final class DataFlowKernel: Sendable {
         case (nil, _): checkpointWriter = nil
         case (_, .posix): checkpointWriter = try CheckpointWriter(target: .appendLog(path: "\(runDirectory)/checkpoint/tasks.ckpt"))
         case (_, .object):
+            // Publish early when no try is executing: then every outstanding task waits on these records.
             checkpointWriter = try CheckpointWriter(
-                target: .segments(directory: "\(runDirectory)/checkpoint", interval: configuration.checkpointSegmentInterval, maxBytes: 8 << 20))
+                target: .segments(
+                    directory: "\(runDirectory)/checkpoint", interval: configuration.checkpointSegmentInterval, maxBytes: 8 << 20,
+                    isStalled: { [counters] in counters.executing.load(ordering: .acquiring) == 0 }))
         }
         var snapshots: MonitoringSnapshots?
         if configuration.monitoring {

@@ -12,6 +12,10 @@ import Foundation
 /// ``minimumPointerInterval`` (Cloud Storage takes about one write per second to one object name). Older
 /// snapshots of this run are deleted, keeping the newest ``keep``.
 ///
+/// A big database is snapshot less often: the wait after a snapshot is at least its size divided by
+/// ``uploadBudget`` (a 200 MB database of a long run is published every 100 s, not every 2 s), so snapshots
+/// cost a bounded share of the leader's upload bandwidth.
+///
 /// `viz-workflow status` from any pod reads the pointer, then the snapshot read-only (`immutable=1`).
 public final class MonitoringSnapshots: @unchecked Sendable {
     // @unchecked: mutable state is guarded by `condition`; the connection is used only by the thread (and by
@@ -27,6 +31,14 @@ public final class MonitoringSnapshots: @unchecked Sendable {
         public var host: String
         /// The live database on the leader's local disk (readable on that host only).
         public var live: String
+
+        /// A pointer to `snapshot` (relative to the run directory root), taken at `time` on `host`.
+        public init(snapshot: String, time: Double, host: String, live: String) {
+            self.snapshot = snapshot
+            self.time = time
+            self.host = host
+            self.live = live
+        }
     }
 
     /// The pointer object's name in the run directory root.
@@ -37,6 +49,8 @@ public final class MonitoringSnapshots: @unchecked Sendable {
     public static let minimumPointerInterval = 1.2
     /// Snapshots of this run kept; older ones are deleted.
     public let keep = 3
+    /// Bytes per second of snapshot uploads, at most, on average: sets the wait after a big snapshot.
+    public static let uploadBudget = 2.0 * 1024 * 1024
 
     private let livePath: String
     private let root: String
@@ -53,6 +67,8 @@ public final class MonitoringSnapshots: @unchecked Sendable {
     private var published: [String] = []
     private var lastPointerWrite: Double = 0
     private var lastErrorText: String?
+    /// Wait before the next snapshot: `interval`, or longer after a big one.
+    private var nextWait: TimeInterval
 
     /// Starts publishing snapshots of `livePath` into `root` every `interval`.
     /// - Parameters:
@@ -69,6 +85,7 @@ public final class MonitoringSnapshots: @unchecked Sendable {
         self.interval = max(1, Double(parts.seconds) + Double(parts.attoseconds) * 1e-18)
         self.publisher = publisher
         self.localDirectory = (livePath as NSString).deletingLastPathComponent
+        self.nextWait = self.interval
         self.connection = try SQLiteConnection(path: livePath, readOnly: true)
         let thread = Thread { [self] in loop() }
         thread.name = "monitoring-snapshots"
@@ -98,7 +115,7 @@ public final class MonitoringSnapshots: @unchecked Sendable {
     private func loop() {
         condition.lock()
         while !stopping {
-            _ = condition.wait(until: Date(timeIntervalSinceNow: interval))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: nextWait))
             if stopping { break }
             condition.unlock()
             snapshotIfChanged(isFinal: false)
@@ -133,6 +150,8 @@ public final class MonitoringSnapshots: @unchecked Sendable {
                 throw MonitoringError(code: .write, message: "publishing snapshot \(relative): \(error)")
             }
             published.append(relative)
+            let size = (try? FileManager.default.attributesOfItem(atPath: local))?[.size] as? Int ?? 0
+            nextWait = max(interval, Double(size) / Self.uploadBudget)
             let wait = Self.minimumPointerInterval - (Date().timeIntervalSince1970 - lastPointerWrite)
             if wait > 0 {
                 // Between snapshots a pointer write is never this close; at close, wait rather than skip it.

@@ -13,19 +13,21 @@ import Synchronization
 /// Two targets, by ``StorageKind``:
 /// - ``Target/appendLog(path:)`` (POSIX): one file `checkpoint/tasks.ckpt`, appended with one `write` +
 ///   `fdatasync` per batch. A record is durable when its batch is fsynced.
-/// - ``Target/segments(directory:interval:maxBytes:)`` (object storage): records are held in memory and
-///   published as closed, never-appended segment files `checkpoint/segment-NNNNNN.ckpt`, each written with one
-///   create-write-close (`O_EXCL`: a name is written once). A segment is published when its first record has
-///   waited `interval`, when it reaches `maxBytes`, on ``flush()`` and at ``close()``. A record is durable
-///   when its segment is published (gcsfuse has uploaded it at `close()`), so a killed leader loses at most
-///   the records of the last `interval`, and none whose task a dependent or the user saw complete.
+/// - ``Target/segments(directory:interval:maxBytes:isStalled:)`` (object storage): records are held in memory
+///   and published as closed, never-appended segment files `checkpoint/segment-NNNNNN.ckpt`, each written with
+///   one create-write-close (`O_EXCL`: a name is written once). A segment is published when its first record
+///   has waited `interval`, when it reaches `maxBytes`, on ``flush()``, at ``close()``, and at once when
+///   `isStalled` says nothing else is running (the run is waiting for these records: publishing now costs
+///   one small object, waiting would cost every dependent `interval`). A record is durable when its segment
+///   is published (gcsfuse has uploaded it at `close()`), so a killed leader loses at most the records of the
+///   last `interval`, and none whose task a dependent or the user saw complete.
 final class CheckpointWriter: @unchecked Sendable {
     /// Where batches go.
     enum Target: Sendable {
         /// Append and fsync one file (POSIX).
         case appendLog(path: String)
         /// Publish write-once segment files into `directory` (object storage).
-        case segments(directory: String, interval: Duration, maxBytes: Int)
+        case segments(directory: String, interval: Duration, maxBytes: Int, isStalled: @Sendable () -> Bool)
     }
 
     // @unchecked: all mutable state is guarded by `condition` (an NSCondition, which is a lock).
@@ -62,7 +64,7 @@ final class CheckpointWriter: @unchecked Sendable {
             if !existed || lseek(fd, 0, SEEK_END) == 0 {
                 pending.append(contentsOf: CheckpointFile.magic)
             }
-        case .segments(let directory, _, _):
+        case .segments(let directory, _, _, _):
             self.path = directory
             fd = -1
             do {
@@ -125,14 +127,15 @@ final class CheckpointWriter: @unchecked Sendable {
     /// Segments: waits (lock held) until the gathered segment is due: old enough, big enough, flushed or
     /// stopping. Returns at once for the append log.
     private func waitUntilDue() {
-        guard case .segments(_, let interval, let maxBytes) = target else { return }
+        guard case .segments(_, let interval, let maxBytes, let isStalled) = target else { return }
         while !pending.isEmpty, !stopping, flushedGeneration == flushRequests, pending.count < maxBytes,
-            let started = segmentStarted, ContinuousClock.now < started + interval
+            let started = segmentStarted, ContinuousClock.now < started + interval, !isStalled()
         {
             let remaining = (started + interval) - ContinuousClock.now
             let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
+            // Look again every 20 ms: the run may stall without a new record to wake us.
             writerWaiting = true
-            _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.001, seconds)))
+            _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.001, min(0.02, seconds))))
             writerWaiting = false
         }
     }
@@ -158,7 +161,7 @@ final class CheckpointWriter: @unchecked Sendable {
             if !batch.isEmpty {
                 switch target {
                 case .appendLog: writeAll(batch)
-                case .segments(let directory, _, _): publishSegment(batch, in: directory)
+                case .segments(let directory, _, _, _): publishSegment(batch, in: directory)
                 }
             }
 

@@ -32,7 +32,8 @@ extension DataFlowKernel {
         /// mount (FUSE is object storage) and honours `DATAFLOW_STORAGE`. Default `nil`.
         public var storage: StorageKind?
         /// On object storage, the longest a checkpoint record waits in memory before its segment is published
-        /// (and the task completes, with ``CheckpointMode/taskExit``). Default 1 s.
+        /// (and the task completes, with ``CheckpointMode/taskExit``); a segment goes out at once when no try
+        /// is executing (the run waits for it). Default 2 s.
         public var checkpointSegmentInterval: Duration
         /// On object storage, how often the monitoring database is snapshot to the run directory. Default 2 s.
         public var monitoringSnapshotInterval: Duration
@@ -54,7 +55,7 @@ extension DataFlowKernel {
             workflowName: String = "workflow",
             workflowVersion: String = "1",
             storage: StorageKind? = nil,
-            checkpointSegmentInterval: Duration = .seconds(1),
+            checkpointSegmentInterval: Duration = .seconds(2),
             monitoringSnapshotInterval: Duration = .seconds(2)
         ) {
             self.executors = executors

@@ -72,7 +72,13 @@ struct StatusCommand: ParsableCommand {
             if FileManager.default.fileExists(atPath: direct) { return Source(path: direct, immutable: false) }
         }
         for root in [directory, parent] {
-            guard let pointer = MonitoringSnapshots.latest(in: root) else { continue }
+            guard var pointer = MonitoringSnapshots.latest(in: root) ?? newestSnapshot(in: root) else { continue }
+            if !FileManager.default.fileExists(atPath: (root as NSString).appendingPathComponent(pointer.snapshot)),
+                let newest = newestSnapshot(in: root)
+            {
+                // A stale pointer (a cached stat on this pod) may name a snapshot already replaced.
+                pointer = newest
+            }
             if preferLive, pointer.host == ProcessInfo.processInfo.hostName, FileManager.default.fileExists(atPath: pointer.live) {
                 return Source(path: pointer.live, immutable: false, note: "live database of the leader on this host: \(pointer.live)")
             }
@@ -84,7 +90,19 @@ struct StatusCommand: ParsableCommand {
             )
         }
         throw ValidationError(
-            "no monitoring.db or \(MonitoringSnapshots.pointerName) in \(directory) or its parent: is this a run directory (run_dir in parameters/parsl_config.json)?"
+            "no monitoring.db, \(MonitoringSnapshots.snapshotFolder)/ or \(MonitoringSnapshots.pointerName) in \(directory) or its parent: is this a run directory (run_dir in parameters/parsl_config.json)?"
         )
+    }
+
+    /// The newest snapshot in `root/monitoring-snapshots` by name (`<run>-<id>-<seq>.db` sorts by run, then
+    /// sequence), with its file time: for a missing or stale pointer.
+    static func newestSnapshot(in root: String) -> MonitoringSnapshots.Pointer? {
+        let folder = (root as NSString).appendingPathComponent(MonitoringSnapshots.snapshotFolder)
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder),
+            let newest = names.filter({ $0.hasSuffix(".db") }).max()
+        else { return nil }
+        let modified = (try? FileManager.default.attributesOfItem(atPath: (folder as NSString).appendingPathComponent(newest)))?[.modificationDate] as? Date
+        return MonitoringSnapshots.Pointer(
+            snapshot: MonitoringSnapshots.snapshotFolder + "/" + newest, time: modified?.timeIntervalSince1970 ?? 0, host: "?", live: "")
     }
 }
