@@ -12,6 +12,10 @@ import Foundation
 /// one create-write-close of its final path, which gcsfuse uploads as one object at `close()`, so nobody
 /// sees a partial object either.
 ///
+/// A final path that already holds exactly the new bytes is left alone, with its modification time: the
+/// runtime fingerprints outputs, so what depends on an unchanged file is not redone, and a bucket is spared
+/// an upload.
+///
 /// ```swift
 /// let publisher = FilePublisher()                       // storage detected per path
 /// try publisher.write(Array(csv.utf8), to: "viz-output/rasters_summary.csv")
@@ -37,8 +41,9 @@ public struct FilePublisher: Sendable {
     }
 
     /// Writes `bytes` as the whole content of `path` (creating its directory): temporary file and rename on
-    /// POSIX, one create-write-close on object storage.
+    /// POSIX, one create-write-close on object storage. A file that already holds these bytes is kept.
     public func write(_ bytes: some Collection<UInt8>, to path: String) throws(StorageError) {
+        if Self.holds(path, bytes) { return }
         try Self.makeParent(of: path)
         switch storage(for: path) {
         case .object:
@@ -95,7 +100,25 @@ public struct FilePublisher: Sendable {
         try Self.writeOnce(data, to: path, exclusive: exclusive)
     }
 
+    /// Whether the files at `a` and `b` both exist and hold the same bytes (sizes are compared first).
+    public static func sameContent(_ a: String, _ b: String) -> Bool {
+        var infoA = stat()
+        var infoB = stat()
+        guard stat(a, &infoA) == 0, stat(b, &infoB) == 0, infoA.st_size == infoB.st_size else { return false }
+        guard let dataA = FileManager.default.contents(atPath: a), let dataB = FileManager.default.contents(atPath: b) else { return false }
+        return dataA == dataB
+    }
+
     // MARK: Helpers
+
+    /// Whether `path` exists and holds exactly `bytes`.
+    static func holds(_ path: String, _ bytes: some Collection<UInt8>) -> Bool {
+        var info = stat()
+        guard stat(path, &info) == 0, Int(info.st_size) == bytes.count, let existing = FileManager.default.contents(atPath: path) else {
+            return false
+        }
+        return existing.elementsEqual(bytes)
+    }
 
     static func temporaryName(for path: String) -> String {
         path + ".\(String(UInt32.random(in: 0...UInt32.max), radix: 16)).partial"

@@ -17,7 +17,13 @@ public struct ScratchFile: Sendable {
 
     /// Moves the finished file to ``finalPath``: `rename(2)` on POSIX; on object storage one
     /// create-write-close of the final path with the scratch file's bytes, then the scratch file is removed.
+    /// A final file that already holds the same bytes is kept (with its modification time), and the scratch
+    /// file removed.
     public func publish() throws(StorageError) {
+        if FilePublisher.sameContent(path, finalPath) {
+            unlink(path)
+            return
+        }
         switch storage {
         case .posix:
             guard rename(path, finalPath) == 0 else {

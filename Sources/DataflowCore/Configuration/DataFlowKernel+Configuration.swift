@@ -41,6 +41,10 @@ extension DataFlowKernel {
         public var workflowName: String
         /// The workflow version stored in monitoring. Default `"1"`.
         public var workflowVersion: String
+        /// How declared files are fingerprinted for memoization and for checking checkpointed outputs
+        /// (``DeclaresFiles``, ``ProducesFiles``), unless an app's options say otherwise. Default
+        /// ``FileFingerprint/Mode/metadata`` (size and modification time).
+        public var fileFingerprint: FileFingerprint.Mode
 
         /// A configuration; every argument defaults as its property says (Parsl `Config(...)`).
         public init(
@@ -54,6 +58,7 @@ extension DataFlowKernel {
             monitoring: Bool = true,
             workflowName: String = "workflow",
             workflowVersion: String = "1",
+            fileFingerprint: FileFingerprint.Mode = .metadata,
             storage: StorageKind? = nil,
             checkpointSegmentInterval: Duration = .seconds(2),
             monitoringSnapshotInterval: Duration = .seconds(2)
@@ -68,6 +73,7 @@ extension DataFlowKernel {
             self.monitoring = monitoring
             self.workflowName = workflowName
             self.workflowVersion = workflowVersion
+            self.fileFingerprint = fileFingerprint
             self.storage = storage
             self.checkpointSegmentInterval = checkpointSegmentInterval
             self.monitoringSnapshotInterval = monitoringSnapshotInterval

@@ -29,7 +29,7 @@ extension DataFlowKernel.Configuration {
     ///
     /// ```json
     /// { "run_dir": "runinfo", "retries": 2, "app_cache": true,
-    ///   "checkpoint_mode": "task_exit", "monitoring": true, "storage": "auto",
+    ///   "checkpoint_mode": "task_exit", "monitoring": true, "file_fingerprint": "metadata", "storage": "auto",
     ///   "executors": [ { "class": "ThreadPoolExecutor", "label": "threads", "max_threads": 4 } ] }
     /// ```
     ///
@@ -70,6 +70,10 @@ extension DataFlowKernel.Configuration {
                 throw DataflowError(.invalidConfiguration, "\(path): 'monitoring_snapshot_seconds' must be in [1, 3600], not \(seconds)")
             }
             configuration.monitoringSnapshotInterval = .milliseconds(Int(seconds * 1000))
+        }
+        switch try root.choice("file_fingerprint", ["metadata", "content_hash"]) {
+        case "content_hash": configuration.fileFingerprint = .contentHash
+        default: break
         }
 
         let period = try root.string("checkpoint_period").map { try parsePeriod($0, source: path) }
