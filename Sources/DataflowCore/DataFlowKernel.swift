@@ -90,10 +90,6 @@ public final class DataFlowKernel: Sendable {
         self.executors = byLabel
         self.defaultExecutor = configuration.executors[0]
         let storage = configuration.storage ?? StorageKind.resolve(path: configuration.runDirectory)
-        if let explicit = configuration.storage {
-            // Workers started from this process (local blocks) write their outputs the same way.
-            setenv(StorageKind.environmentVariable, explicit.rawValue, 1)
-        }
         self.storage = storage
         let counters = Counters()
         self.counters = counters

@@ -4,7 +4,8 @@ import Foundation
 /// Publishes consistent snapshots of a live monitoring database to a run directory on object storage.
 ///
 /// On a bucket (gcsfuse) SQLite's WAL cannot work across pods and every commit would re-upload the file, so the
-/// leader keeps the live database on its local disk and this type copies it out: every `interval`, if anything
+/// leader keeps the live database on its local disk and this type copies it out: at start, then every
+/// `interval` if anything
 /// was committed, `VACUUM INTO` a local file (a consistent snapshot, taken on its own read-only connection while
 /// the writer goes on), switched to rollback-journal mode so readers need no `-shm`, then published with one
 /// create-write-close under a new name `<root>/monitoring-snapshots/<run>-<seq>.db`. A small pointer object
@@ -85,7 +86,8 @@ public final class MonitoringSnapshots: @unchecked Sendable {
         self.interval = max(1, Double(parts.seconds) + Double(parts.attoseconds) * 1e-18)
         self.publisher = publisher
         self.localDirectory = (livePath as NSString).deletingLastPathComponent
-        self.nextWait = self.interval
+        // The first snapshot at once: another pod's `status` sees the run as soon as it has started.
+        self.nextWait = 0
         self.connection = try SQLiteConnection(path: livePath, readOnly: true)
         let thread = Thread { [self] in loop() }
         thread.name = "monitoring-snapshots"

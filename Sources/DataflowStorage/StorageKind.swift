@@ -16,7 +16,8 @@ public enum StorageKind: String, Sendable, Hashable, Codable, CaseIterable {
     case object
 
     /// The environment variable that overrides detection in every process that inherits it (`posix`,
-    /// `object` or `auto`); the leader sets it from `parsl_config.json`'s `storage` so local workers follow.
+    /// `object` or `auto`); `viz-workflow run` sets it from `parsl_config.json`'s `storage` so its local
+    /// workers follow.
     public static let environmentVariable = "DATAFLOW_STORAGE"
 
     /// The storage kind for `path`: `DATAFLOW_STORAGE` if it is `posix` or `object`, else ``detect(path:)``.

@@ -74,24 +74,31 @@ import VizWorkflowTestSupport
         let otherPod = try bucket.mount(node: "other", enforceRate: "eio")
         try placeParameters(in: leaderPod.path)
 
+        let started = ContinuousClock.now
         let (leader, out, err) = try start(in: leaderPod.path, workers: 2)
         async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
         async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        // `status` from the other pod while the run goes on: the latest snapshot, read-only.
+        // `status` from the other pod while the run goes on: the latest snapshot, read-only. The leader
+        // publishes its first snapshot as soon as it has started.
         var duringRun: (Int32, String)?
+        var pointerSeen: Duration?
         while leader.isRunning {
             if duringRun == nil, FileManager.default.fileExists(atPath: otherPod.path + "/runinfo/monitoring.latest") {
+                pointerSeen = ContinuousClock.now - started
                 duringRun = try status(in: otherPod.path)
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await Task.sleep(for: .milliseconds(20))
         }
+        let runTime = ContinuousClock.now - started
         leader.waitUntilExit()
         let text = String(decoding: await stdout, as: UTF8.self)
         let log = String(decoding: await stderr, as: UTF8.self)
         #expect(leader.terminationStatus == 0, "\(text)\n\(log)")
         #expect(log.contains("(storage: object)"), "\(log)")
-        let during = try #require(duringRun, "no snapshot appeared during the run")
-        #expect(during.0 == 0 && during.1.contains("snapshot monitoring-snapshots/") && during.1.contains("s ago"), "\(during.1)")
+        let during = try #require(duringRun, "no snapshot appeared during the run of \(runTime)")
+        #expect(
+            during.0 == 0 && during.1.contains("snapshot monitoring-snapshots/") && during.1.contains("s ago"),
+            "pointer seen after \(pointerSeen.map { "\($0)" } ?? "-") of \(runTime): \(during.1)")
         let after = try status(in: otherPod.path)
         #expect(after.0 == 0 && after.1.contains("exec_done") && !after.1.contains("ended -"), "\(after.1)")
         #expect(segments(otherPod.path).records == count(text, "run,"), "every result is in a published segment")

@@ -47,6 +47,10 @@ struct RunCommand: AsyncParsableCommand {
         if restart { settings.kernel.checkpointFiles = [] }
 
         for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
+        if let storage = settings.kernel.storage {
+            // This process's outputs, and its local workers' (they inherit the environment), follow the setting.
+            setenv(StorageKind.environmentVariable, storage.rawValue, 1)
+        }
         let (registry, apps) = try TilingApps.registry()
         let kernel = try await DataFlowKernel(configuration: settings.kernel, apps: registry)
         FileHandle.standardError.write(
