@@ -95,7 +95,8 @@ import VizWorkflowTestSupport
         let log = String(decoding: await stderr, as: UTF8.self)
         #expect(leader.terminationStatus == 0, "\(text)\n\(log)")
         #expect(log.contains("(storage: object)"), "\(log)")
-        let during = try #require(duringRun, "no snapshot appeared during the run of \(runTime)")
+        let listing = (try? FileManager.default.contentsOfDirectory(atPath: otherPod.path + "/runinfo")) ?? []
+        let during = try #require(duringRun, "no snapshot appeared during the run of \(runTime); runinfo: \(listing)\n\(log)")
         #expect(
             during.0 == 0 && during.1.contains("snapshot monitoring-snapshots/") && during.1.contains("s ago"),
             "pointer seen after \(pointerSeen.map { "\($0)" } ?? "-") of \(runTime): \(during.1)")
