@@ -32,6 +32,12 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Workers dial the IPv4 address of this network interface, e.g. ib0 (Parsl's address_by_interface).")
     var addressInterface: String?
 
+    @Option(help: "Base URL written into WMTSCapabilities.xml (the config's title and doi are used as they are).")
+    var baseURL: String?
+
+    @Flag(help: "Refuse workflow_config.json when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
+    var strict = false
+
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let provider, !["local", "kubernetes", "slurm"].contains(provider) {
@@ -42,9 +48,10 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let files = ParametersDirectory(path: parameters)
-        let workflow = try files.workflowConfiguration()
+        let workflow = try files.workflowConfiguration(strict: strict)
         var settings = try files.runtimeConfiguration(workers: workers, address: address, addressInterface: addressInterface, provider: provider)
         if restart { settings.kernel.checkpointFiles = [] }
+        if let baseURL { settings.plan.wmtsBaseURL = baseURL }
 
         for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
         let (registry, apps) = try TilingApps.registry()

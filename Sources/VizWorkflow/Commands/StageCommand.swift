@@ -19,6 +19,9 @@ struct StageCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent units of work (default: number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Flag(name: .long, help: "Refuse the config when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
+    var strict = false
+
     @Flag(name: .long, help: "Print the full report as JSON on stdout.")
     var json = false
 
@@ -27,7 +30,7 @@ struct StageCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workflow = try WorkflowConfiguration(contentsOf: config)
+        let workflow = try WorkflowConfigurationLoader.load(config, strict: strict)
         var options = StagingRunner.Configuration()
         options.workers = workers
         let report = try await StagingRunner(workflow: workflow, configuration: options).run()
@@ -41,6 +44,8 @@ struct StageCommand: AsyncParsableCommand {
             print("staged \(report.staged.count) input(s), \(polygons) polygons → \(report.merged.count) tile(s), \(rows) rows in \(workflow.dirStaged)")
             print("summary: \(workflow.filenameStagingSummary)")
         }
+        let problems = RunSummary.inputProblems(report.staged)
+        if !problems.isEmpty { FileHandle.standardError.write(Data((problems.joined(separator: "\n") + "\n").utf8)) }
         if !report.failures.isEmpty {
             var text = "\(report.failures.count) input(s) failed:\n"
             for failure in report.failures {
