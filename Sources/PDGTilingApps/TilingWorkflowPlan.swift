@@ -21,6 +21,8 @@ public struct TilingWorkflowPlan: Sendable {
         public var parentTilesPerTask: Int
         /// Tiles per web-tile task. Default 32.
         public var webTilesPerTask: Int
+        /// The base URL of `WMTSCapabilities.xml` (`viz-workflow run --base-url`); nil = the placeholder.
+        public var wmtsBaseURL: String?
 
         public init(
             stageFilesPerTask: Int = 1,
@@ -77,6 +79,23 @@ public struct TilingWorkflowPlan: Sendable {
 
     public func run() async throws -> Report {
         var report = Report()
+        let stagedTiles: [TileIndex]
+        if workflow.enableStager {
+            stagedTiles = try await stage(into: &report)
+        } else {
+            // enable_stager false (pdgworkflow 1.1.0): start from the staged tiles already in dir_staged.
+            let layout = try workflow.stagedTileLayout(tileMatrixSet: try workflow.tileMatrixSet())
+            stagedTiles = RasterizationRunner.listTiles(under: workflow.dirStaged, extension: workflow.extStaged, layout: layout)
+                .filter { $0.z == workflow.maxZoom }
+        }
+        if workflow.enableRaster {
+            try await rasterize(stagedTiles: stagedTiles, into: &report)
+        }
+        return report
+    }
+
+    /// Stage and merge; the staged tiles that received rows.
+    private func stage(into report: inout Report) async throws -> [TileIndex] {
         let stager = try VectorTileStager(configuration: workflow)
         let inputs = try stager.discoverInputs().sorted()
 
@@ -95,19 +114,18 @@ public struct TilingWorkflowPlan: Sendable {
         report.steps.append(mergeStep)
         report.failures += mergeFailures
         try StagingSummaryCSV.write(merged, tileMatrixSet: try workflow.tileMatrixSet(), to: workflow.filenameStagingSummary)
-
-        try await rasterize(merged: merged, into: &report)
-        return report
+        return merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted()
     }
 
     /// Highest zoom, then each parent level from the one below; each level's web tiles start as soon as the
     /// level is complete (they need only its GeoTIFFs and its value ranges), overlapping the next level.
-    private func rasterize(merged: [TileMergeSummary], into report: inout Report) async throws {
+    /// `enable_raster_parents`, `enable_web_tiles` and `enable_web_tiles_parents` skip their steps.
+    private func rasterize(stagedTiles: [TileIndex], into report: inout Report) async throws {
         // This run's CSVs describe this run: start them afresh (PDG appends across runs).
         for file in [workflow.filenameRastersSummary, workflow.filenameRasterizationEvents] {
             try? FileManager.default.removeItem(atPath: file)
         }
-        var level = merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted()
+        var level = stagedTiles.sorted()
         let (highest, rasterStep, rasterFailures) = await runStep(
             "rasterize",
             apps.rasterizeTiles,
@@ -120,6 +138,7 @@ public struct TilingWorkflowPlan: Sendable {
 
         var webTileSteps: [Task<([RasterTileSummary], StepReport, [ItemFailure]), Never>] = []
         func startWebTiles(_ summaries: [RasterTileSummary], zoom: Int) {
+            guard workflow.enableWebTiles, zoom == workflow.maxZoom || workflow.enableWebTilesParents else { return }
             let ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: summaries)
             let tiles = summaries.map(\.tile).sorted()
             let plan = self
@@ -134,7 +153,7 @@ public struct TilingWorkflowPlan: Sendable {
         startWebTiles(highest, zoom: workflow.maxZoom)
         level = highest.map(\.tile)
         var zoom = workflow.maxZoom - 1
-        while zoom >= workflow.minZoom, !level.isEmpty {
+        while workflow.enableRasterParents, zoom >= workflow.minZoom, !level.isEmpty {
             let parents = Set(level.compactMap(\.parent)).sorted()
             let (made, step, failures) = await runStep(
                 "parents z\(zoom)",
@@ -162,8 +181,12 @@ public struct TilingWorkflowPlan: Sendable {
         }
         try RastersSummaryCSV.append(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
         try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
-        if !report.webTiles.isEmpty {
-            let xml = try WMTSCapabilities().document(for: workflow)
+        if workflow.generateWMTSCapabilities, !report.webTiles.isEmpty {
+            // The config's title and DOI, the data's extent, and the configured tile_path_structure.
+            var capabilities = WMTSCapabilities.Configuration(for: workflow)
+            if let base = configuration.wmtsBaseURL { capabilities.baseURL = base }
+            capabilities.boundingBox = try WMTSCapabilities.dataBoundingBox(of: report.rasters, tileMatrixSet: try workflow.tileMatrixSet())
+            let xml = try WMTSCapabilities(configuration: capabilities).document(for: workflow)
             try Data(xml.utf8).write(
                 to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
         }
