@@ -1,0 +1,71 @@
+import Foundation
+import Testing
+import VizWorkflowTestSupport
+
+/// The config keys through the binary: warnings on standard error, `--strict`, and pdgworkflow 1.1.0's switches,
+/// title and DOI in a real run of the bundled sample.
+@Suite(.serialized) struct ConfigurationKeysEndToEndTests {
+    /// Rewrites `parameters/workflow_config.json` of a sample run directory with `changes`.
+    static func editWorkflow(_ dir: String, _ changes: [String: Any]) throws {
+        let path = dir + "/parameters/workflow_config.json"
+        var workflow = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        for (key, value) in changes { workflow[key] = value }
+        try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test("Unknown keys warn on stderr and the command runs; --strict refuses the config naming the key")
+    func warningsAndStrict() async throws {
+        let dir = try SampleRun.makeDirectory(prefix: "viz-keys", executor: #"{ "class": "ThreadPoolExecutor", "max_threads": 2 }"#)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.editWorkflow(dir, ["dir_staged_remote": "/gcs/staged", "geometricError": 57, "z_range": [13, 13]])
+        let config = dir + "/parameters/workflow_config.json"
+        let warned = try await SampleRun.run(["stage", "--config", config, "--workers", "2"], in: dir)
+        #expect(warned.status == 0, "\(warned.stderr)")
+        #expect(warned.stderr.contains("`dir_staged_remote` is not a key; did you mean `dir_staged`?"))
+        #expect(warned.stderr.contains("`geometricError` configures 3D tiles, which this project does not make"))
+        #expect(!warned.stdout.contains("is not a key"))
+        for command in [["stage"], ["rasterize"], ["webtiles"]] {
+            let refused = try await SampleRun.run(command + ["--config", config, "--strict"], in: dir)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("did you mean `dir_staged`"), "\(command): \(refused.stderr)")
+        }
+        let refusedRun = try await SampleRun.run(["run", "--strict"], in: dir)
+        #expect(refusedRun.status != 0)
+        #expect(refusedRun.stderr.contains("dir_staged_remote"))
+    }
+
+    @Test(
+        "enable_raster false stages only; enable_stager false then rasterizes the staged tiles; parents' web tiles can be skipped; WMTS says the config's title and DOI"
+    )
+    func pdgworkflowSwitches() async throws {
+        let dir = try SampleRun.makeDirectory(prefix: "viz-switches", executor: #"{ "class": "ThreadPoolExecutor", "max_threads": 2 }"#)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.editWorkflow(dir, ["enable_raster": false])
+        let staging = try await SampleRun.run(["run"], in: dir)
+        #expect(staging.status == 0, "\(staging.stdout)\(staging.stderr)")
+        #expect(try SampleRun.outputs(dir).isEmpty)
+        #expect(staging.stdout.contains("polygons staged: 14281"))
+
+        try Self.editWorkflow(
+            dir,
+            [
+                "enable_raster": true, "enable_stager": false, "enable_web_tiles_parents": false, "title": "Ice-wedge polygons (sample)",
+                "doi": "10.18739/A2KW57K57",
+            ])
+        let raster = try await SampleRun.run(["run", "--base-url", "https://arcticdata.io/data/tiles"], in: dir)
+        #expect(raster.status == 0, "\(raster.stdout)\(raster.stderr)")
+        #expect(raster.stdout.contains("polygons staged: 0"))
+        let outputs = try SampleRun.outputs(dir)
+        let geotiffs = outputs.keys.filter { $0.hasSuffix(".tif") }
+        let pngs = outputs.keys.filter { $0.hasSuffix(".png") }
+        #expect(geotiffs.count == 11)  // z6–13, as with staging in the same run
+        #expect(!pngs.isEmpty && pngs.allSatisfy { $0.contains("/13/") }, "\(pngs.sorted())")
+        #expect(pngs.count == 2 * geotiffs.filter { $0.contains("/13/") }.count)
+        let wmts = try String(contentsOfFile: dir + "/viz-output/web_tiles/WMTSCapabilities.xml", encoding: .utf8)
+        #expect(wmts.contains("<ows:Title>Ice-wedge polygons (sample)</ows:Title>"))
+        #expect(wmts.contains("https://arcticdata.io/data/tiles/10.18739/A2KW57K57/web_tiles/iwp_count/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.png"))
+        #expect(
+            !wmts.contains(
+                "<ows:LowerCorner>-180.0 -90.0</ows:LowerCorner>\n          <ows:UpperCorner>180.0 90.0</ows:UpperCorner>\n        </ows:WGS84BoundingBox>"))
+    }
+}
