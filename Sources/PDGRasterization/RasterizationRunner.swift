@@ -75,6 +75,7 @@ public struct RasterizationRunner: Sendable {
         let tiles = Self.listTiles(under: workflow.dirGeotiff, extension: ".tif", layout: layout)
         let config = workflow
         let options = configuration.options
+        var usedRanges: [ZoomValueRanges] = []
         for zoom in Set(tiles.map(\.z)).sorted(by: >) where zoom == workflow.maxZoom || workflow.enableWebTilesParents {
             let level = tiles.filter { $0.z == zoom }
             var ranges: ZoomValueRanges?
@@ -83,12 +84,17 @@ public struct RasterizationRunner: Sendable {
                     try RasterPipeline.summarizeGeoTIFF(config: config, tile: tile)
                 }
                 ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: summaries.summaries)
+                if let ranges { usedRanges.append(ranges) }
             }
             let levelRanges = ranges
             let result = await run(level, step: .webTiles, path: { layout.path(for: $0) }) { tile throws(RasterizationError) in
                 try RasterPipeline.renderWebTile(config: config, tile: tile, ranges: levelRanges, options: options)
             }
             try record(result, into: &report)
+        }
+        if !usedRanges.isEmpty {
+            // PDG's update_ranges: the per-level ranges the web tiles used.
+            try UpdatedConfiguration.write(usedRanges, config: workflow)
         }
         if configuration.writesCapabilities, workflow.generateWMTSCapabilities, !tiles.isEmpty {
             var capabilities = configuration.capabilities

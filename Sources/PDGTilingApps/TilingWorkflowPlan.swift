@@ -23,6 +23,8 @@ public struct TilingWorkflowPlan: Sendable {
         public var webTilesPerTask: Int
         /// The base URL of `WMTSCapabilities.xml` (`viz-workflow run --base-url`); nil = the placeholder.
         public var wmtsBaseURL: String?
+        /// A JSON file listing the input files (`viz-workflow run --inputs`); nil = scan `dir_input`.
+        public var inputList: String?
 
         public init(
             stageFilesPerTask: Int = 1,
@@ -97,7 +99,7 @@ public struct TilingWorkflowPlan: Sendable {
     /// Stage and merge; the staged tiles that received rows.
     private func stage(into report: inout Report) async throws -> [TileIndex] {
         let stager = try VectorTileStager(configuration: workflow)
-        let inputs = try stager.discoverInputs().sorted()
+        let inputs = try configuration.inputList.map { path throws(TilingError) in try stager.inputs(listedIn: path) } ?? stager.discoverInputs().sorted()
 
         let (staged, stageStep, stageFailures) = await runStep("stage", apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
             TilingBatch(configuration: workflow, items: $0)
@@ -137,9 +139,11 @@ public struct TilingWorkflowPlan: Sendable {
         report.rasters += highest
 
         var webTileSteps: [Task<([RasterTileSummary], StepReport, [ItemFailure]), Never>] = []
+        var usedRanges: [ZoomValueRanges] = []
         func startWebTiles(_ summaries: [RasterTileSummary], zoom: Int) {
             guard workflow.enableWebTiles, zoom == workflow.maxZoom || workflow.enableWebTilesParents else { return }
             let ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: summaries)
+            usedRanges.append(ranges)
             let tiles = summaries.map(\.tile).sorted()
             let plan = self
             webTileSteps.append(
@@ -181,6 +185,10 @@ public struct TilingWorkflowPlan: Sendable {
         }
         try RastersSummaryCSV.append(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
         try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
+        if !report.webTiles.isEmpty {
+            // PDG's update_ranges: the ranges the web tiles used, for a later run over more data.
+            try UpdatedConfiguration.write(usedRanges, config: workflow)
+        }
         if workflow.generateWMTSCapabilities, !report.webTiles.isEmpty {
             // The config's title and DOI, the data's extent, and the configured tile_path_structure.
             var capabilities = WMTSCapabilities.Configuration(for: workflow)

@@ -61,11 +61,30 @@ import VizWorkflowTestSupport
         #expect(geotiffs.count == 11)  // z6–13, as with staging in the same run
         #expect(!pngs.isEmpty && pngs.allSatisfy { $0.contains("/13/") }, "\(pngs.sorted())")
         #expect(pngs.count == 2 * geotiffs.filter { $0.contains("/13/") }.count)
+        // update_ranges: the config with the ranges the web tiles used, in the run directory.
+        let updated = try String(contentsOfFile: dir + "/config__updated.json", encoding: .utf8)
+        #expect(updated.contains("\"z_config\""))
         let wmts = try String(contentsOfFile: dir + "/viz-output/web_tiles/WMTSCapabilities.xml", encoding: .utf8)
         #expect(wmts.contains("<ows:Title>Ice-wedge polygons (sample)</ows:Title>"))
         #expect(wmts.contains("https://arcticdata.io/data/tiles/10.18739/A2KW57K57/web_tiles/iwp_count/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.png"))
         #expect(
             !wmts.contains(
                 "<ows:LowerCorner>-180.0 -90.0</ows:LowerCorner>\n          <ows:UpperCorner>180.0 90.0</ows:UpperCorner>\n        </ows:WGS84BoundingBox>"))
+    }
+
+    @Test("An input list (JSON array of paths) replaces scanning dir_input")
+    func inputList() async throws {
+        let dir = try SampleRun.makeDirectory(prefix: "viz-list", executor: #"{ "class": "ThreadPoolExecutor", "max_threads": 2 }"#)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Self.editWorkflow(dir, ["z_range": [13, 13]])
+        try #"["iwp_part1.shp", "missing.shp"]"#.write(toFile: dir + "/inputs.json", atomically: true, encoding: .utf8)
+        let result = try await SampleRun.run(
+            ["stage", "--config", dir + "/parameters/workflow_config.json", "--inputs", dir + "/inputs.json", "--json"], in: dir)
+        // The missing file fails alone, with its name; the listed one is the only input staged.
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("missing.shp"))
+        let report = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        let staged = report?["staged"] as? [[String: Any]] ?? []
+        #expect(staged.map { $0["filename"] as? String } == ["iwp_part1.shp"])
     }
 }

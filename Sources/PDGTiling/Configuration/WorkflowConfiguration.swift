@@ -95,7 +95,9 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
     public var filenameRasterizationEvents = "rasterization_events.csv"
     /// `filename_rasters_summary`, default `rasters_summary.csv`.
     public var filenameRastersSummary = "rasters_summary.csv"
-    /// `filename_config`, default `config.json`.
+    /// `filename_config`, default `config.json` (relative to the run directory; PDG defaults it to the config
+    /// file's own path, which would write beside a possibly read-only parameters folder): the updated
+    /// configuration goes to `<stem>__updated<ext>`.
     public var filenameConfig = "config.json"
     /// Staging property names (`prop_*`).
     public var properties = PropertyNames()
@@ -432,6 +434,7 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
         copy.filenameStagingSummary = resolve(filenameStagingSummary)
         copy.filenameRasterizationEvents = resolve(filenameRasterizationEvents)
         copy.filenameRastersSummary = resolve(filenameRastersSummary)
+        copy.filenameConfig = resolve(filenameConfig)
         if tmsID.hasSuffix(".json") { copy.tmsID = resolve(tmsID) }
         // A custom set by id: workers get the file's path, so they need not share the leader's environment.
         if !TileMatrixSet.wellKnownIdentifiers.contains(tmsID), let path = Self.tileMatrixSetFile(id: tmsID) { copy.tmsID = resolve(path) }

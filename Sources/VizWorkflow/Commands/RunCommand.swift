@@ -32,6 +32,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Workers dial the IPv4 address of this network interface, e.g. ib0 (Parsl's address_by_interface).")
     var addressInterface: String?
 
+    @Option(help: "A JSON file listing the input files (an array of paths, relative ones under dir_input) instead of scanning dir_input.")
+    var inputs: String?
+
     @Option(help: "Base URL written into WMTSCapabilities.xml (the config's title and doi are used as they are).")
     var baseURL: String?
 
@@ -52,6 +55,7 @@ struct RunCommand: AsyncParsableCommand {
         var settings = try files.runtimeConfiguration(workers: workers, address: address, addressInterface: addressInterface, provider: provider)
         if restart { settings.kernel.checkpointFiles = [] }
         if let baseURL { settings.plan.wmtsBaseURL = baseURL }
+        if let inputs { settings.plan.inputList = inputs }
 
         for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
         let (registry, apps) = try TilingApps.registry()

@@ -19,6 +19,9 @@ struct StageCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent units of work (default: number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: "A JSON file listing the input files (an array of paths, relative ones under dir_input) instead of scanning dir_input.")
+    var inputs: String?
+
     @Flag(name: .long, help: "Refuse the config when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
     var strict = false
 
@@ -33,7 +36,8 @@ struct StageCommand: AsyncParsableCommand {
         let workflow = try WorkflowConfigurationLoader.load(config, strict: strict)
         var options = StagingRunner.Configuration()
         options.workers = workers
-        let report = try await StagingRunner(workflow: workflow, configuration: options).run()
+        let listed = try inputs.map { path throws(TilingError) in try VectorTileStager(configuration: workflow).inputs(listedIn: path) }
+        let report = try await StagingRunner(workflow: workflow, configuration: options).run(inputs: listed)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
