@@ -55,7 +55,8 @@ public enum RasterPipeline {
         guard tile.z == config.maxZoom else {
             throw RasterizationError(.invalidConfiguration, "\(tile): staged tiles must be at max_z \(config.maxZoom)")
         }
-        if let kept = keptGeoTIFF(config, tile) {
+        let stagedSource = try? config.stagedTileLayout(tileMatrixSet: try config.tileMatrixSet()).path(for: tile)
+        if let kept = keptGeoTIFF(config, tile, sources: stagedSource.map { [$0] } ?? []) {
             return RasterTileSummary(
                 step: .highestZoom, tile: tile, geotiffPath: kept.path, webTilePaths: [], bounds: kept.raster.grid.bounds,
                 bands: kept.raster.summaries(), rowsRead: 0, rowsDroppedAsDuplicates: 0, startTime: start, endTime: ThreadClock.now(),
@@ -143,7 +144,8 @@ public enum RasterPipeline {
     ) throws(RasterizationError) -> RasterTileSummary {
         let start = ThreadClock.now()
         let cpuStart = ThreadClock.cpu()
-        if let kept = keptGeoTIFF(config, tile) {
+        let childSources = (try? geotiffLayout(config)).map { layout in tile.children.map { layout.path(for: $0) } } ?? []
+        if let kept = keptGeoTIFF(config, tile, sources: childSources) {
             return RasterTileSummary(
                 step: .parent, tile: tile, geotiffPath: kept.path, webTilePaths: [], bounds: kept.raster.grid.bounds, bands: kept.raster.summaries(),
                 rowsRead: 0, rowsDroppedAsDuplicates: 0, startTime: start, endTime: ThreadClock.now(), cpuSeconds: ThreadClock.cpu() - cpuStart
@@ -214,9 +216,15 @@ public enum RasterPipeline {
         let layout = try webTileLayout(config)
         let format = try WebTileFormat(extension: config.extWebTiles)
         if !config.overwrite {
-            // overwrite false (pdgworkflow 1.1.0): web tiles that exist and decode at the tile size are kept.
+            // overwrite false (pdgworkflow 1.1.0): web tiles that decode at the tile size, are newer than their
+            // GeoTIFF and whose colour range is fully configured (a data-derived end may move) are kept.
             let outputs = config.statistics.map { layout.path(for: tile, style: $0.name) }
-            if outputs.allSatisfy({ WebTileImage.isValid(path: $0, width: raster.grid.columns, height: raster.grid.rows) }) {
+            let fixedRanges = config.statistics.allSatisfy { ValueRange.configured(for: $0, zoom: tile.z).isComplete }
+            if fixedRanges,
+                outputs.allSatisfy({
+                    OutputFreshness.isNewer($0, than: [path]) && WebTileImage.isValid(path: $0, width: raster.grid.columns, height: raster.grid.rows)
+                })
+            {
                 return RasterTileSummary(
                     step: .webTiles, tile: tile, geotiffPath: path, webTilePaths: outputs, bounds: raster.grid.bounds, bands: raster.summaries(),
                     rowsRead: 0, rowsDroppedAsDuplicates: 0, startTime: start, endTime: ThreadClock.now(), cpuSeconds: ThreadClock.cpu() - cpuStart
@@ -256,10 +264,11 @@ public enum RasterPipeline {
 
     // MARK: Helpers
 
-    /// With `overwrite` false (pdgworkflow 1.1.0), the tile's GeoTIFF when it exists and is valid: GDAL reads it,
-    /// with one band per statistic at `tile_size`. Anything else is rebuilt.
-    static func keptGeoTIFF(_ config: WorkflowConfiguration, _ tile: TileIndex) -> (path: String, raster: RasterTile)? {
-        guard !config.overwrite, let path = try? geotiffLayout(config).path(for: tile), FileManager.default.fileExists(atPath: path),
+    /// With `overwrite` false (pdgworkflow 1.1.0), the tile's GeoTIFF when it exists and is valid: newer than every
+    /// existing file it is made from (`sources`: the staged tile, or the children), and GDAL reads it with one band
+    /// per statistic at `tile_size`. Anything else is rebuilt, so a changed input is never hidden by a kept output.
+    static func keptGeoTIFF(_ config: WorkflowConfiguration, _ tile: TileIndex, sources: [String]) -> (path: String, raster: RasterTile)? {
+        guard !config.overwrite, let path = try? geotiffLayout(config).path(for: tile), OutputFreshness.isNewer(path, than: sources),
             let raster = try? GeoTIFFFile.read(path: path, tile: tile), raster.bands.count == config.statistics.count,
             raster.grid.rows == config.tileSize[0], raster.grid.columns == config.tileSize[1]
         else { return nil }

@@ -60,6 +60,9 @@ public struct TilingWorkflowPlan: Sendable {
         /// Every GeoTIFF made (highest zoom and parents) and every web tile rendered.
         public var rasters: [RasterTileSummary] = []
         public var webTiles: [RasterTileSummary] = []
+        /// Tiles, at any zoom, whose outputs were deleted because no input touches them any more (an input
+        /// changed or was removed).
+        public var tilesRemoved: [TileIndex] = []
         /// Rows written to staged tiles (a polygon crossing tile edges counts once per tile).
         public var stagedRows: Int { merged.reduce(0) { $0 + $1.rowsWritten } }
         public var polygons: Int { staged.reduce(0) { $0 + $1.polygonsStaged } }
@@ -81,9 +84,11 @@ public struct TilingWorkflowPlan: Sendable {
 
     public func run() async throws -> Report {
         var report = Report()
-        let stagedTiles: [TileIndex]
+        let stager = try VectorTileStager(configuration: workflow)
+        var stagedTiles: [TileIndex]
+        var dropped: Set<TileIndex> = []
         if workflow.enableStager {
-            stagedTiles = try await stage(into: &report)
+            (stagedTiles, dropped) = try await stage(stager, into: &report)
         } else {
             // enable_stager false (pdgworkflow 1.1.0): start from the staged tiles already in dir_staged.
             let layout = try workflow.stagedTileLayout(tileMatrixSet: try workflow.tileMatrixSet())
@@ -91,49 +96,94 @@ public struct TilingWorkflowPlan: Sendable {
                 .filter { $0.z == workflow.maxZoom }
         }
         if workflow.enableRaster {
-            try await rasterize(stagedTiles: stagedTiles, into: &report)
+            try await rasterize(stagedTiles: stagedTiles, stager: stager, dropped: dropped, into: &report)
         }
         return report
     }
 
-    /// Stage and merge; the staged tiles that received rows.
-    private func stage(into report: inout Report) async throws -> [TileIndex] {
-        let stager = try VectorTileStager(configuration: workflow)
+    /// Stage and merge; the staged tiles that received rows, and the tiles no input touches any more.
+    private func stage(_ stager: VectorTileStager, into report: inout Report) async throws -> (tiles: [TileIndex], dropped: Set<TileIndex>) {
         let inputs = try configuration.inputList.map { path throws(TilingError) in try stager.inputs(listedIn: path) } ?? stager.discoverInputs().sorted()
 
+        let workflow = self.workflow
         let (staged, stageStep, stageFailures) = await runStep("stage", apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
-            TilingBatch(configuration: workflow, items: $0)
+            TilingBatch(configuration: workflow, items: $0, files: TilingFiles.stageInputs(stager, $0))
         }
         report.staged = staged
         report.steps.append(stageStep)
         report.failures += stageFailures
 
-        let tiles = Set(staged.flatMap { $0.tiles.map(\.tile) }).sorted()
+        // An input that failed this time keeps what its last successful staging wrote: nothing done is lost.
+        let stagedNow = Set(staged.map(\.inputPath))
+        let kept = inputs.filter { !stagedNow.contains($0) }.compactMap { stager.previousSummary(forInputPath: $0) }
+        let contributing = staged + kept
+        let tiles = Set(contributing.flatMap { $0.tiles.map(\.tile) }).sorted()
         let (merged, mergeStep, mergeFailures) = await runStep("merge", apps.mergeTiles, items: tiles, perTask: configuration.mergeTilesPerTask) {
-            TilingBatch(configuration: workflow, items: $0)
+            TilingBatch(configuration: workflow, items: $0, files: TilingFiles.shards(stager, staged: contributing, tiles: $0))
         }
         report.merged = merged
         report.steps.append(mergeStep)
         report.failures += mergeFailures
         try StagingSummaryCSV.write(merged, tileMatrixSet: try workflow.tileMatrixSet(), to: workflow.filenameStagingSummary)
-        return merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted()
+
+        // Tiles that no input touches any more lose their outputs.
+        var dropped = Set(staged.flatMap { $0.tilesDropped ?? [] })
+        dropped.formUnion(removeShardsOfRemovedInputs(stager, keeping: Set(inputs)))
+        dropped.subtract(tiles)
+        return (merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted(), dropped)
+    }
+
+    /// Deletes the shards and manifests of inputs that are no longer in the input set, and returns the tiles
+    /// they touched.
+    private func removeShardsOfRemovedInputs(_ stager: VectorTileStager, keeping inputs: Set<String>) -> Set<TileIndex> {
+        let manifests = "\(stager.shardRoot)/_inputs"
+        let current = Set(inputs.map { stager.filename(forInputPath: $0) })
+        var tiles: Set<TileIndex> = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? [] where name.hasSuffix(".json") {
+            guard let data = FileManager.default.contents(atPath: "\(manifests)/\(name)"),
+                let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data), !current.contains(previous.filename)
+            else { continue }
+            for entry in previous.tiles {
+                unlink(stager.shardPath(filename: previous.filename, tile: entry.tile))
+                tiles.insert(entry.tile)
+            }
+            tiles.formUnion(previous.tilesDropped ?? [])
+            unlink("\(manifests)/\(name)")
+        }
+        return tiles
+    }
+
+    /// Deletes every output of `tiles` (staged tile, GeoTIFF, web tiles); missing ones are fine.
+    private func removeOutputs(of tiles: some Sequence<TileIndex>, stager: VectorTileStager, into report: inout Report) {
+        let geotiffs = try? RasterPipeline.geotiffLayout(workflow)
+        let webTiles = try? RasterPipeline.webTileLayout(workflow)
+        for tile in tiles {
+            report.tilesRemoved.append(tile)
+            var paths = [stager.layout.path(for: tile)]
+            if let geotiffs { paths.append(geotiffs.path(for: tile)) }
+            if let webTiles { paths += workflow.statistics.map { webTiles.path(for: tile, style: $0.name) } }
+            for path in paths { unlink(path) }
+        }
     }
 
     /// Highest zoom, then each parent level from the one below; each level's web tiles start as soon as the
     /// level is complete (they need only its GeoTIFFs and its value ranges), overlapping the next level.
     /// `enable_raster_parents`, `enable_web_tiles` and `enable_web_tiles_parents` skip their steps.
-    private func rasterize(stagedTiles: [TileIndex], into report: inout Report) async throws {
+    private func rasterize(stagedTiles: [TileIndex], stager: VectorTileStager, dropped: Set<TileIndex>, into report: inout Report) async throws {
         // This run's CSVs describe this run: start them afresh (PDG appends across runs).
         for file in [workflow.filenameRastersSummary, workflow.filenameRasterizationEvents] {
             try? FileManager.default.removeItem(atPath: file)
         }
         var level = stagedTiles.sorted()
+        removeOutputs(of: dropped.sorted(), stager: stager, into: &report)
+        var droppedLevel = dropped
+        let workflow = self.workflow
         let (highest, rasterStep, rasterFailures) = await runStep(
             "rasterize",
             apps.rasterizeTiles,
             items: level,
             perTask: configuration.rasterizeTilesPerTask
-        ) { TilingBatch(configuration: workflow, items: $0) }
+        ) { TilingBatch(configuration: workflow, items: $0, files: TilingFiles.stagedTiles(stager, $0)) }
         report.steps.append(rasterStep)
         report.failures += rasterFailures
         report.rasters += highest
@@ -159,12 +209,15 @@ public struct TilingWorkflowPlan: Sendable {
         var zoom = workflow.maxZoom - 1
         while workflow.enableRasterParents, zoom >= workflow.minZoom, !level.isEmpty {
             let parents = Set(level.compactMap(\.parent)).sorted()
+            // A parent of a removed tile with no child left goes too; one with children is made again.
+            droppedLevel = Set(droppedLevel.compactMap(\.parent)).subtracting(parents)
+            removeOutputs(of: droppedLevel.sorted(), stager: stager, into: &report)
             let (made, step, failures) = await runStep(
                 "parents z\(zoom)",
                 apps.makeParents,
                 items: parents,
                 perTask: configuration.parentTilesPerTask
-            ) { TilingBatch(configuration: workflow, items: $0) }
+            ) { TilingBatch(configuration: workflow, items: $0, files: TilingFiles.childGeotiffs(workflow, $0)) }
             report.steps.append(step)
             report.failures += failures
             report.rasters += made
@@ -195,6 +248,7 @@ public struct TilingWorkflowPlan: Sendable {
             if let base = configuration.wmtsBaseURL { capabilities.baseURL = base }
             capabilities.boundingBox = try WMTSCapabilities.dataBoundingBox(of: report.rasters, tileMatrixSet: try workflow.tileMatrixSet())
             let xml = try WMTSCapabilities(configuration: capabilities).document(for: workflow)
+            try FileManager.default.createDirectory(atPath: workflow.dirWebTiles, withIntermediateDirectories: true)
             try Data(xml.utf8).write(
                 to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
         }

@@ -10,34 +10,50 @@ import Testing
 /// pdgworkflow 1.1.0's `overwrite`, and the WMTS document's title, DOI, extent and path template.
 @Suite("Overwrite and WMTS settings")
 struct OverwriteAndCapabilitiesTests {
-    @Test("overwrite false keeps valid GeoTIFFs and web tiles, rebuilds broken ones; overwrite true rebuilds")
+    /// Sets a file's modification time `seconds` into the past.
+    static func age(_ path: String, by seconds: Int) {
+        var times = [timespec(tv_sec: time(nil) - seconds, tv_nsec: 0), timespec(tv_sec: time(nil) - seconds, tv_nsec: 0)]
+        _ = utimensat(AT_FDCWD, path, &times, 0)
+    }
+
+    @Test("overwrite false keeps valid, up-to-date GeoTIFFs and web tiles; rebuilds broken or out-of-date ones; overwrite true rebuilds")
     func overwriteKeepsValidOutputs() throws {
         let directory = try RasterTestSupport.temporaryDirectory()
         var config = try PyramidAndWebTileTests.config(directory: directory)
         #expect(config.overwrite == false)
         let child = TileIndex(x: 0, y: 0, z: 1)
         let parent = TileIndex(x: 0, y: 0, z: 0)
+        let childPath = try RasterPipeline.geotiffLayout(config).path(for: child)
         func writeChild(_ count: Double) throws {
             let raster = RasterTile(
                 tile: child, grid: try RasterPipeline.grid(config, child), bands: [[count, 0, 0, 0], [1, 1, 1, 1]],
                 descriptions: ["count", "coverage"], dataType: .float64)
-            try GeoTIFFFile.write(raster, to: try RasterPipeline.geotiffLayout(config).path(for: child), crs: "OGC:CRS84")
+            try GeoTIFFFile.write(raster, to: childPath, crs: "OGC:CRS84")
         }
         try writeChild(4)
+        Self.age(childPath, by: 100)
         let first = try RasterPipeline.makeParent(config: config, tile: parent)
         #expect(first.bands[0].max == 4)
+        // Kept: the parent is valid and newer than its child, whose content changed behind the pipeline's back.
         try writeChild(8)
-        // Kept: the parent is valid, so the new child is not read.
+        Self.age(childPath, by: 50)
         #expect(try RasterPipeline.makeParent(config: config, tile: parent).bands[0].max == 4)
-        // A torn file is not valid: rebuilt.
-        try Data("not a tiff".utf8).write(to: URL(fileURLWithPath: first.geotiffPath))
-        #expect(try RasterPipeline.makeParent(config: config, tile: parent).bands[0].max == 8)
+        // A child newer than the parent (a re-run changed it): rebuilt.
         try writeChild(16)
-        config.overwrite = true
         #expect(try RasterPipeline.makeParent(config: config, tile: parent).bands[0].max == 16)
+        // A torn file is not valid: rebuilt.
+        Self.age(childPath, by: 50)
+        try Data("not a tiff".utf8).write(to: URL(fileURLWithPath: first.geotiffPath))
+        #expect(try RasterPipeline.makeParent(config: config, tile: parent).bands[0].max == 16)
+        try writeChild(32)
+        Self.age(childPath, by: 50)
+        config.overwrite = true
+        #expect(try RasterPipeline.makeParent(config: config, tile: parent).bands[0].max == 32)
 
-        // Web tiles: a kept tile's bytes are not rewritten; a truncated one is.
+        // Web tiles with fixed ranges: a kept tile's bytes are not rewritten; a truncated one is.
         config.overwrite = false
+        config.statistics[0].valueRange = [0, 64]
+        Self.age(first.geotiffPath, by: 50)
         let rendered = try RasterPipeline.renderWebTile(config: config, tile: parent, ranges: nil)
         let path = rendered.webTilePaths[0]
         let before = try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date
@@ -48,6 +64,11 @@ struct OverwriteAndCapabilitiesTests {
         try bytes.prefix(20).write(to: URL(fileURLWithPath: path))
         _ = try RasterPipeline.renderWebTile(config: config, tile: parent, ranges: nil)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
+        // A range left to the data may move with other tiles: such web tiles are always drawn again.
+        config.statistics[0].valueRange = [0, nil]
+        usleep(20_000)
+        _ = try RasterPipeline.renderWebTile(config: config, tile: parent, ranges: nil)
+        #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date != before)
     }
 
     @Test("WMTS: the config's title and DOI, the data's extent in longitude/latitude, tile_path_structure in the template")

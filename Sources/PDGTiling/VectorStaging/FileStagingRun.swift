@@ -165,7 +165,7 @@ struct FileStagingRun {
             // An empty input is worth a warning, not a failure: the other inputs and the later steps go on.
             let warnings = featuresRead == 0 ? ["\(inputPath): the layer has no features"] : []
             let written = try writers.finish()
-            removeStaleShards(keeping: Set(written))
+            let dropped = removeStaleShards(keeping: Set(written))
             let counts = writers.rowCounts
             let summary = StagedShardSummary(
                 inputPath: inputPath,
@@ -177,6 +177,7 @@ struct FileStagingRun {
                 polygonsOutsideFootprint: outside,
                 rowsWritten: rowsWritten,
                 tiles: written.map { StagedShardSummary.TileRows(tile: $0, rows: counts[$0] ?? 0) },
+                tilesDropped: dropped.isEmpty ? nil : dropped,
                 featuresRepaired: featuresRepaired,
                 featuresDropped: featuresDropped,
                 notes: notes,
@@ -232,16 +233,18 @@ struct FileStagingRun {
 
     // MARK: Re-runs
 
-    /// Deletes this input's shards of tiles it no longer touches (recorded by the previous run's manifest).
-    /// Shards of tiles it still touches were just replaced by `finish()`.
-    private func removeStaleShards(keeping current: Set<TileIndex>) {
+    /// Deletes this input's shards of tiles it no longer touches (recorded by the previous run's manifest) and
+    /// returns those tiles, with the ones earlier stagings dropped that it still does not touch. Shards of
+    /// tiles it still touches were just replaced by `finish()`.
+    private func removeStaleShards(keeping current: Set<TileIndex>) -> [TileIndex] {
         let path = stager.manifestPath(inputKey: inputKey)
         guard let data = FileManager.default.contents(atPath: path),
             let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data)
-        else { return }
+        else { return [] }
         for entry in previous.tiles where !current.contains(entry.tile) {
             unlink(stager.shardPath(filename: filename, tile: entry.tile))
         }
+        return Set(previous.tiles.map(\.tile) + (previous.tilesDropped ?? [])).subtracting(current).sorted()
     }
 
     private func writeManifest(_ summary: StagedShardSummary) throws(TilingError) {

@@ -26,6 +26,10 @@ public struct StagedShardSummary: Sendable, Hashable, Codable {
     public var rowsWritten: Int
     /// The tiles touched, ascending.
     public var tiles: [TileRows]
+    /// Tiles an earlier staging of this input touched and this one does not (its shards there were deleted),
+    /// accumulated over re-stagings, ascending; `nil` when none. A tile here that no other input touches has
+    /// outputs that must go.
+    public var tilesDropped: [TileIndex]?
     /// Features whose invalid polygon(s) GEOS's make-valid repaired before staging.
     public var featuresRepaired = 0
     /// Features dropped because their geometry was unusable: unreadable rings, an invalid polygon make-valid
@@ -43,8 +47,8 @@ public struct StagedShardSummary: Sendable, Hashable, Codable {
     /// Creates a summary.
     public init(
         inputPath: String, filename: String, inputKey: String, featuresRead: Int, featuresSkipped: Int, polygonsStaged: Int,
-        polygonsOutsideFootprint: Int, rowsWritten: Int, tiles: [TileRows], featuresRepaired: Int = 0, featuresDropped: Int = 0,
-        notes: [String] = [], warnings: [String] = []
+        polygonsOutsideFootprint: Int, rowsWritten: Int, tiles: [TileRows], tilesDropped: [TileIndex]? = nil, featuresRepaired: Int = 0,
+        featuresDropped: Int = 0, notes: [String] = [], warnings: [String] = []
     ) {
         self.inputPath = inputPath
         self.filename = filename
@@ -55,6 +59,7 @@ public struct StagedShardSummary: Sendable, Hashable, Codable {
         self.polygonsOutsideFootprint = polygonsOutsideFootprint
         self.rowsWritten = rowsWritten
         self.tiles = tiles
+        self.tilesDropped = tilesDropped
         self.featuresRepaired = featuresRepaired
         self.featuresDropped = featuresDropped
         self.notes = notes
@@ -62,7 +67,7 @@ public struct StagedShardSummary: Sendable, Hashable, Codable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case inputPath, filename, inputKey, featuresRead, featuresSkipped, polygonsStaged, polygonsOutsideFootprint, rowsWritten, tiles
+        case inputPath, filename, inputKey, featuresRead, featuresSkipped, polygonsStaged, polygonsOutsideFootprint, rowsWritten, tiles, tilesDropped
         case featuresRepaired, featuresDropped, notes, warnings
     }
 
@@ -78,6 +83,7 @@ public struct StagedShardSummary: Sendable, Hashable, Codable {
         polygonsOutsideFootprint = try c.decode(Int.self, forKey: .polygonsOutsideFootprint)
         rowsWritten = try c.decode(Int.self, forKey: .rowsWritten)
         tiles = try c.decode([TileRows].self, forKey: .tiles)
+        tilesDropped = try c.decodeIfPresent([TileIndex].self, forKey: .tilesDropped)
         featuresRepaired = try c.decodeIfPresent(Int.self, forKey: .featuresRepaired) ?? 0
         featuresDropped = try c.decodeIfPresent(Int.self, forKey: .featuresDropped) ?? 0
         notes = try c.decodeIfPresent([String].self, forKey: .notes) ?? []
