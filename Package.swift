@@ -86,7 +86,10 @@ let package = Package(
         .testTarget(name: "DataflowAppsTests", dependencies: ["DataflowApps"]),
         .testTarget(name: "PDGTilingTests", dependencies: ["PDGTiling"]),
         .testTarget(
-            name: "VizWorkflowTests", dependencies: ["VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "CVizGDAL", "VizWorkflowTestSupport"]
+            name: "VizWorkflowTests",
+            dependencies: [
+                "VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "PDGTilingApps", "PDGRasterization", "CVizGDAL", "VizWorkflowTestSupport",
+            ]
         ),
         .testTarget(name: "PDGRasterizationTests", dependencies: ["PDGRasterization", "PDGTiling", "CVizGDAL", "CVizSQLite"]),
         .testTarget(name: "DataflowProvidersTests", dependencies: ["DataflowProviders"]),

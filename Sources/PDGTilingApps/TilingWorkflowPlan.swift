@@ -106,7 +106,7 @@ public struct TilingWorkflowPlan: Sendable {
         let inputs = try configuration.inputList.map { path throws(TilingError) in try stager.inputs(listedIn: path) } ?? stager.discoverInputs().sorted()
 
         let workflow = self.workflow
-        let (staged, stageStep, stageFailures) = await runStep("stage", apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
+        let (staged, stageStep, stageFailures) = await runStep("stage", .stage, apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
             TilingBatch(configuration: workflow, items: $0, files: TilingFiles.stageInputs(stager, $0))
         }
         report.staged = staged
@@ -118,7 +118,7 @@ public struct TilingWorkflowPlan: Sendable {
         let kept = inputs.filter { !stagedNow.contains($0) }.compactMap { stager.previousSummary(forInputPath: $0) }
         let contributing = staged + kept
         let tiles = Set(contributing.flatMap { $0.tiles.map(\.tile) }).sorted()
-        let (merged, mergeStep, mergeFailures) = await runStep("merge", apps.mergeTiles, items: tiles, perTask: configuration.mergeTilesPerTask) {
+        let (merged, mergeStep, mergeFailures) = await runStep("merge", .merge, apps.mergeTiles, items: tiles, perTask: configuration.mergeTilesPerTask) {
             TilingBatch(configuration: workflow, items: $0, files: TilingFiles.shards(stager, staged: contributing, tiles: $0))
         }
         report.merged = merged
@@ -180,6 +180,7 @@ public struct TilingWorkflowPlan: Sendable {
         let workflow = self.workflow
         let (highest, rasterStep, rasterFailures) = await runStep(
             "rasterize",
+            .highestZoom,
             apps.rasterizeTiles,
             items: level,
             perTask: configuration.rasterizeTilesPerTask
@@ -198,7 +199,7 @@ public struct TilingWorkflowPlan: Sendable {
             let plan = self
             webTileSteps.append(
                 Task {
-                    await plan.runStep("web tiles z\(zoom)", plan.apps.renderWebTiles, items: tiles, perTask: plan.configuration.webTilesPerTask) {
+                    await plan.runStep("web tiles z\(zoom)", .webTiles, plan.apps.renderWebTiles, items: tiles, perTask: plan.configuration.webTilesPerTask) {
                         WebTileBatch(configuration: plan.workflow, items: $0, ranges: ranges)
                     }
                 }
@@ -214,6 +215,7 @@ public struct TilingWorkflowPlan: Sendable {
             removeOutputs(of: droppedLevel.sorted(), stager: stager, into: &report)
             let (made, step, failures) = await runStep(
                 "parents z\(zoom)",
+                .parent,
                 apps.makeParents,
                 items: parents,
                 perTask: configuration.parentTilesPerTask
@@ -231,11 +233,8 @@ public struct TilingWorkflowPlan: Sendable {
             report.failures += failures
             report.webTiles += rendered
         }
-        let steps: [String: RasterTileSummary.Step] = ["rasterize": .highestZoom, "parents": .parent, "web_tiles": .webTiles]
-        let rasterFailureRows = report.failures.compactMap { f -> RasterTileFailure? in
-            guard let step = steps[f.step], let tile = f.tile else { return nil }
-            return RasterTileFailure(step: step, tile: tile, path: f.item, message: f.message, startTime: f.time, endTime: f.time)
-        }
+        // Every raster failure, whole-task ones included (they carry their tiles), is an event.
+        let rasterFailureRows = report.failures.filter { $0.step.isRaster }
         try RastersSummaryCSV.append(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
         try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
         if !report.webTiles.isEmpty {
@@ -255,9 +254,10 @@ public struct TilingWorkflowPlan: Sendable {
     }
 
     /// Submits `items` in batches of `perTask` and gathers the outputs; a failed task counts all its items
-    /// as failed, with the task's error.
+    /// as failed, with the task's error, under `step` and with their tiles, like the failures items report.
     func runStep<Item: Codable & Sendable & Hashable, Input: Codable & Sendable, Output: Codable & Sendable & Hashable>(
         _ name: String,
+        _ step: PipelineStep,
         _ app: App<Input, TilingBatchResult<Output>>,
         items: [Item],
         perTask: Int,
@@ -290,13 +290,25 @@ public struct TilingWorkflowPlan: Sendable {
                 if !result.failures.isEmpty { tasksFailed += 1 }
             case .failure(let error):
                 tasksFailed += 1
-                failures += batch.map { ItemFailure(step: name, item: "\($0)", message: "\(error)") }
+                failures += batch.map { item in
+                    let tile = item as? TileIndex
+                    return ItemFailure(step: step, path: tile.map { itemPath(of: $0, step: step) } ?? "\(item)", message: "\(error)", tile: tile)
+                }
             }
         }
         progress.end(name)
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let step = StepReport(name: name, tasks: batches.count, tasksFailed: tasksFailed, items: items.count, itemsFailed: failures.count, seconds: seconds)
-        return (outputs, step, failures)
+        let report = StepReport(name: name, tasks: batches.count, tasksFailed: tasksFailed, items: items.count, itemsFailed: failures.count, seconds: seconds)
+        return (outputs, report, failures)
+    }
+
+    /// The file a tile step writes (merge: the staged tile; raster steps: the GeoTIFF made or rendered), as an
+    /// item that fails inside a task names it.
+    private func itemPath(of tile: TileIndex, step: PipelineStep) -> String {
+        switch step {
+        case .merge: return (try? workflow.stagedTileLayout(tileMatrixSet: workflow.tileMatrixSet()).path(for: tile)) ?? "\(tile)"
+        default: return (try? RasterPipeline.geotiffLayout(workflow).path(for: tile)) ?? "\(tile)"
+        }
     }
 }

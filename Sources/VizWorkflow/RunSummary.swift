@@ -79,7 +79,7 @@ struct RunSummary {
                 let newline = message.firstIndex(of: "\n") ?? message.endIndex
                 let detail = message[newline...]
                 let repeated = !detail.isEmpty && !detailsShown.insert(detail).inserted
-                lines.append("  [\(failure.step)] \(failure.item): \(repeated ? message[..<newline] + " (details as above)" : message)")
+                lines.append("  [\(failure.step.rawValue)] \(failure.path): \(repeated ? message[..<newline] + " (details as above)" : message)")
             }
             if report.failures.count > 50 { lines.append("  … and \(report.failures.count - 50) more (see viz-workflow status)") }
         }

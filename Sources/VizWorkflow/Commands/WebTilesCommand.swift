@@ -63,7 +63,7 @@ enum RasterCommandOutput {
         }
         if !report.failures.isEmpty {
             var text = "\(report.failures.count) tile(s) failed:\n"
-            for failure in report.failures { text += "  \(failure.tile) \(failure.path): \(failure.message)\n" }
+            for failure in report.failures { text += "  \(failure.tile.map { "\($0) " } ?? "")\(failure.path): \(failure.message)\n" }
             FileHandle.standardError.write(Data(text.utf8))
             throw ExitCode(1)
         }
