@@ -84,6 +84,10 @@ struct FileStagingRun {
                 var pieces: [Polygon] = []
                 var repairs: [String] = []
                 for original in polygons {
+                    if SimpleRingCheck.isCertainlyValid(original) {
+                        pieces.append(original)
+                        continue
+                    }
                     let geometry = try engine.makePolygon(original)
                     guard let reason = engine.invalidityReason(geometry) else {
                         pieces.append(original)
