@@ -42,7 +42,7 @@ let package = Package(
 
         // MARK: Runtime (leaves first; see docs/architecture.md)
         .target(name: "DataflowJSON"),
-        .target(name: "DataflowApps", dependencies: ["CVizSystemShims"]),
+        .target(name: "DataflowApps", dependencies: ["CVizSystemShims", "CVizOpenSSL"]),
         .target(name: "DataflowMonitoring", dependencies: ["CVizSQLite"]),
         .target(name: "DataflowCore", dependencies: ["DataflowApps", "DataflowMonitoring", "DataflowJSON", "CVizOpenSSL"]),
         .target(name: "DataflowWireProtocol", dependencies: ["CVizOpenSSL", "CVizZstd", nioCore, nioSSL]),

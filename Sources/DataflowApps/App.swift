@@ -32,11 +32,16 @@ public struct AppOptions: Sendable, Hashable {
     /// Walltime of one try; `nil` means unlimited. A try that runs longer is cancelled and fails with
     /// `walltimeExceeded` (bash apps have their process group killed).
     public var walltime: Duration?
+    /// How the declared files of this app's tasks are fingerprinted (``DeclaresFiles``, ``ProducesFiles``);
+    /// `nil` means the kernel's setting. Default `nil`.
+    public var fileFingerprint: FileFingerprint.Mode?
 
-    /// Creates options; the defaults are not cached, the kernel's default executor and no walltime.
-    public init(cacheable: Bool = false, executors: [String]? = nil, walltime: Duration? = nil) {
+    /// Creates options; the defaults are not cached, the kernel's default executor, no walltime and the
+    /// kernel's file fingerprint mode.
+    public init(cacheable: Bool = false, executors: [String]? = nil, walltime: Duration? = nil, fileFingerprint: FileFingerprint.Mode? = nil) {
         self.cacheable = cacheable
         self.executors = executors
         self.walltime = walltime
+        self.fileFingerprint = fileFingerprint
     }
 }

@@ -52,7 +52,9 @@ public struct AppRegistry: Sendable {
     /// Collects app registrations; ``build()`` checks them and makes the registry.
     public struct Builder: Sendable {
         private var apps: [RegisteredApp] = []
-        private var errorTypes: [RegisteredErrorType] = [RegisteredErrorType(AppError.self), RegisteredErrorType(BashFailure.self)]
+        private var errorTypes: [RegisteredErrorType] = [
+            RegisteredErrorType(AppError.self), RegisteredErrorType(BashFailure.self), RegisteredErrorType(MissingOutputs.self),
+        ]
 
         /// An empty builder.
         public init() {}

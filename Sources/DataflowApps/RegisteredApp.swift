@@ -11,6 +11,10 @@ public final class RegisteredApp: Sendable {
     public let options: AppOptions
     /// `String(reflecting:)` of the input and output types, part of the registry fingerprint.
     public let signature: String
+    /// Whether the input type names files (``DeclaresFiles``).
+    public let declaresFiles: Bool
+    /// Whether the output type lists the files it wrote (``ProducesFiles``).
+    public let producesFiles: Bool
 
     let body: @Sendable (any Sendable, TaskContext) async throws -> any Sendable
     let inputCoder: ValueCoder
@@ -30,6 +34,9 @@ public final class RegisteredApp: Sendable {
         self.signature = "\(kind.rawValue) \(name)(\(String(reflecting: Input.self))) -> \(String(reflecting: Output.self))"
         self.inputCoder = ValueCoder(Input.self)
         self.outputCoder = ValueCoder(Output.self)
+        let declaresFiles = Input.self is any DeclaresFiles.Type
+        self.declaresFiles = declaresFiles
+        self.producesFiles = Output.self is any ProducesFiles.Type
         self.body = { input, context in
             guard let typed = input as? Input else {
                 throw AppError(
@@ -37,8 +44,32 @@ public final class RegisteredApp: Sendable {
                     "app '\(name)' expects \(Input.self) but was given \(type(of: input))"
                 )
             }
-            return try await body(typed, context)
+            let output = try await body(typed, context)
+            if declaresFiles, let files = typed as? any DeclaresFiles {
+                // Checked where the task ran: that is where its files were written.
+                let missing = files.outputFiles.filter { !FileFingerprint.exists($0.path) }
+                if !missing.isEmpty { throw MissingOutputs(appName: name, missing: missing) }
+            }
+            return output
         }
+    }
+
+    /// The files an input of this app reads (empty unless the input type is ``DeclaresFiles``).
+    public func inputFiles(of input: any Sendable) -> [DataFile] {
+        guard declaresFiles, let files = input as? any DeclaresFiles else { return [] }
+        return files.inputFiles
+    }
+
+    /// The files an input of this app must write (empty unless the input type is ``DeclaresFiles``).
+    public func outputFiles(of input: any Sendable) -> [DataFile] {
+        guard declaresFiles, let files = input as? any DeclaresFiles else { return [] }
+        return files.outputFiles
+    }
+
+    /// The files an output of this app says it wrote (empty unless the output type is ``ProducesFiles``).
+    public func producedFiles(of output: any Sendable) -> [DataFile] {
+        guard producesFiles, let files = output as? any ProducesFiles else { return [] }
+        return files.producedFiles
     }
 
     /// Runs the app on an in-memory input.

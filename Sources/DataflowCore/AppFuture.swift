@@ -12,6 +12,18 @@ public final class AppFuture<Output: Sendable>: Sendable {
 
     // Stored type-erased: settling a future is on the kernel's hot path, which is not generic.
     private let state = Mutex<State>(.pending([]))
+    private let declaredOutputs = Mutex<[DataFuture]>([])
+
+    /// One future per output file the call declared (``DeclaresFiles/outputFiles`` of its input), in
+    /// declaration order: each completes with its file when this task succeeds (Parsl `AppFuture.outputs`).
+    /// Known for calls whose input is given at submission (``DataFlowKernel/submit(_:_:)``); empty for calls
+    /// whose input is built from other futures, and for apps without declared files.
+    public var outputs: [DataFuture] { declaredOutputs.withLock { $0 } }
+
+    func setOutputs(_ files: [DataFile]) {
+        let futures = files.map { dataFuture(for: $0) }
+        declaredOutputs.withLock { $0 = futures }
+    }
 
     private enum State {
         case pending([Waiter])

@@ -51,7 +51,13 @@ extension DataFlowKernel {
 
         if record.app.options.cacheable && configuration.appCache {
             do {
-                let key = MemoKey(app: record.app.name, input: try record.app.encodeInput(input))
+                let encodedInput = try record.app.encodeInput(input)
+                if record.app.declaresFiles || record.app.producesFiles {
+                    if memoizeWithFiles(record, input: input, encodedInput: encodedInput) { return }
+                    dispatch(record)
+                    return
+                }
+                let key = MemoKey(app: record.app.name, input: encodedInput)
                 record.memoKey = key
                 if let cached = memoTable.withLock({ $0[key] }) {
                     let output = try record.app.decodeOutput(cached)
@@ -190,9 +196,12 @@ extension DataFlowKernel: TaskSink {
             finish(record, .success(output), state: .execDone)
             return
         }
-        let encoded: [UInt8]
+        var encoded: [UInt8]
         do {
             encoded = try record.app.encodeOutput(output)
+            if record.app.declaresFiles || record.app.producesFiles {
+                encoded = try fileRecord(record, output: output, encodedOutput: encoded)
+            }
         } catch {
             finish(record, .failure(taskError(record, code: .appFailed, "cannot encode the output: \(error)", underlying: error)), state: .failed)
             return

@@ -4,7 +4,24 @@ extension DataFlowKernel {
     /// Calls `app` with `input` and returns its future at once.
     @discardableResult
     public func submit<Input, Output>(_ app: App<Input, Output>, _ input: Input) -> AppFuture<Output> {
-        submitTask(app.registered, dependencies: []) { input }
+        let future: AppFuture<Output> = submitTask(app.registered, dependencies: []) { input }
+        if app.registered.declaresFiles { future.setOutputs(app.registered.outputFiles(of: input)) }
+        return future
+    }
+
+    /// Calls `app` with `input` once every file in `files` has been written: each is a ``DataFuture`` of
+    /// another call (Parsl: passing `DataFuture`s in `inputs=`). A failed writer fails this task as a
+    /// dependency failure.
+    ///
+    /// ```swift
+    /// let sorted = kernel.submit(sort, Sort(source: raw, sorted: DataFile("sorted.txt")))
+    /// let counted = kernel.submit(count, Count(file: DataFile("sorted.txt")), after: sorted.outputs)
+    /// ```
+    @discardableResult
+    public func submit<Input, Output>(_ app: App<Input, Output>, _ input: Input, after files: [DataFuture]) -> AppFuture<Output> {
+        let future: AppFuture<Output> = submitTask(app.registered, dependencies: files) { input }
+        if app.registered.declaresFiles { future.setOutputs(app.registered.outputFiles(of: input)) }
+        return future
     }
 
     /// Calls `app` with the output of `dependency` once it has succeeded.

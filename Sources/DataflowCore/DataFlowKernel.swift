@@ -34,6 +34,8 @@ public final class DataFlowKernel: Sendable {
     let outstandingTasks = Atomic<Int>(0)
     let drainWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
     let memoTable = Mutex<[MemoKey: [UInt8]]>([:])
+    /// Input-only memo key → full key, for records of tasks with input files (see ``memoizeWithFiles``).
+    let inputKeyIndex = Mutex<[MemoKey: MemoKey]>([:])
     /// Records waiting for a periodic, manual or exit checkpoint.
     let deferredCheckpoints = Mutex<[(MemoKey, [UInt8])]>([])
     let checkpointWriter: CheckpointWriter?
@@ -52,6 +54,8 @@ public final class DataFlowKernel: Sendable {
         let memoized = Atomic<Int>(0)
         let dependencyFailed = Atomic<Int>(0)
         let retried = Atomic<Int>(0)
+        let rerunForOutputs = Atomic<Int>(0)
+        let rerunForInputs = Atomic<Int>(0)
     }
 
     /// What happened to checkpoints at start: how many results were loaded, and from where.
@@ -103,6 +107,7 @@ public final class DataFlowKernel: Sendable {
                     report.errors.append("\(error)")
                 }
             }
+            inputKeyIndex.withLock { $0 = Self.indexInputKeys(table) }
             memoTable.withLock { $0 = table }
         }
         self.checkpointLoadReport = report
@@ -150,7 +155,9 @@ public final class DataFlowKernel: Sendable {
             memoized: counters.memoized.load(ordering: .relaxed),
             failed: counters.failed.load(ordering: .relaxed),
             dependencyFailed: counters.dependencyFailed.load(ordering: .relaxed),
-            retries: counters.retried.load(ordering: .relaxed)
+            retries: counters.retried.load(ordering: .relaxed),
+            rerunForMissingOutputs: counters.rerunForOutputs.load(ordering: .relaxed),
+            rerunForChangedInputs: counters.rerunForInputs.load(ordering: .relaxed)
         )
     }
 
@@ -168,6 +175,12 @@ public final class DataFlowKernel: Sendable {
         public var dependencyFailed: Int
         /// Tries started again after a failure, over all tasks.
         public var retries: Int
+        /// Cacheable tasks that ran although a checkpointed result existed, because a file it wrote was gone
+        /// or had changed since.
+        public var rerunForMissingOutputs: Int = 0
+        /// Cacheable tasks that ran again because one of their declared input files changed since the
+        /// checkpointed run.
+        public var rerunForChangedInputs: Int = 0
     }
 
     /// Waits until every task submitted so far has finished (Parsl `wait_for_current_tasks`).

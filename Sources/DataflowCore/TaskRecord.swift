@@ -15,6 +15,9 @@ final class TaskRecord: @unchecked Sendable {
 
     var input: (any Sendable)?
     var memoKey: MemoKey?
+    /// For apps with declared files: the memo key without the input files' fingerprints, and those fingerprints.
+    var inputKey: MemoKey?
+    var inputFingerprints: [FileCheckpointRecord.RecordedFile] = []
     var tryID = 0
     var failCount = 0
     var failCost = 0.0

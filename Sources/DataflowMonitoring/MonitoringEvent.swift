@@ -44,6 +44,7 @@ enum MonitoringEvent: Sendable {
         reason: String?,
         time: Double
     )
+    indirect case fileCheck(runID: String, taskID: Int, reason: String, path: String, time: Double)
     indirect case node(
         runID: String,
         hostname: String,

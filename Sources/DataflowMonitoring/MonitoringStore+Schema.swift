@@ -87,6 +87,13 @@ extension MonitoringStore {
             active INTEGER NOT NULL,
             timestamp REAL NOT NULL
         );
+        CREATE TABLE IF NOT EXISTS file_check (
+            run_id TEXT NOT NULL,
+            task_id INTEGER NOT NULL,
+            reason TEXT NOT NULL,
+            path TEXT NOT NULL,
+            timestamp REAL NOT NULL
+        );
         """
 
     /// Parsl's `status` table as a view: one row per state change, with Parsl's columns.
@@ -289,6 +296,9 @@ extension MonitoringStore {
     static let insertBlockSQL = """
         INSERT INTO block (run_id, block_id, executor_label, job_id, status, reason, timestamp)
         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+        """
+    static let insertFileCheckSQL = """
+        INSERT INTO file_check (run_id, task_id, reason, path, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)
         """
     static let insertNodeSQL = """
         INSERT INTO node (run_id, hostname, uid, block_id, worker_count, active, timestamp)

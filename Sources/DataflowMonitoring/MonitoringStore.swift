@@ -222,6 +222,13 @@ public final class MonitoringStore: Sendable {
         )
     }
 
+    /// Records why a cacheable task runs again instead of reusing its checkpointed result: `reason` is
+    /// `output_missing`, `output_changed` or `input_changed`, and `path` the first file that made it so (one
+    /// `file_check` row).
+    public func fileCheck(runID: String, taskID: Int, reason: String, path: String, time: Double) {
+        self.buffer.append(.fileCheck(runID: runID, taskID: taskID, reason: reason, path: path, time: time))
+    }
+
     /// Records a block status change (one `block` row per change).
     public func blockStatus(
         runID: String,

@@ -22,6 +22,7 @@ final class MonitoringWriter: @unchecked Sendable {
     private let upsertTries: MultiRowInsert
     private let insertStatusEvents: MultiRowInsert
     private let insertBlock: SQLiteStatement
+    private let insertFileCheck: SQLiteStatement
     private let insertNode: SQLiteStatement
 
     /// Events merged at a time (see `write`).
@@ -66,6 +67,7 @@ final class MonitoringWriter: @unchecked Sendable {
             suffix: ""
         )
         self.insertBlock = try connection.prepare(Store.insertBlockSQL, code: .schema)
+        self.insertFileCheck = try connection.prepare(Store.insertFileCheckSQL, code: .schema)
         self.insertNode = try connection.prepare(Store.insertNodeSQL, code: .schema)
     }
 
@@ -349,6 +351,15 @@ final class MonitoringWriter: @unchecked Sendable {
             statement.bind(5, status)
             statement.bind(6, reason)
             statement.bind(7, time)
+            try statement.run()
+
+        case .fileCheck(let runID, let taskID, let reason, let path, let time):
+            let statement = self.insertFileCheck
+            statement.bind(1, runID)
+            statement.bind(2, taskID)
+            statement.bind(3, reason)
+            statement.bind(4, path)
+            statement.bind(5, time)
             try statement.run()
 
         case .node(let runID, let hostname, let blockID, let workerID, let workerCount, let active, let time):

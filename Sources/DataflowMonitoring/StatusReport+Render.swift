@@ -30,6 +30,13 @@ extension StatusReport {
         lines.append("  tasks \(self.taskCount)")
         lines.append("")
         lines.append(contentsOf: self.renderCounts())
+        if !self.reruns.isEmpty {
+            let missing = self.reruns["output_missing", default: 0] + self.reruns["output_changed", default: 0]
+            let changed = self.reruns["input_changed", default: 0]
+            lines.append(
+                "  re-ran instead of reusing a checkpoint: \(missing) because an output file was missing or changed, "
+                    + "\(changed) because an input file changed")
+        }
         if !self.blocks.isEmpty {
             lines.append("")
             lines.append(contentsOf: self.renderBlocks())

@@ -102,6 +102,9 @@ public struct StatusReport: Sendable, Codable, Equatable {
     public var failureCount: Int
     /// Every block of workers the run started, by executor and block id, in its latest state.
     public var blocks: [Block] = []
+    /// Cacheable tasks that ran again instead of reusing a checkpointed result, by reason (`output_missing`,
+    /// `output_changed`, `input_changed`).
+    public var reruns: [String: Int] = [:]
 
     /// Whether the run has not recorded its end.
     public var isRunning: Bool { self.ended == nil }

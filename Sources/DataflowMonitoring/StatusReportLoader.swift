@@ -116,6 +116,11 @@ struct StatusReportLoader {
                 )
             )
         }
+        // Absent in databases written before file checks existed.
+        if let reruns = try? self.connection.prepare("SELECT reason, count(*) FROM file_check WHERE run_id = ?1 GROUP BY reason") {
+            reruns.bind(1, report.runID)
+            while try reruns.step() { report.reruns[reruns.text(0) ?? "?"] = reruns.int(1) }
+        }
         return report
     }
 

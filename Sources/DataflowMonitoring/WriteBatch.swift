@@ -147,7 +147,7 @@ struct WriteBatch {
             self.lastTries[runID] = nil
             self.others.append(event)
 
-        case .workflowStarted, .block, .node:
+        case .workflowStarted, .block, .node, .fileCheck:
             self.others.append(event)
         }
     }

@@ -66,7 +66,9 @@ public struct TilingApps: Sendable {
         let layout = try? RasterPipeline.geotiffLayout(configuration)
         for tile in tiles {
             do {
-                result.outputs.append(try work(tile))
+                let summary = try work(tile)
+                result.outputs.append(summary)
+                result.written += summary.step == .webTiles ? summary.webTilePaths : [summary.geotiffPath]
             } catch {
                 result.failures.append(ItemFailure(step: step, item: layout?.path(for: tile) ?? "\(tile)", message: error.description, tile: tile))
             }
@@ -79,7 +81,10 @@ public struct TilingApps: Sendable {
         var result = TilingBatchResult<StagedShardSummary>()
         for input in batch.items {
             do {
-                result.outputs.append(try stager.stageFile(input))
+                let summary = try stager.stageFile(input)
+                result.outputs.append(summary)
+                result.written += summary.tiles.map { stager.shardPath(filename: summary.filename, tile: $0.tile) }
+                result.written.append(stager.manifestPath(inputKey: summary.inputKey))
             } catch {
                 result.failures.append(ItemFailure(step: "stage", item: input, message: error.description))
             }
@@ -90,9 +95,15 @@ public struct TilingApps: Sendable {
     static func merge(_ batch: TilingBatch<TileIndex>) throws -> TilingBatchResult<TileMergeSummary> {
         let merger = try TileMerger(configuration: batch.configuration)
         var result = TilingBatchResult<TileMergeSummary>()
+        // The shards this run's stagings reported, by tile directory: shards of inputs no longer in the set are
+        // not merged.
+        let shardsByDirectory = Dictionary(grouping: batch.files) { ($0 as NSString).deletingLastPathComponent }
         for tile in batch.items {
             do {
-                result.outputs.append(try merger.mergeTile(tile))
+                let directory = "\(merger.stager.shardRoot)/\(merger.layout.relativeStem(for: tile))"
+                let summary = try merger.mergeTile(tile, shards: batch.files.isEmpty ? nil : shardsByDirectory[directory] ?? [])
+                result.outputs.append(summary)
+                if FileManager.default.fileExists(atPath: summary.path) { result.written.append(summary.path) }
             } catch {
                 result.failures.append(ItemFailure(step: "merge", item: merger.layout.path(for: tile), message: error.description))
             }

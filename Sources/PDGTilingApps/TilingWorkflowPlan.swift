@@ -56,6 +56,9 @@ public struct TilingWorkflowPlan: Sendable {
         /// Every GeoTIFF made (highest zoom and parents) and every web tile rendered.
         public var rasters: [RasterTileSummary] = []
         public var webTiles: [RasterTileSummary] = []
+        /// Tiles, at any zoom, whose outputs were deleted because no input touches them any more (an input
+        /// changed or was removed).
+        public var tilesRemoved: [TileIndex] = []
         /// Rows written to staged tiles (a polygon crossing tile edges counts once per tile).
         public var stagedRows: Int { merged.reduce(0) { $0 + $1.rowsWritten } }
         public var polygons: Int { staged.reduce(0) { $0 + $1.polygonsStaged } }
@@ -80,40 +83,85 @@ public struct TilingWorkflowPlan: Sendable {
         let stager = try VectorTileStager(configuration: workflow)
         let inputs = try stager.discoverInputs().sorted()
 
+        let workflow = self.workflow
         let (staged, stageStep, stageFailures) = await runStep("stage", apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
-            TilingBatch(configuration: workflow, items: $0)
+            TilingBatch(configuration: workflow, items: $0, files: TilingFiles.stageInputs(stager, $0))
         }
         report.staged = staged
         report.steps.append(stageStep)
         report.failures += stageFailures
 
-        let tiles = Set(staged.flatMap { $0.tiles.map(\.tile) }).sorted()
+        // An input that failed this time keeps what its last successful staging wrote: nothing done is lost.
+        let stagedNow = Set(staged.map(\.inputPath))
+        let kept = inputs.filter { !stagedNow.contains($0) }.compactMap { stager.previousSummary(forInputPath: $0) }
+        let contributing = staged + kept
+        let tiles = Set(contributing.flatMap { $0.tiles.map(\.tile) }).sorted()
         let (merged, mergeStep, mergeFailures) = await runStep("merge", apps.mergeTiles, items: tiles, perTask: configuration.mergeTilesPerTask) {
-            TilingBatch(configuration: workflow, items: $0)
+            TilingBatch(configuration: workflow, items: $0, files: TilingFiles.shards(stager, staged: contributing, tiles: $0))
         }
         report.merged = merged
         report.steps.append(mergeStep)
         report.failures += mergeFailures
         try StagingSummaryCSV.write(merged, tileMatrixSet: try workflow.tileMatrixSet(), to: workflow.filenameStagingSummary)
 
-        try await rasterize(merged: merged, into: &report)
+        // Tiles that no input touches any more lose their outputs.
+        var dropped = Set(staged.flatMap { $0.tilesDropped ?? [] })
+        dropped.formUnion(removeShardsOfRemovedInputs(stager, keeping: Set(inputs)))
+        dropped.subtract(tiles)
+        try await rasterize(merged: merged, stager: stager, dropped: dropped, into: &report)
         return report
+    }
+
+    /// Deletes the shards and manifests of inputs that are no longer in the input set, and returns the tiles
+    /// they touched.
+    private func removeShardsOfRemovedInputs(_ stager: VectorTileStager, keeping inputs: Set<String>) -> Set<TileIndex> {
+        let manifests = "\(stager.shardRoot)/_inputs"
+        let current = Set(inputs.map { stager.filename(forInputPath: $0) })
+        var tiles: Set<TileIndex> = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? [] where name.hasSuffix(".json") {
+            guard let data = FileManager.default.contents(atPath: "\(manifests)/\(name)"),
+                let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data), !current.contains(previous.filename)
+            else { continue }
+            for entry in previous.tiles {
+                unlink(stager.shardPath(filename: previous.filename, tile: entry.tile))
+                tiles.insert(entry.tile)
+            }
+            tiles.formUnion(previous.tilesDropped ?? [])
+            unlink("\(manifests)/\(name)")
+        }
+        return tiles
+    }
+
+    /// Deletes every output of `tiles` (staged tile, GeoTIFF, web tiles); missing ones are fine.
+    private func removeOutputs(of tiles: some Sequence<TileIndex>, stager: VectorTileStager, into report: inout Report) {
+        let geotiffs = try? RasterPipeline.geotiffLayout(workflow)
+        let webTiles = try? RasterPipeline.webTileLayout(workflow)
+        for tile in tiles {
+            report.tilesRemoved.append(tile)
+            var paths = [stager.layout.path(for: tile)]
+            if let geotiffs { paths.append(geotiffs.path(for: tile)) }
+            if let webTiles { paths += workflow.statistics.map { webTiles.path(for: tile, style: $0.name) } }
+            for path in paths { unlink(path) }
+        }
     }
 
     /// Highest zoom, then each parent level from the one below; each level's web tiles start as soon as the
     /// level is complete (they need only its GeoTIFFs and its value ranges), overlapping the next level.
-    private func rasterize(merged: [TileMergeSummary], into report: inout Report) async throws {
+    private func rasterize(merged: [TileMergeSummary], stager: VectorTileStager, dropped: Set<TileIndex>, into report: inout Report) async throws {
         // This run's CSVs describe this run: start them afresh (PDG appends across runs).
         for file in [workflow.filenameRastersSummary, workflow.filenameRasterizationEvents] {
             try? FileManager.default.removeItem(atPath: file)
         }
         var level = merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted()
+        removeOutputs(of: dropped.sorted(), stager: stager, into: &report)
+        var droppedLevel = dropped
+        let workflow = self.workflow
         let (highest, rasterStep, rasterFailures) = await runStep(
             "rasterize",
             apps.rasterizeTiles,
             items: level,
             perTask: configuration.rasterizeTilesPerTask
-        ) { TilingBatch(configuration: workflow, items: $0) }
+        ) { TilingBatch(configuration: workflow, items: $0, files: TilingFiles.stagedTiles(stager, $0)) }
         report.steps.append(rasterStep)
         report.failures += rasterFailures
         report.rasters += highest
@@ -136,12 +184,15 @@ public struct TilingWorkflowPlan: Sendable {
         var zoom = workflow.maxZoom - 1
         while zoom >= workflow.minZoom, !level.isEmpty {
             let parents = Set(level.compactMap(\.parent)).sorted()
+            // A parent of a removed tile with no child left goes too; one with children is made again.
+            droppedLevel = Set(droppedLevel.compactMap(\.parent)).subtracting(parents)
+            removeOutputs(of: droppedLevel.sorted(), stager: stager, into: &report)
             let (made, step, failures) = await runStep(
                 "parents z\(zoom)",
                 apps.makeParents,
                 items: parents,
                 perTask: configuration.parentTilesPerTask
-            ) { TilingBatch(configuration: workflow, items: $0) }
+            ) { TilingBatch(configuration: workflow, items: $0, files: TilingFiles.childGeotiffs(workflow, $0)) }
             report.steps.append(step)
             report.failures += failures
             report.rasters += made
@@ -164,6 +215,7 @@ public struct TilingWorkflowPlan: Sendable {
         try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
         if !report.webTiles.isEmpty {
             let xml = try WMTSCapabilities().document(for: workflow)
+            try FileManager.default.createDirectory(atPath: workflow.dirWebTiles, withIntermediateDirectories: true)
             try Data(xml.utf8).write(
                 to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
         }

@@ -39,6 +39,14 @@ struct RunSummary {
         lines.append("polygons staged: \(report.polygons); staged tiles: \(report.merged.count); rows: \(report.stagedRows)")
         lines.append(
             "tasks: \(s.completed) run, \(s.memoized) reused from checkpoints, \(s.failed) failed, \(s.dependencyFailed) skipped, \(s.retries) retries")
+        if s.rerunForMissingOutputs + s.rerunForChangedInputs > 0 {
+            lines.append(
+                "re-run instead of reused: \(s.rerunForMissingOutputs) because an output file was missing or changed, "
+                    + "\(s.rerunForChangedInputs) because an input file changed")
+        }
+        if !report.tilesRemoved.isEmpty {
+            lines.append("removed the outputs of \(report.tilesRemoved.count) tile(s) that no input touches any more")
+        }
         let pngs = report.webTiles.reduce(0) { $0 + $1.webTilePaths.count }
         lines.append("GeoTIFFs: \(report.rasters.count) (z\(workflow.minZoom)–\(workflow.maxZoom)); web tiles: \(pngs) PNGs")
         lines.append("outputs: \(workflow.dirStaged), \(workflow.dirGeotiff), \(workflow.dirWebTiles)")

@@ -105,6 +105,23 @@ import Testing
 
 extension ErrorParityTests {
     @Test(arguments: Executor.allCases)
+    func aBashAppWithoutItsDeclaredOutputFailsWithMissingOutputs(executor: Executor) async throws {
+        try await withKernel(executor) { kernel, apps, root in
+            let app = TestApps.app("bash_output", BashOutputInput.self, BashResult.self, in: apps)
+            let written = kernel.submit(app, BashOutputInput(target: DataFile(root + "/written.txt"), write: true))
+            #expect(try await written.outputs[0].value == DataFile(root + "/written.txt"))
+            #expect(try String(contentsOfFile: root + "/written.txt", encoding: .utf8) == "permafrost\n")
+            var caught: MissingOutputs?
+            do {
+                _ = try await kernel.submit(app, BashOutputInput(target: DataFile(root + "/absent.txt"), write: false)).output
+            } catch let error as MissingOutputs {
+                caught = error
+            }
+            #expect(caught == MissingOutputs(appName: "bash_output", missing: [DataFile(root + "/absent.txt")]))
+        }
+    }
+
+    @Test(arguments: Executor.allCases)
     func outputRethrowsTheAppsOwnError(executor: Executor) async throws {
         try await withKernel(executor) { kernel, apps, _ in
             let app = TestApps.app("fail_typed", String.self, Int.self, in: apps)

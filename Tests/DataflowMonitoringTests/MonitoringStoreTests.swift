@@ -13,7 +13,7 @@ struct MonitoringStoreTests {
 
         let db = try RawDatabase(path: directory.databasePath)
         let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map { $0[0] }
-        #expect(tables == ["block", "node", "status_event", "task", "try", "workflow"])
+        #expect(tables == ["block", "file_check", "node", "status_event", "task", "try", "workflow"])
         let views = try db.rows("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").map { $0[0] }
         #expect(views == ["status", "status_utc", "task_current_status", "workflow_utc"])
         #expect(try db.scalar("PRAGMA journal_mode") == "wal")

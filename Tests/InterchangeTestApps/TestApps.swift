@@ -33,6 +33,9 @@ public enum TestApps {
         b.register("fail_typed") { (station: String) throws -> Int in
             throw CalibrationFailure(station: station, drift: 0.25, readings: [1, 2, 3])
         }
+        b.bashApp("bash_output") { (input: BashOutputInput) in
+            BashCommand(input.write ? "echo permafrost > '\(input.target.path)'" : "true")
+        }
         b.bashApp("bash_exit") { (input: BashExitInput) in
             BashCommand("echo 'sensor offline' >&2; exit \(input.code)", stdout: input.directory + "/bash-\(input.code).out")
         }
@@ -58,6 +61,17 @@ public struct RecordInput: Codable, Sendable {
         self.path = path
         self.sleepMilliseconds = sleepMilliseconds
     }
+}
+
+/// A bash app's call that declares `target` as its output, and writes it only when `write` is set.
+public struct BashOutputInput: Codable, Sendable, DeclaresFiles {
+    public var target: DataFile
+    public var write: Bool
+    public init(target: DataFile, write: Bool) {
+        self.target = target
+        self.write = write
+    }
+    public var outputFiles: [DataFile] { [target] }
 }
 
 public struct BashExitInput: Codable, Sendable {

@@ -28,6 +28,10 @@ extension DataFlowKernel {
         public var workflowName: String
         /// The workflow version stored in monitoring. Default `"1"`.
         public var workflowVersion: String
+        /// How declared files are fingerprinted for memoization and for checking checkpointed outputs
+        /// (``DeclaresFiles``, ``ProducesFiles``), unless an app's options say otherwise. Default
+        /// ``FileFingerprint/Mode/metadata`` (size and modification time).
+        public var fileFingerprint: FileFingerprint.Mode
 
         /// A configuration; every argument defaults as its property says (Parsl `Config(...)`).
         public init(
@@ -40,7 +44,8 @@ extension DataFlowKernel {
             checkpointFiles: [String]? = nil,
             monitoring: Bool = true,
             workflowName: String = "workflow",
-            workflowVersion: String = "1"
+            workflowVersion: String = "1",
+            fileFingerprint: FileFingerprint.Mode = .metadata
         ) {
             self.executors = executors
             self.runDirectory = runDirectory
@@ -52,6 +57,7 @@ extension DataFlowKernel {
             self.monitoring = monitoring
             self.workflowName = workflowName
             self.workflowVersion = workflowVersion
+            self.fileFingerprint = fileFingerprint
         }
     }
 

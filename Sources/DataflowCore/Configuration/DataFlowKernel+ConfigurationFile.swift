@@ -28,7 +28,7 @@ extension DataFlowKernel.Configuration {
     ///
     /// ```json
     /// { "run_dir": "runinfo", "retries": 2, "app_cache": true,
-    ///   "checkpoint_mode": "task_exit", "monitoring": true,
+    ///   "checkpoint_mode": "task_exit", "monitoring": true, "file_fingerprint": "metadata",
     ///   "executors": [ { "class": "ThreadPoolExecutor", "label": "threads", "max_threads": 4 } ] }
     /// ```
     ///
@@ -53,6 +53,10 @@ extension DataFlowKernel.Configuration {
         if let name = try root.string("workflow_name") { configuration.workflowName = name }
         if let version = try root.string("workflow_version") { configuration.workflowVersion = version }
         configuration.checkpointFiles = try root.strings("checkpoint_files")
+        switch try root.choice("file_fingerprint", ["metadata", "content_hash"]) {
+        case "content_hash": configuration.fileFingerprint = .contentHash
+        default: break
+        }
 
         let period = try root.string("checkpoint_period").map { try parsePeriod($0, source: path) }
         switch try root.choice("checkpoint_mode", ["task_exit", "periodic", "dfk_exit", "manual", "none"]) {

@@ -82,6 +82,11 @@ public enum GeoTIFFFile {
             unlink(temporary)
             throw RasterizationError(.writeFailed, "\(path): \(failure)")
         }
+        // The same bytes as before: keep the file and its time, so that parents and web tiles are not redone.
+        if AtomicFile.sameContent(temporary, path) {
+            unlink(temporary)
+            return
+        }
         guard rename(temporary, path) == 0 else {
             let reason = String(cString: strerror(errno))
             unlink(temporary)

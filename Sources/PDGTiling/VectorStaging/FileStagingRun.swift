@@ -128,7 +128,7 @@ struct FileStagingRun {
                 throw TilingError(.inputEmpty, "\(inputPath): the layer has no features")
             }
             let written = try writers.finish()
-            removeStaleShards(keeping: Set(written))
+            let dropped = removeStaleShards(keeping: Set(written))
             let counts = writers.rowCounts
             let summary = StagedShardSummary(
                 inputPath: inputPath,
@@ -139,7 +139,8 @@ struct FileStagingRun {
                 polygonsStaged: polygonsStaged,
                 polygonsOutsideFootprint: outside,
                 rowsWritten: rowsWritten,
-                tiles: written.map { StagedShardSummary.TileRows(tile: $0, rows: counts[$0] ?? 0) }
+                tiles: written.map { StagedShardSummary.TileRows(tile: $0, rows: counts[$0] ?? 0) },
+                tilesDropped: dropped.isEmpty ? nil : dropped
             )
             try writeManifest(summary)
             return summary
@@ -191,16 +192,18 @@ struct FileStagingRun {
 
     // MARK: Re-runs
 
-    /// Deletes this input's shards of tiles it no longer touches (recorded by the previous run's manifest).
-    /// Shards of tiles it still touches were just replaced by `finish()`.
-    private func removeStaleShards(keeping current: Set<TileIndex>) {
+    /// Deletes this input's shards of tiles it no longer touches (recorded by the previous run's manifest) and
+    /// returns those tiles, with the ones earlier stagings dropped that it still does not touch. Shards of
+    /// tiles it still touches were just replaced by `finish()`.
+    private func removeStaleShards(keeping current: Set<TileIndex>) -> [TileIndex] {
         let path = stager.manifestPath(inputKey: inputKey)
         guard let data = FileManager.default.contents(atPath: path),
             let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data)
-        else { return }
+        else { return [] }
         for entry in previous.tiles where !current.contains(entry.tile) {
             unlink(stager.shardPath(filename: filename, tile: entry.tile))
         }
+        return Set(previous.tiles.map(\.tile) + (previous.tilesDropped ?? [])).subtracting(current).sorted()
     }
 
     private func writeManifest(_ summary: StagedShardSummary) throws(TilingError) {

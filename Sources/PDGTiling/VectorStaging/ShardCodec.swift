@@ -15,8 +15,11 @@ enum ShardCodec {
 
     static func encodeHeader(_ header: ShardHeader) -> [UInt8] {
         var bytes = magic
+        // Sorted keys: the same header gives the same bytes, so a re-staging that changes nothing keeps the file.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
         // Encoding a plain struct of strings and integers cannot fail.
-        let json = try! JSONEncoder().encode(header)
+        let json = try! encoder.encode(header)
         append(UInt32(json.count), to: &bytes)
         bytes.append(contentsOf: json)
         return bytes

@@ -113,6 +113,11 @@ final class ShardWriterSet {
         let tiles = entries.keys.sorted()
         for tile in tiles {
             let path = entries[tile]!.path
+            // A re-staging that wrote the same shard keeps the old file, so the tile's merge is not redone.
+            if AtomicFile.sameContent(path + partialSuffix, path) {
+                unlink(path + partialSuffix)
+                continue
+            }
             guard rename(path + partialSuffix, path) == 0 else {
                 throw TilingError(.writeFailed, "\(path): rename failed: \(String(cString: strerror(errno)))")
             }

@@ -26,4 +26,8 @@ public struct StagedShardSummary: Sendable, Hashable, Codable {
     public var rowsWritten: Int
     /// The tiles touched, ascending.
     public var tiles: [TileRows]
+    /// Tiles an earlier staging of this input touched and this one does not (its shards there were deleted),
+    /// accumulated over re-stagings, ascending; `nil` when none. A tile here that no other input touches has
+    /// outputs that must go.
+    public var tilesDropped: [TileIndex]?
 }

@@ -14,7 +14,8 @@ public struct TileMerger: Sendable {
     public let tileMatrixSet: TileMatrixSet
     /// The staged-tile path layout.
     public let layout: TilePathLayout
-    private let stager: VectorTileStager
+    /// The stager whose shards this merger reads.
+    public let stager: VectorTileStager
 
     /// Prepares merging for a configuration.
     public init(configuration: WorkflowConfiguration) throws(TilingError) {
@@ -42,12 +43,18 @@ public struct TileMerger: Sendable {
     ///
     /// Without a deduplication method rows are streamed from the shards to the GeoPackage (memory stays bounded
     /// whatever the tile's size); with one, the tile's rows are held in memory, as PDG does.
-    public func mergeTile(_ tile: TileIndex) throws(TilingError) -> TileMergeSummary {
+    ///
+    /// - Parameter shards: the tile's shard files, as the stagings of this run reported them; `nil` lists the
+    ///   tile's shard directory. Given, shards left by inputs that are no longer in the input set are ignored.
+    public func mergeTile(_ tile: TileIndex, shards: [String]? = nil) throws(TilingError) -> TileMergeSummary {
         let directory = "\(stager.shardRoot)/\(layout.relativeStem(for: tile))"
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".shard") }
+        let paths =
+            shards
+            ?? ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []).filter { $0.hasSuffix(".shard") }.map {
+                "\(directory)/\($0)"
+            }
         var headers: [(path: String, header: ShardHeader)] = []
-        for name in names {
-            let path = "\(directory)/\(name)"
+        for path in paths {
             headers.append((path, try ShardStream(path: path).header))
         }
         headers.sort { $0.header.filename.unicodeScalars.lexicographicallyPrecedes($1.header.filename.unicodeScalars) }

@@ -74,13 +74,37 @@ public struct VectorTileStager: Sendable {
         return String(text)
     }
 
+    /// Every file that staging `inputPath` reads, existing or not: the input, a shapefile's companions
+    /// (`.shx`, `.dbf`, `.prj`, `.cpg`, in either case) and, when deduplication clips to footprints, the
+    /// footprint file with its companions. A re-run compares them to decide whether the input changed.
+    public func sourceFiles(forInputPath inputPath: String) -> [String] {
+        func withCompanions(_ path: String) -> [String] {
+            guard path.lowercased().hasSuffix(".shp") else { return [path] }
+            let base = (path as NSString).deletingPathExtension
+            return [path] + ["shx", "dbf", "prj", "cpg"].flatMap { ["\(base).\($0)", "\(base).\($0.uppercased())"] }
+        }
+        var files = withCompanions(inputPath)
+        if configuration.clipsToFootprint {
+            files += withCompanions(FootprintLayer.path(forFilename: filename(forInputPath: inputPath), configuration: configuration))
+        }
+        return files.sorted()
+    }
+
+    /// What the last successful staging of `inputPath` wrote (its manifest), if it was ever staged.
+    public func previousSummary(forInputPath inputPath: String) -> StagedShardSummary? {
+        let key = StableIdentifier.inputKey(filename: filename(forInputPath: inputPath))
+        guard let data = FileManager.default.contents(atPath: manifestPath(inputKey: key)) else { return nil }
+        return try? JSONDecoder().decode(StagedShardSummary.self, from: data)
+    }
+
     /// The shard path of one input for one tile.
     public func shardPath(filename: String, tile: TileIndex) -> String {
         "\(shardRoot)/\(layout.relativeStem(for: tile))/\(StableIdentifier.inputKey(filename: filename)).shard"
     }
 
     /// The manifest recording what the last successful `stageFile` of an input wrote.
-    func manifestPath(inputKey: String) -> String {
+    /// Where staging records what one input wrote (`<shardRoot>/_inputs/<input key>.json`).
+    public func manifestPath(inputKey: String) -> String {
         "\(shardRoot)/_inputs/\(inputKey).json"
     }
 

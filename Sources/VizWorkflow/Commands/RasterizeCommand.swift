@@ -18,8 +18,8 @@ struct RasterizeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent tiles (default: number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "GeoTIFF compression: none (default, pdgraster-compatible), deflate or zstd.")
-    var compression: String = "none"
+    @Option(name: .long, help: "GeoTIFF compression: deflate (default, lossless with a predictor, tiled), zstd, or none (uncompressed strips, as pdgraster).")
+    var compression: String = "deflate"
 
     @Flag(name: .long, help: "Print the full report as JSON on stdout.")
     var json = false
@@ -33,7 +33,7 @@ struct RasterizeCommand: AsyncParsableCommand {
         let workflow = try WorkflowConfiguration(contentsOf: config)
         var settings = RasterizationRunner.Configuration()
         settings.workers = workers
-        settings.options.compression = GeoTIFFCompression(rawValue: compression) ?? .none
+        settings.options.compression = GeoTIFFCompression(rawValue: compression) ?? .deflate
         let report = try await RasterizationRunner(workflow: workflow, configuration: settings).rasterize()
         try RasterCommandOutput.print(report, json: json, what: "GeoTIFF(s) in \(workflow.dirGeotiff)")
     }
