@@ -148,16 +148,19 @@ final class DelayedForwarder: ChannelInboundHandler, @unchecked Sendable {
 
             let echo = TestApps.app("echo", Int.self, Int.self, in: TestApps.registry())
             // One at a time: each round trip crosses the link twice.
+            let sequential = 16
             var roundTrips: [Duration] = []
-            for i in 0..<10 {
+            for i in 0..<sequential {
                 let start = ContinuousClock.now
                 #expect(try await kernel.submit(echo, i).value == i)
                 roundTrips.append(ContinuousClock.now - start)
             }
             roundTrips.sort()
             let rtt = Duration.milliseconds(roundTripMilliseconds)
+            // One round trip, not two: judged on the fastest, since a loaded machine (other suites share this
+            // process) delays some of them on the leader's side.
             #expect(roundTrips[0] >= rtt, "fastest round trip \(roundTrips[0]) is below the link's \(rtt)")
-            #expect(roundTrips[5] < rtt * 2 + .milliseconds(100), "median round trip \(roundTrips[5]) for a \(rtt) link")
+            #expect(roundTrips[0] < rtt * 3 / 2 + .milliseconds(50), "fastest round trip \(roundTrips[0]) for a \(rtt) link")
 
             // All at once: 34 tries in flight (2 slots, 16 prefetched each) hide most of the latency.
             let tasks = 500
@@ -167,13 +170,15 @@ final class DelayedForwarder: ChannelInboundHandler, @unchecked Sendable {
             #expect(values == Array(0..<tasks))
             let oneAtATime = rtt * tasks / 2
             #expect(took < oneAtATime / 4, "\(tasks) tasks took \(took); one per round trip per slot would take \(oneAtATime)")
-            print("latency test: \(rtt) round trip: median sequential round trip \(roundTrips[5]), \(tasks) tasks in \(took)")
+            print(
+                "latency test: \(rtt) round trip: sequential round trips \(roundTrips[0]) fastest, \(roundTrips[sequential / 2]) median, \(tasks) tasks in \(took)"
+            )
 
             // Idle past the heartbeat threshold: heartbeats cross the slow link in time, nobody is declared lost.
             try await Task.sleep(for: .seconds(3))
             #expect(executor.connectedWorkers == 2)
             #expect(!events.all.contains { if case .workerLost = $0 { true } else { false } })
-            #expect(kernel.summary.failed == 0 && kernel.summary.completed == 10 + tasks)
+            #expect(kernel.summary.failed == 0 && kernel.summary.completed == sequential + tasks)
             await kernel.shutdown()
             await relay.close()
         }
