@@ -94,6 +94,7 @@ let package = Package(
         .testTarget(name: "PDGRasterizationTests", dependencies: ["PDGRasterization", "PDGTiling", "CVizGDAL", "CVizSQLite"]),
         .testTarget(name: "DataflowProvidersTests", dependencies: ["DataflowProviders"]),
         .testTarget(name: "DataflowWireProtocolTests", dependencies: ["DataflowWireProtocol", nioCore]),
+        .testTarget(name: "DataflowWorkerTests", dependencies: ["DataflowWorker", "DataflowWireProtocol"]),
         .testTarget(
             name: "DataflowInterchangeTests",
             dependencies: [

@@ -63,6 +63,9 @@ struct RunCommand: AsyncParsableCommand {
         FileHandle.standardError.write(
             Data("viz-workflow: run \(kernel.runID) in \(kernel.runDirectory); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n".utf8))
         let progress = ProgressReporter()
+        // Child tasks of this scope, ended by shutdown() and stop() (or cancelled and awaited if it throws).
+        async let kernelDuties: Void = kernel.run()
+        async let progressTicks: Void = progress.run()
         let plan = TilingWorkflowPlan(kernel: kernel, apps: apps, workflow: workflow, configuration: settings.plan, progress: progress)
         let report: TilingWorkflowPlan.Report
         do {
@@ -74,6 +77,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         progress.stop()
         await kernel.shutdown()
+        await kernelDuties
+        await progressTicks
         print(RunSummary(report: report, kernel: kernel, workflow: workflow).text)
         if !report.failures.isEmpty { throw ExitCode(1) }
     }
