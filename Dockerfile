@@ -7,7 +7,7 @@ FROM swift:6.3-bookworm AS build
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends \
-        libsqlite3-dev libssl-dev libzstd-dev libgdal-dev libcurl4-openssl-dev zlib1g-dev pkg-config \
+        libsqlite3-dev libssl-dev libzstd-dev libgdal-dev libcurl4-openssl-dev zlib1g-dev libjpeg62-turbo-dev libwebp-dev pkg-config \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
 # Dependencies first: this layer is reused while only our sources change.
@@ -24,7 +24,7 @@ FROM debian:bookworm-slim
 RUN export DEBIAN_FRONTEND=noninteractive \
     && apt-get update -qq \
     && apt-get install -y -qq --no-install-recommends \
-        libgdal32 libgeos-c1v5 libcurl4 libsqlite3-0 libzstd1 libssl3 zlib1g ca-certificates tzdata \
+        libgdal32 libgeos-c1v5 libcurl4 libsqlite3-0 libzstd1 libssl3 zlib1g libjpeg62-turbo libwebp7 ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* \
     && groupadd --gid 1000 viz \
     && useradd --uid 1000 --gid 1000 --no-create-home --home-dir /data --shell /usr/sbin/nologin viz \

@@ -36,6 +36,10 @@ let package = Package(
         .systemLibrary(name: "CVizGDAL", pkgConfig: "gdal", providers: [.apt(["libgdal-dev"])]),
         .systemLibrary(name: "CVizGEOS", pkgConfig: "geos", providers: [.apt(["libgeos-dev"])]),
         .systemLibrary(name: "CVizZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CVizJPEG", pkgConfig: "libjpeg", providers: [.apt(["libjpeg62-turbo-dev"])]),
+        .systemLibrary(name: "CVizWebP", pkgConfig: "libwebp", providers: [.apt(["libwebp-dev"])]),
+        // libjpeg reports errors by longjmp: the setjmp lives in C.
+        .target(name: "CVizImageShims", dependencies: ["CVizJPEG"]),
         .target(name: "CVizSystemShims"),
         .systemLibrary(name: "CVizCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "CVizCurlShims", dependencies: ["CVizCurl"]),
@@ -61,7 +65,7 @@ let package = Package(
 
         // MARK: PDG tiling (pure geospatial libraries: no runtime, no networking), then its apps and viewer
         .target(name: "PDGTiling", dependencies: ["CVizGDAL", "CVizGEOS", "CVizSQLite", "DataflowJSON", "DataflowStorage"]),
-        .target(name: "PDGRasterization", dependencies: ["PDGTiling", "DataflowStorage", "CVizGDAL", "CVizSQLite", "CVizZlib"]),
+        .target(name: "PDGRasterization", dependencies: ["PDGTiling", "DataflowStorage", "CVizGDAL", "CVizSQLite", "CVizZlib", "CVizImageShims", "CVizWebP"]),
         .target(name: "PDGTilingApps", dependencies: ["DataflowCore", "PDGTiling", "PDGRasterization"]),
         .target(name: "PDGTileViewer", dependencies: [nioCore, nioPosix, .product(name: "NIOHTTP1", package: "swift-nio")]),
 
@@ -83,11 +87,15 @@ let package = Package(
         .testTarget(name: "DataflowAppsTests", dependencies: ["DataflowApps"]),
         .testTarget(name: "PDGTilingTests", dependencies: ["PDGTiling"]),
         .testTarget(
-            name: "VizWorkflowTests", dependencies: ["VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "CVizGDAL", "VizWorkflowTestSupport"]
+            name: "VizWorkflowTests",
+            dependencies: [
+                "VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "PDGTilingApps", "PDGRasterization", "CVizGDAL", "VizWorkflowTestSupport",
+            ]
         ),
         .testTarget(name: "PDGRasterizationTests", dependencies: ["PDGRasterization", "PDGTiling", "CVizGDAL", "CVizSQLite"]),
         .testTarget(name: "DataflowProvidersTests", dependencies: ["DataflowProviders"]),
         .testTarget(name: "DataflowWireProtocolTests", dependencies: ["DataflowWireProtocol", nioCore]),
+        .testTarget(name: "DataflowWorkerTests", dependencies: ["DataflowWorker", "DataflowWireProtocol"]),
         .testTarget(
             name: "DataflowInterchangeTests",
             dependencies: [

@@ -3,6 +3,8 @@
 # root). Idempotent.
 set -euo pipefail
 packages=(libsqlite3-dev libssl-dev libzstd-dev libgdal-dev gdal-bin sqlite3 pkg-config zlib1g-dev chromium)
+# JPEG and WebP web tiles (ext_web_tiles .jpg / .webp).
+packages+=(libjpeg62-turbo-dev libwebp-dev)
 # KubernetesAPI (libcurl: HTTPS with a private CA, client certificates, HTTP/2); openssl and python3-pip for its tests.
 packages+=(libcurl4-openssl-dev openssl python3-pip)
 # tcpdump: the test that captures the interchange's traffic and finds no task data in clear text.

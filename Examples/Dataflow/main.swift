@@ -54,6 +54,9 @@ let fanOut = apps.joinApp("sum_of_squares") { (n: Int, kernel: DataFlowKernel) i
 var configuration = DataFlowKernel.Configuration(runDirectory: "runinfo-example", retries: 2, workflowName: "example")
 configuration.retryHandler = { error in error.underlying is InvalidInput ? .fail : .retry }  // bad input: no retry
 let kernel = try await DataFlowKernel(configuration: configuration, apps: apps.build())
+// The kernel starts no task of its own: its periodic duties run here, in a child task of this scope, until
+// `shutdown()` (`withDataFlowKernel { kernel in ... }` does all of this around a closure).
+async let kernelDuties: Void = kernel.run()
 print("run directory: \(kernel.runDirectory); results loaded from earlier checkpoints: \(kernel.checkpointLoadReport.records)")
 
 // 3. Fan out, fan in: calls return futures at once; futures are dependencies.
@@ -77,6 +80,7 @@ do {
 print("join app: sum of squares 1...5 =", try await kernel.submit(fanOut, 5).value)
 
 await kernel.shutdown()
+await kernelDuties
 print("app bodies run in this process: \(executions.report)")
 print("summary: \(kernel.summary)")
 print("see the task states with: sqlite3 runinfo-example/monitoring.db 'select * from task_current_status limit 5'")

@@ -36,16 +36,16 @@ let executor = HighThroughputExecutor(
 executor.onEvent { event in
     if case .workerConnected(let id, _, let block, _) = event { print("worker \(id) of block \(block) connected") }
 }
-let kernel = try await DataFlowKernel(
+// The kernel lives for the closure; when it ends, the kernel waits for its tasks and shuts down.
+try await withDataFlowKernel(
     configuration: .init(executors: [executor], runDirectory: "runinfo-htex", retries: 1, workflowName: "htex-example"),
     apps: registry
-)
-print("interchange listening on 127.0.0.1:\(executor.port ?? 0)")
+) { kernel in
+    print("interchange listening on 127.0.0.1:\(executor.port ?? 0)")
 
-let steps = (1...200).map { kernel.submit(collatz, $0) }
-let longest = kernel.submit(maximum, gathering: steps)
-print("longest Collatz sequence below 200 takes", try await longest.value, "steps")
-for i in 0..<2 { print("task ran on", try await kernel.submit(whereAmI, i).value) }
-
-await kernel.shutdown()
+    let steps = (1...200).map { kernel.submit(collatz, $0) }
+    let longest = kernel.submit(maximum, gathering: steps)
+    print("longest Collatz sequence below 200 takes", try await longest.value, "steps")
+    for i in 0..<2 { print("task ran on", try await kernel.submit(whereAmI, i).value) }
+}
 print("done; task states: swift run viz-workflow status runinfo-htex")

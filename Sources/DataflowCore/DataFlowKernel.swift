@@ -10,11 +10,15 @@ import Synchronization
 /// var apps = AppRegistry.Builder()
 /// let square = apps.register("square") { (x: Int) in x * x }
 /// let total = apps.register("total") { (xs: [Int]) in xs.reduce(0, +) }
-/// let kernel = try await DataFlowKernel(configuration: .init(), apps: apps.build())
-/// let squares = (1...10).map { kernel.submit(square, $0) }
-/// print(try await kernel.submit(total, gathering: squares).value)  // 385
-/// try await kernel.shutdown()
+/// try await withDataFlowKernel(configuration: .init(), apps: apps.build()) { kernel in
+///     let squares = (1...10).map { kernel.submit(square, $0) }
+///     print(try await kernel.submit(total, gathering: squares).value)  // 385
+/// }  // waits for every task, then shuts the kernel down
 /// ```
+///
+/// Lifetime: the initializer starts the executors and no task of its own. Long-lived duties (periodic
+/// checkpoints) run in ``run()``, which the owner awaits in a child task, and ``shutdown(waitForTasks:)``
+/// ends them. ``withDataFlowKernel(configuration:apps:isolation:_:)`` does all three around a closure.
 public final class DataFlowKernel: Sendable {
     /// The settings the kernel was created with (Parsl `DataFlowKernel.config`).
     public let configuration: Configuration
@@ -43,7 +47,8 @@ public final class DataFlowKernel: Sendable {
     public let storage: StorageKind
     let counters: Counters
     let state = Mutex(LifecycleState.running)
-    let periodicCheckpointTask = Mutex<Task<Void, Never>?>(nil)
+    /// Fired by ``shutdown(waitForTasks:)``; ends ``run()``.
+    let stopped = ShutdownSignal()
 
     enum LifecycleState { case running, shuttingDown, shutDown }
 
@@ -64,7 +69,8 @@ public final class DataFlowKernel: Sendable {
     public let checkpointLoadReport: CheckpointLoadReport
 
     /// Starts a kernel: makes the run directory, loads earlier checkpoints, opens monitoring and starts every
-    /// executor.
+    /// executor. Await ``run()`` alongside for periodic checkpoints, and call ``shutdown(waitForTasks:)`` at
+    /// the end (or use ``withDataFlowKernel(configuration:apps:isolation:_:)``, which does both).
     public init(configuration: Configuration = Configuration(), apps: AppRegistry) async throws {
         guard !configuration.executors.isEmpty else {
             throw DataflowError(.invalidConfiguration, "at least one executor is required")
@@ -173,15 +179,6 @@ public final class DataFlowKernel: Sendable {
         for executor in configuration.executors {
             try await executor.start(runDirectory: runDirectory, apps: apps)
         }
-        if case .periodic(let period) = configuration.checkpointMode {
-            let task = Task { [weak self] in
-                while !Task.isCancelled {
-                    try? await Task.sleep(for: period)
-                    self?.checkpoint()
-                }
-            }
-            periodicCheckpointTask.withLock { $0 = task }
-        }
     }
 
     /// Tasks submitted and not yet finished.
@@ -247,8 +244,8 @@ public final class DataFlowKernel: Sendable {
     }
 
     /// Stops the kernel. With `waitForTasks` (the default) it first waits for every submitted task; without,
-    /// tasks that have not started fail as `cancelled`. Then it checkpoints, stops the executors and closes
-    /// the monitoring database.
+    /// tasks that have not started fail as `cancelled`. Then it checkpoints, stops the executors, ends
+    /// ``run()`` and closes the monitoring database.
     public func shutdown(waitForTasks: Bool = true) async {
         let proceed = state.withLock { state in
             guard state == .running else { return false }
@@ -259,7 +256,7 @@ public final class DataFlowKernel: Sendable {
         if waitForTasks { await waitForCurrentTasks() }
         for executor in configuration.executors { await executor.shutdown() }
         if !waitForTasks { await waitForCurrentTasks() }
-        periodicCheckpointTask.withLock { $0?.cancel() }
+        stopped.fire()
         checkpoint()
         checkpointWriter?.close()
         if let monitoring {

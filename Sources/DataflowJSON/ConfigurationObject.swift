@@ -110,13 +110,51 @@ public final class ConfigurationObject {
 
     /// Throws for the first key that was never read, naming the closest known key.
     public func finish() throws {
-        for key in values.keys.sorted() where !known.contains(key) && !key.hasPrefix("_") {
-            let suggestion = known.min { Self.distance($0, key) < Self.distance($1, key) }
-            var message = "\(source): unknown key '\(name(key))'"
-            if let suggestion, Self.distance(suggestion, key) <= 3 { message += " (did you mean '\(suggestion)'?)" }
+        if let first = unknownKeys().first {
+            var message = "\(source): unknown key '\(first.path)'"
+            if let suggestion = first.suggestion { message += " (did you mean '\(suggestion)'?)" }
             message += "; known keys here: \(Set(known).sorted().joined(separator: ", "))"
             throw ConfigurationError(.invalidValue, message)
         }
+    }
+
+    /// A key that no reader asked for, with the known key it probably meant.
+    public struct UnknownKey: Sendable, Hashable, CustomStringConvertible {
+        /// The key as written.
+        public var key: String
+        /// Its full key path (`statistics[0].palete`).
+        public var path: String
+        /// The closest known key, when one is close enough to be a likely typo or variant.
+        public var suggestion: String?
+
+        /// "`dir_staged_remote` is not a key; did you mean `dir_staged`?"
+        public var description: String {
+            "`\(path)` is not a key" + (suggestion.map { "; did you mean `\($0)`?" } ?? "")
+        }
+    }
+
+    /// The keys never read (nor allowed), in key order, each with its suggestion; keys starting with `_` are
+    /// comments and never reported. The warn-instead-of-refuse counterpart of ``finish()``.
+    public func unknownKeys() -> [UnknownKey] {
+        values.keys.sorted().filter { !known.contains($0) && !$0.hasPrefix("_") }.map { key in
+            UnknownKey(key: key, path: name(key), suggestion: Self.suggestion(for: key, among: known))
+        }
+    }
+
+    /// The raw values of the keys no reader asked for (comments included), to keep them when writing back.
+    public func unreadValues() -> [String: JSONValue] {
+        values.filter { !known.contains($0.key) }
+    }
+
+    /// The known key a misspelt or decorated key most likely meant: a known key that is a prefix or suffix of it
+    /// (`dir_staged_remote` → `dir_staged`), or one within a small edit distance (`retires` → `retries`).
+    static func suggestion(for key: String, among known: [String]) -> String? {
+        let candidates = Set(known)
+        let affixed = candidates.filter { $0.count >= 4 && (key.hasPrefix($0) || key.hasSuffix($0)) }
+        if let longest = affixed.max(by: { ($0.count, $1) < ($1.count, $0) }) { return longest }
+        let closest = candidates.min { (distance($0, key), $0) < (distance($1, key), $1) }
+        guard let closest, distance(closest, key) <= max(3, key.count / 4) else { return nil }
+        return closest
     }
 
     static func distance(_ a: String, _ b: String) -> Int {

@@ -33,6 +33,11 @@ public enum RasterPipeline {
         }
     }
 
+    /// The config's tile matrix set (`tms_id`).
+    public static func tileMatrixSet(_ config: WorkflowConfiguration) throws(RasterizationError) -> TileMatrixSet {
+        try wrap { () throws(TilingError) in try config.tileMatrixSet() }
+    }
+
     /// The pixel grid of a tile (`tile_size` over the tile's exact bounds).
     public static func grid(_ config: WorkflowConfiguration, _ tile: TileIndex) throws(RasterizationError) -> PixelGrid {
         let bounds = try wrap { () throws(TilingError) in try config.tileMatrixSet().bounds(of: tile) }
@@ -50,6 +55,14 @@ public enum RasterPipeline {
         guard tile.z == config.maxZoom else {
             throw RasterizationError(.invalidConfiguration, "\(tile): staged tiles must be at max_z \(config.maxZoom)")
         }
+        let stagedSource = try? config.stagedTileLayout(tileMatrixSet: try config.tileMatrixSet()).path(for: tile)
+        if let kept = keptGeoTIFF(config, tile, sources: stagedSource.map { [$0] } ?? []) {
+            return RasterTileSummary(
+                step: .highestZoom, tile: tile, geotiffPath: kept.path, webTilePaths: [], bounds: kept.raster.grid.bounds,
+                bands: kept.raster.summaries(), rowsRead: 0, rowsDroppedAsDuplicates: 0, startTime: start, endTime: ThreadClock.now(),
+                cpuSeconds: ThreadClock.cpu() - cpuStart
+            )
+        }
         let (plans, columns) = try StatisticPlan.plans(for: config)
         let stagedPath = try wrap { () throws(TilingError) in try config.stagedTileLayout(tileMatrixSet: try config.tileMatrixSet()).path(for: tile) }
         let dedup = config.deduplicateMethod != nil && config.deduplicateAt.contains(.raster)
@@ -62,7 +75,7 @@ public enum RasterPipeline {
         )
         let raster = try rasterize(features: contents.features, plans: plans, valueColumnTypes: contents.valueColumnTypes, tile: tile, grid: grid(config, tile))
         let path = try geotiffLayout(config).path(for: tile)
-        try GeoTIFFFile.write(raster, to: path, compression: options.compression)
+        try GeoTIFFFile.write(raster, to: path, crs: try tileMatrixSet(config).crs, compression: options.compression)
         return RasterTileSummary(
             step: .highestZoom, tile: tile, geotiffPath: path, webTilePaths: [], bounds: raster.grid.bounds,
             bands: raster.summaries(), rowsRead: contents.rowsRead, rowsDroppedAsDuplicates: contents.rowsDroppedAsDuplicates,
@@ -131,6 +144,13 @@ public enum RasterPipeline {
     ) throws(RasterizationError) -> RasterTileSummary {
         let start = ThreadClock.now()
         let cpuStart = ThreadClock.cpu()
+        let childSources = (try? geotiffLayout(config)).map { layout in tile.children.map { layout.path(for: $0) } } ?? []
+        if let kept = keptGeoTIFF(config, tile, sources: childSources) {
+            return RasterTileSummary(
+                step: .parent, tile: tile, geotiffPath: kept.path, webTilePaths: [], bounds: kept.raster.grid.bounds, bands: kept.raster.summaries(),
+                rowsRead: 0, rowsDroppedAsDuplicates: 0, startTime: start, endTime: ThreadClock.now(), cpuSeconds: ThreadClock.cpu() - cpuStart
+            )
+        }
         let layout = try geotiffLayout(config)
         var methods: [ResamplingMethod] = []
         for statistic in config.statistics {
@@ -148,7 +168,7 @@ public enum RasterPipeline {
         }
         let raster = try ParentComposer.compose(tile: tile, grid: grid(config, tile), children: children, methods: methods)
         let path = layout.path(for: tile)
-        try GeoTIFFFile.write(raster, to: path, compression: options.compression)
+        try GeoTIFFFile.write(raster, to: path, crs: try tileMatrixSet(config).crs, compression: options.compression)
         return RasterTileSummary(
             step: .parent, tile: tile, geotiffPath: path, webTilePaths: [], bounds: raster.grid.bounds, bands: raster.summaries(),
             rowsRead: 0, rowsDroppedAsDuplicates: 0, startTime: start, endTime: ThreadClock.now(), cpuSeconds: ThreadClock.cpu() - cpuStart
@@ -194,6 +214,23 @@ public enum RasterPipeline {
         let path = try geotiffLayout(config).path(for: tile)
         let raster = try GeoTIFFFile.read(path: path, tile: tile)
         let layout = try webTileLayout(config)
+        let format = try WebTileFormat(extension: config.extWebTiles)
+        if !config.overwrite {
+            // overwrite false (pdgworkflow 1.1.0): web tiles that decode at the tile size, are newer than their
+            // GeoTIFF and whose colour range is fully configured (a data-derived end may move) are kept.
+            let outputs = config.statistics.map { layout.path(for: tile, style: $0.name) }
+            let fixedRanges = config.statistics.allSatisfy { ValueRange.configured(for: $0, zoom: tile.z).isComplete }
+            if fixedRanges,
+                outputs.allSatisfy({
+                    OutputFreshness.isNewer($0, than: [path]) && WebTileImage.isValid(path: $0, width: raster.grid.columns, height: raster.grid.rows)
+                })
+            {
+                return RasterTileSummary(
+                    step: .webTiles, tile: tile, geotiffPath: path, webTilePaths: outputs, bounds: raster.grid.bounds, bands: raster.summaries(),
+                    rowsRead: 0, rowsDroppedAsDuplicates: 0, startTime: start, endTime: ThreadClock.now(), cpuSeconds: ThreadClock.cpu() - cpuStart
+                )
+            }
+        }
         var written: [String] = []
         var summaries: [BandSummary] = []
         for (index, statistic) in config.statistics.enumerated() {
@@ -214,9 +251,9 @@ public enum RasterPipeline {
             let high = range.max ?? finite.max() ?? 0
             let palette = try Palette.cached(for: statistic)
             let pixels = WebTileRenderer.render(band: band, palette: palette, range: (low, high), nodata: statistic.nodataValue)
-            let png = try PNGEncoder.encode(rgba: pixels, width: raster.grid.columns, height: raster.grid.rows, level: options.pngCompressionLevel)
+            let image = try format.encode(rgba: pixels, width: raster.grid.columns, height: raster.grid.rows, pngLevel: options.pngCompressionLevel)
             let output = layout.path(for: tile, style: statistic.name)
-            try AtomicWrite.write(png, to: output)
+            try AtomicWrite.write(image, to: output)
             written.append(output)
         }
         return RasterTileSummary(
@@ -226,6 +263,17 @@ public enum RasterPipeline {
     }
 
     // MARK: Helpers
+
+    /// With `overwrite` false (pdgworkflow 1.1.0), the tile's GeoTIFF when it exists and is valid: newer than every
+    /// existing file it is made from (`sources`: the staged tile, or the children), and GDAL reads it with one band
+    /// per statistic at `tile_size`. Anything else is rebuilt, so a changed input is never hidden by a kept output.
+    static func keptGeoTIFF(_ config: WorkflowConfiguration, _ tile: TileIndex, sources: [String]) -> (path: String, raster: RasterTile)? {
+        guard !config.overwrite, let path = try? geotiffLayout(config).path(for: tile), OutputFreshness.isNewer(path, than: sources),
+            let raster = try? GeoTIFFFile.read(path: path, tile: tile), raster.bands.count == config.statistics.count,
+            raster.grid.rows == config.tileSize[0], raster.grid.columns == config.tileSize[1]
+        else { return nil }
+        return (path, raster)
+    }
 
     static func wrap<T>(_ body: () throws(TilingError) -> T) throws(RasterizationError) -> T {
         do {

@@ -2,12 +2,8 @@ import PDGTiling
 
 /// What one unit of raster work produced: a GeoTIFF (highest zoom or parent) or the web tiles of one GeoTIFF.
 public struct RasterTileSummary: Sendable, Hashable, Codable {
-    /// Which step produced it.
-    public enum Step: String, Sendable, Hashable, Codable {
-        case highestZoom = "geotiff_highest_zoom"
-        case parent = "geotiff_parent"
-        case webTiles = "web_tiles"
-    }
+    /// Which step produced it (``PipelineStep/highestZoom``, ``PipelineStep/parent`` or ``PipelineStep/webTiles``).
+    public typealias Step = PipelineStep
 
     /// The step.
     public var step: Step
@@ -54,26 +50,12 @@ public struct RasterTileSummary: Sendable, Hashable, Codable {
     }
 }
 
-/// A unit of raster work that failed: reported (events CSV), never aborting the batch.
-public struct RasterTileFailure: Sendable, Hashable, Codable, Error {
-    /// The step.
-    public var step: RasterTileSummary.Step
-    /// The tile.
-    public var tile: TileIndex
-    /// The file involved.
-    public var path: String
-    /// The error text (code and message).
-    public var message: String
-    /// Unix times.
-    public var startTime: Double
-    public var endTime: Double
+/// A raster unit of work that failed: the pipeline's one failure type.
+public typealias RasterTileFailure = PipelineFailure
 
-    public init(step: RasterTileSummary.Step, tile: TileIndex, path: String, message: String, startTime: Double, endTime: Double) {
-        self.step = step
-        self.tile = tile
-        self.path = path
-        self.message = message
-        self.startTime = startTime
-        self.endTime = endTime
+extension PipelineFailure {
+    /// The failure of a tile step.
+    public init(step: PipelineStep, tile: TileIndex, path: String, message: String, startTime: Double, endTime: Double) {
+        self.init(step: step, path: path, message: message, tile: tile, startTime: startTime, endTime: endTime)
     }
 }

@@ -54,7 +54,7 @@ public struct RasterizationRunner: Sendable {
         try record(level, into: &report)
         var zoom = workflow.maxZoom - 1
         let geotiffs = try RasterPipeline.geotiffLayout(workflow)
-        while zoom >= workflow.minZoom {
+        while workflow.enableRasterParents, zoom >= workflow.minZoom {
             let parents = Array(Set(level.summaries.map(\.tile.parent))).sorted()
             level = await run(parents, step: .parent, path: { geotiffs.path(for: $0) }) { tile throws(RasterizationError) in
                 try RasterPipeline.makeParent(config: config, tile: tile, options: options)
@@ -75,7 +75,8 @@ public struct RasterizationRunner: Sendable {
         let tiles = Self.listTiles(under: workflow.dirGeotiff, extension: ".tif", layout: layout)
         let config = workflow
         let options = configuration.options
-        for zoom in Set(tiles.map(\.z)).sorted(by: >) {
+        var usedRanges: [ZoomValueRanges] = []
+        for zoom in Set(tiles.map(\.z)).sorted(by: >) where zoom == workflow.maxZoom || workflow.enableWebTilesParents {
             let level = tiles.filter { $0.z == zoom }
             var ranges: ZoomValueRanges?
             if options.rangeMode == .perZoom {
@@ -83,6 +84,7 @@ public struct RasterizationRunner: Sendable {
                     try RasterPipeline.summarizeGeoTIFF(config: config, tile: tile)
                 }
                 ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: summaries.summaries)
+                if let ranges { usedRanges.append(ranges) }
             }
             let levelRanges = ranges
             let result = await run(level, step: .webTiles, path: { layout.path(for: $0) }) { tile throws(RasterizationError) in
@@ -90,8 +92,16 @@ public struct RasterizationRunner: Sendable {
             }
             try record(result, into: &report)
         }
-        if configuration.writesCapabilities, !tiles.isEmpty {
-            let xml = try WMTSCapabilities(configuration: configuration.capabilities).document(for: workflow)
+        if !usedRanges.isEmpty {
+            // PDG's update_ranges: the per-level ranges the web tiles used.
+            try UpdatedConfiguration.write(usedRanges, config: workflow)
+        }
+        if configuration.writesCapabilities, workflow.generateWMTSCapabilities, !tiles.isEmpty {
+            var capabilities = configuration.capabilities
+            if capabilities.boundingBox == nil {
+                capabilities.boundingBox = try WMTSCapabilities.dataBoundingBox(of: report.summaries, tileMatrixSet: RasterPipeline.tileMatrixSet(workflow))
+            }
+            let xml = try WMTSCapabilities(configuration: capabilities).document(for: workflow)
             try AtomicWrite.write(Data(xml.utf8), to: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml"))
         }
         report.wallSeconds = ThreadClock.now() - start
@@ -142,7 +152,7 @@ public struct RasterizationRunner: Sendable {
     }
 
     /// Tiles of the files under `directory` ending with `ext` (recursive walk, parsed with `layout`), sorted.
-    static func listTiles(under directory: String, extension ext: String, layout: TilePathLayout) -> [TileIndex] {
+    public static func listTiles(under directory: String, extension ext: String, layout: TilePathLayout) -> [TileIndex] {
         // Resolve a symlinked root: FileManager does not descend into it otherwise.
         var root = directory
         if let resolved = realpath(directory, nil) {

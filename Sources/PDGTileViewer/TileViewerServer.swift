@@ -98,6 +98,15 @@ public final class TileViewerServer: Sendable {
         try? await channel.withLock { $0 }?.close()
     }
 
+    /// The media type of a web tile file by its extension (`.png`, `.jpg`/`.jpeg`, `.webp`).
+    static func imageType(ofFile file: String) -> String {
+        switch (file as NSString).pathExtension.lowercased() {
+        case "jpg", "jpeg": "image/jpeg"
+        case "webp": "image/webp"
+        default: "image/png"
+        }
+    }
+
     /// Answers one request: status, content type, body.
     func respond(to path: String) -> (HTTPResponseStatus, String, [UInt8]) {
         let route = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? path
@@ -115,7 +124,8 @@ public final class TileViewerServer: Sendable {
                 let z = Int(parts[2]), let x = Int(parts[3]), parts[4].hasSuffix(".png"), let y = Int(parts[4].dropLast(4)),
                 let file = tilePath(parts[1], z, x, y), let data = FileManager.default.contents(atPath: file)
             else { return (.notFound, "text/plain", Array("not found\n".utf8)) }
-            return (.ok, "image/png", Array(data))
+            // The page always asks for `.png`; the file on disk says what it really is (ext_web_tiles).
+            return (.ok, Self.imageType(ofFile: file), Array(data))
         }
     }
 }
@@ -135,7 +145,7 @@ final class ViewerHTTPHandler: ChannelInboundHandler, Sendable {
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: type)
         headers.add(name: "Content-Length", value: "\(body.count)")
-        headers.add(name: "Cache-Control", value: type == "image/png" ? "max-age=60" : "no-store")
+        headers.add(name: "Cache-Control", value: type.hasPrefix("image/") ? "max-age=60" : "no-store")
         context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: status, headers: headers))), promise: nil)
         var buffer = context.channel.allocator.buffer(capacity: body.count)
         buffer.writeBytes(body)

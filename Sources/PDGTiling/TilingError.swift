@@ -16,6 +16,7 @@ public struct TilingError: Error, Sendable, Hashable, CustomStringConvertible {
             case inputMissingCRS
             case inputEmpty
             case invalidGeometry
+            case malformedGeometry
             case footprintMissing
             case footprintUnreadable
             case projection
@@ -49,6 +50,8 @@ public struct TilingError: Error, Sendable, Hashable, CustomStringConvertible {
         public static let inputEmpty = Code(.inputEmpty)
         /// A geometry could not be read (too few points, non-finite coordinates).
         public static let invalidGeometry = Code(.invalidGeometry)
+        /// A stored geometry blob (GeoPackage header or WKB) is malformed.
+        public static let malformedGeometry = Code(.malformedGeometry)
         /// Footprint clipping or deduplication needs a footprint file that does not exist.
         public static let footprintMissing = Code(.footprintMissing)
         /// A footprint file exists but could not be read.

@@ -3,6 +3,17 @@ import Synchronization
 
 /// Shows per-stage progress: a live bar on a terminal (tasks done/total, rate, ETA, failures), plain log
 /// lines when stderr is not a terminal (CI, `kubectl logs`).
+///
+/// Stage changes are shown at once; between them, ``run()`` redraws the bars (or logs a line every
+/// `logInterval`). The owner runs it in a child task for as long as the stages run:
+///
+/// ```swift
+/// let progress = ProgressReporter()
+/// async let ticking: Void = progress.run()
+/// let report = try await plan.run()
+/// progress.stop()
+/// await ticking
+/// ```
 public final class ProgressReporter: Sendable {
     struct Stage {
         var name: String
@@ -15,23 +26,24 @@ public final class ProgressReporter: Sendable {
 
     private let state = Mutex<(stages: [Stage], lastPrint: ContinuousClock.Instant, lastLine: Int)>(([], .now, 0))
     private let isTerminal: Bool
-    private let ticker = Mutex<Task<Void, Never>?>(nil)
+    private let stopped = Atomic<Bool>(false)
     private let logInterval: Duration
 
     /// - Parameter isTerminal: whether stderr is a terminal (default: asks the OS).
     public init(isTerminal: Bool = isatty(2) == 1, logInterval: Duration = .seconds(5)) {
         self.isTerminal = isTerminal
         self.logInterval = logInterval
-        let task = Task { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(for: isTerminal ? .milliseconds(200) : logInterval)
-                self?.render(force: false)
-            }
-        }
-        ticker.withLock { $0 = task }
     }
 
-    deinit { ticker.withLock { $0?.cancel() } }
+    /// Redraws the bars five times a second (on a terminal) or logs the running stage every `logInterval`,
+    /// until ``stop()`` is called or the calling task is cancelled (within 200 ms of either).
+    public func run() async {
+        while !Task.isCancelled, !stopped.load(ordering: .relaxed) {
+            try? await Task.sleep(for: .milliseconds(200))
+            guard !stopped.load(ordering: .relaxed) else { return }
+            render(force: false)
+        }
+    }
 
     /// A new stage with `total` tasks.
     public func begin(_ name: String, total: Int) {
@@ -57,8 +69,9 @@ public final class ProgressReporter: Sendable {
         render(force: true)
     }
 
+    /// Ends ``run()``: nothing more is drawn except stage changes.
     public func stop() {
-        ticker.withLock { $0?.cancel() }
+        stopped.store(true, ordering: .relaxed)
     }
 
     private func render(force: Bool) {

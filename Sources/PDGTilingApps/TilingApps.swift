@@ -31,17 +31,17 @@ public struct TilingApps: Sendable {
             try Self.merge(batch)
         }
         let rasterize = builder.register("rasterize_tiles", options: cacheable) { (batch: TilingBatch<TileIndex>) in
-            Self.each(batch.items, step: "rasterize", configuration: batch.configuration) { tile throws(RasterizationError) in
+            Self.each(batch.items, step: .highestZoom, configuration: batch.configuration) { tile throws(RasterizationError) in
                 try RasterPipeline.rasterizeTile(config: batch.configuration, tile: tile)
             }
         }
         let parents = builder.register("make_parents", options: cacheable) { (batch: TilingBatch<TileIndex>) in
-            Self.each(batch.items, step: "parents", configuration: batch.configuration) { tile throws(RasterizationError) in
+            Self.each(batch.items, step: .parent, configuration: batch.configuration) { tile throws(RasterizationError) in
                 try RasterPipeline.makeParent(config: batch.configuration, tile: tile)
             }
         }
         let webTiles = builder.register("render_web_tiles", options: cacheable) { (batch: WebTileBatch) in
-            Self.each(batch.items, step: "web_tiles", configuration: batch.configuration) { tile throws(RasterizationError) in
+            Self.each(batch.items, step: .webTiles, configuration: batch.configuration) { tile throws(RasterizationError) in
                 try RasterPipeline.renderWebTile(config: batch.configuration, tile: tile, ranges: batch.ranges)
             }
         }
@@ -58,7 +58,7 @@ public struct TilingApps: Sendable {
     /// Runs `work` for each tile; a tile that fails is reported with its GeoTIFF path and skipped.
     static func each(
         _ tiles: [TileIndex],
-        step: String,
+        step: PipelineStep,
         configuration: WorkflowConfiguration,
         _ work: (TileIndex) throws(RasterizationError) -> RasterTileSummary
     ) -> TilingBatchResult<RasterTileSummary> {
@@ -70,7 +70,7 @@ public struct TilingApps: Sendable {
                 result.outputs.append(summary)
                 result.written += summary.step == .webTiles ? summary.webTilePaths : [summary.geotiffPath]
             } catch {
-                result.failures.append(ItemFailure(step: step, item: layout?.path(for: tile) ?? "\(tile)", message: error.description, tile: tile))
+                result.failures.append(ItemFailure(step: step, path: layout?.path(for: tile) ?? "\(tile)", message: error.description, tile: tile))
             }
         }
         return result
@@ -86,7 +86,7 @@ public struct TilingApps: Sendable {
                 result.written += summary.tiles.map { stager.shardPath(filename: summary.filename, tile: $0.tile) }
                 result.written.append(stager.manifestPath(inputKey: summary.inputKey))
             } catch {
-                result.failures.append(ItemFailure(step: "stage", item: input, message: error.description))
+                result.failures.append(ItemFailure(step: .stage, path: input, message: error.description))
             }
         }
         return result
@@ -105,7 +105,7 @@ public struct TilingApps: Sendable {
                 result.outputs.append(summary)
                 if FileManager.default.fileExists(atPath: summary.path) { result.written.append(summary.path) }
             } catch {
-                result.failures.append(ItemFailure(step: "merge", item: merger.layout.path(for: tile), message: error.description))
+                result.failures.append(ItemFailure(step: .merge, path: merger.layout.path(for: tile), message: error.description, tile: tile))
             }
         }
         return result

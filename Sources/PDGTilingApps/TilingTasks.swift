@@ -65,23 +65,6 @@ public struct TilingBatchResult<Output: Codable & Sendable & Hashable>: Codable,
     public var producedFiles: [DataFile] { written.map(DataFile.init) }
 }
 
-/// An input file or tile that could not be processed, and why (the message names the file or tile).
-public struct ItemFailure: Codable, Sendable, Hashable {
-    /// The pipeline step ("stage", "merge", "rasterize", "parents", "web_tiles").
-    public var step: String
-    /// The file path or tile.
-    public var item: String
-    public var message: String
-    /// The tile, for tile steps.
-    public var tile: TileIndex?
-    /// When it was tried (Unix time).
-    public var time: Double
-
-    public init(step: String, item: String, message: String, tile: TileIndex? = nil, time: Double = Date().timeIntervalSince1970) {
-        self.step = step
-        self.item = item
-        self.message = message
-        self.tile = tile
-        self.time = time
-    }
-}
+/// An input file or tile that could not be processed, and why: the pipeline's one failure type, shared with the
+/// in-process runners.
+public typealias ItemFailure = PipelineFailure

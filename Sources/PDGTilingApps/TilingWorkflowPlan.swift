@@ -21,6 +21,10 @@ public struct TilingWorkflowPlan: Sendable {
         public var parentTilesPerTask: Int
         /// Tiles per web-tile task. Default 32.
         public var webTilesPerTask: Int
+        /// The base URL of `WMTSCapabilities.xml` (`viz-workflow run --base-url`); nil = the placeholder.
+        public var wmtsBaseURL: String?
+        /// A JSON file listing the input files (`viz-workflow run --inputs`); nil = scan `dir_input`.
+        public var inputList: String?
 
         public init(
             stageFilesPerTask: Int = 1,
@@ -81,10 +85,28 @@ public struct TilingWorkflowPlan: Sendable {
     public func run() async throws -> Report {
         var report = Report()
         let stager = try VectorTileStager(configuration: workflow)
-        let inputs = try stager.discoverInputs().sorted()
+        var stagedTiles: [TileIndex]
+        var dropped: Set<TileIndex> = []
+        if workflow.enableStager {
+            (stagedTiles, dropped) = try await stage(stager, into: &report)
+        } else {
+            // enable_stager false (pdgworkflow 1.1.0): start from the staged tiles already in dir_staged.
+            let layout = try workflow.stagedTileLayout(tileMatrixSet: try workflow.tileMatrixSet())
+            stagedTiles = RasterizationRunner.listTiles(under: workflow.dirStaged, extension: workflow.extStaged, layout: layout)
+                .filter { $0.z == workflow.maxZoom }
+        }
+        if workflow.enableRaster {
+            try await rasterize(stagedTiles: stagedTiles, stager: stager, dropped: dropped, into: &report)
+        }
+        return report
+    }
+
+    /// Stage and merge; the staged tiles that received rows, and the tiles no input touches any more.
+    private func stage(_ stager: VectorTileStager, into report: inout Report) async throws -> (tiles: [TileIndex], dropped: Set<TileIndex>) {
+        let inputs = try configuration.inputList.map { path throws(TilingError) in try stager.inputs(listedIn: path) } ?? stager.discoverInputs().sorted()
 
         let workflow = self.workflow
-        let (staged, stageStep, stageFailures) = await runStep("stage", apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
+        let (staged, stageStep, stageFailures) = await runStep("stage", .stage, apps.stageFiles, items: inputs, perTask: configuration.stageFilesPerTask) {
             TilingBatch(configuration: workflow, items: $0, files: TilingFiles.stageInputs(stager, $0))
         }
         report.staged = staged
@@ -96,7 +118,7 @@ public struct TilingWorkflowPlan: Sendable {
         let kept = inputs.filter { !stagedNow.contains($0) }.compactMap { stager.previousSummary(forInputPath: $0) }
         let contributing = staged + kept
         let tiles = Set(contributing.flatMap { $0.tiles.map(\.tile) }).sorted()
-        let (merged, mergeStep, mergeFailures) = await runStep("merge", apps.mergeTiles, items: tiles, perTask: configuration.mergeTilesPerTask) {
+        let (merged, mergeStep, mergeFailures) = await runStep("merge", .merge, apps.mergeTiles, items: tiles, perTask: configuration.mergeTilesPerTask) {
             TilingBatch(configuration: workflow, items: $0, files: TilingFiles.shards(stager, staged: contributing, tiles: $0))
         }
         report.merged = merged
@@ -108,8 +130,7 @@ public struct TilingWorkflowPlan: Sendable {
         var dropped = Set(staged.flatMap { $0.tilesDropped ?? [] })
         dropped.formUnion(removeShardsOfRemovedInputs(stager, keeping: Set(inputs)))
         dropped.subtract(tiles)
-        try await rasterize(merged: merged, stager: stager, dropped: dropped, into: &report)
-        return report
+        return (merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted(), dropped)
     }
 
     /// Deletes the shards and manifests of inputs that are no longer in the input set, and returns the tiles
@@ -147,13 +168,15 @@ public struct TilingWorkflowPlan: Sendable {
 
     /// Highest zoom, then each parent level from the one below; each level's web tiles start as soon as the
     /// level is complete (they need only its GeoTIFFs and its value ranges), overlapping the next level.
-    private func rasterize(merged: [TileMergeSummary], stager: VectorTileStager, dropped: Set<TileIndex>, into report: inout Report) async throws {
-        var level = merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted()
+    /// `enable_raster_parents`, `enable_web_tiles` and `enable_web_tiles_parents` skip their steps.
+    private func rasterize(stagedTiles: [TileIndex], stager: VectorTileStager, dropped: Set<TileIndex>, into report: inout Report) async throws {
+        var level = stagedTiles.sorted()
         removeOutputs(of: dropped.sorted(), stager: stager, into: &report)
         var droppedLevel = dropped
         let workflow = self.workflow
         let (highest, rasterStep, rasterFailures) = await runStep(
             "rasterize",
+            .highestZoom,
             apps.rasterizeTiles,
             items: level,
             perTask: configuration.rasterizeTilesPerTask
@@ -163,13 +186,16 @@ public struct TilingWorkflowPlan: Sendable {
         report.rasters += highest
 
         var webTileSteps: [Task<([RasterTileSummary], StepReport, [ItemFailure]), Never>] = []
+        var usedRanges: [ZoomValueRanges] = []
         func startWebTiles(_ summaries: [RasterTileSummary], zoom: Int) {
+            guard workflow.enableWebTiles, zoom == workflow.maxZoom || workflow.enableWebTilesParents else { return }
             let ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: summaries)
+            usedRanges.append(ranges)
             let tiles = summaries.map(\.tile).sorted()
             let plan = self
             webTileSteps.append(
                 Task {
-                    await plan.runStep("web tiles z\(zoom)", plan.apps.renderWebTiles, items: tiles, perTask: plan.configuration.webTilesPerTask) {
+                    await plan.runStep("web tiles z\(zoom)", .webTiles, plan.apps.renderWebTiles, items: tiles, perTask: plan.configuration.webTilesPerTask) {
                         WebTileBatch(configuration: plan.workflow, items: $0, ranges: ranges)
                     }
                 }
@@ -178,13 +204,14 @@ public struct TilingWorkflowPlan: Sendable {
         startWebTiles(highest, zoom: workflow.maxZoom)
         level = highest.map(\.tile)
         var zoom = workflow.maxZoom - 1
-        while zoom >= workflow.minZoom, !level.isEmpty {
+        while workflow.enableRasterParents, zoom >= workflow.minZoom, !level.isEmpty {
             let parents = Set(level.compactMap(\.parent)).sorted()
             // A parent of a removed tile with no child left goes too; one with children is made again.
             droppedLevel = Set(droppedLevel.compactMap(\.parent)).subtracting(parents)
             removeOutputs(of: droppedLevel.sorted(), stager: stager, into: &report)
             let (made, step, failures) = await runStep(
                 "parents z\(zoom)",
+                .parent,
                 apps.makeParents,
                 items: parents,
                 perTask: configuration.parentTilesPerTask
@@ -202,25 +229,31 @@ public struct TilingWorkflowPlan: Sendable {
             report.failures += failures
             report.webTiles += rendered
         }
-        let steps: [String: RasterTileSummary.Step] = ["rasterize": .highestZoom, "parents": .parent, "web_tiles": .webTiles]
-        let rasterFailureRows = report.failures.compactMap { f -> RasterTileFailure? in
-            guard let step = steps[f.step], let tile = f.tile else { return nil }
-            return RasterTileFailure(step: step, tile: tile, path: f.item, message: f.message, startTime: f.time, endTime: f.time)
-        }
+        // Every raster failure, whole-task ones included (they carry their tiles), is an event.
+        let rasterFailureRows = report.failures.filter { $0.step.isRaster }
         // This run's CSVs describe this run, each written once, whole (PDG appends across runs; a bucket
         // cannot append).
         try RastersSummaryCSV.write(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
         try RasterizationEventsCSV.write(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
         if !report.webTiles.isEmpty {
-            let xml = try WMTSCapabilities().document(for: workflow)
+            // PDG's update_ranges: the ranges the web tiles used, for a later run over more data.
+            try UpdatedConfiguration.write(usedRanges, config: workflow)
+        }
+        if workflow.generateWMTSCapabilities, !report.webTiles.isEmpty {
+            // The config's title and DOI, the data's extent, and the configured tile_path_structure.
+            var capabilities = WMTSCapabilities.Configuration(for: workflow)
+            if let base = configuration.wmtsBaseURL { capabilities.baseURL = base }
+            capabilities.boundingBox = try WMTSCapabilities.dataBoundingBox(of: report.rasters, tileMatrixSet: try workflow.tileMatrixSet())
+            let xml = try WMTSCapabilities(configuration: capabilities).document(for: workflow)
             try AtomicFile.write(Data(xml.utf8), to: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml"))
         }
     }
 
     /// Submits `items` in batches of `perTask` and gathers the outputs; a failed task counts all its items
-    /// as failed, with the task's error.
+    /// as failed, with the task's error, under `step` and with their tiles, like the failures items report.
     func runStep<Item: Codable & Sendable & Hashable, Input: Codable & Sendable, Output: Codable & Sendable & Hashable>(
         _ name: String,
+        _ step: PipelineStep,
         _ app: App<Input, TilingBatchResult<Output>>,
         items: [Item],
         perTask: Int,
@@ -253,13 +286,25 @@ public struct TilingWorkflowPlan: Sendable {
                 if !result.failures.isEmpty { tasksFailed += 1 }
             case .failure(let error):
                 tasksFailed += 1
-                failures += batch.map { ItemFailure(step: name, item: "\($0)", message: "\(error)") }
+                failures += batch.map { item in
+                    let tile = item as? TileIndex
+                    return ItemFailure(step: step, path: tile.map { itemPath(of: $0, step: step) } ?? "\(item)", message: "\(error)", tile: tile)
+                }
             }
         }
         progress.end(name)
         let elapsed = ContinuousClock.now - start
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        let step = StepReport(name: name, tasks: batches.count, tasksFailed: tasksFailed, items: items.count, itemsFailed: failures.count, seconds: seconds)
-        return (outputs, step, failures)
+        let report = StepReport(name: name, tasks: batches.count, tasksFailed: tasksFailed, items: items.count, itemsFailed: failures.count, seconds: seconds)
+        return (outputs, report, failures)
+    }
+
+    /// The file a tile step writes (merge: the staged tile; raster steps: the GeoTIFF made or rendered), as an
+    /// item that fails inside a task names it.
+    private func itemPath(of tile: TileIndex, step: PipelineStep) -> String {
+        switch step {
+        case .merge: return (try? workflow.stagedTileLayout(tileMatrixSet: workflow.tileMatrixSet()).path(for: tile)) ?? "\(tile)"
+        default: return (try? RasterPipeline.geotiffLayout(workflow).path(for: tile)) ?? "\(tile)"
+        }
     }
 }

@@ -11,9 +11,10 @@ struct ParametersDirectory {
     var workflowFile: String { (path as NSString).appendingPathComponent("workflow_config.json") }
     var runtimeFile: String { (path as NSString).appendingPathComponent("parsl_config.json") }
 
-    /// The PDG configuration; its directories resolve against the current directory, as PDG does.
-    func workflowConfiguration() throws -> WorkflowConfiguration {
-        try WorkflowConfiguration(contentsOf: workflowFile)
+    /// The PDG configuration; its directories resolve against the current directory, as PDG does. Warnings go to
+    /// standard error (errors with `strict`).
+    func workflowConfiguration(strict: Bool = false) throws -> WorkflowConfiguration {
+        try WorkflowConfigurationLoader.load(workflowFile, strict: strict)
             .resolvingPaths(against: FileManager.default.currentDirectoryPath)
     }
 

@@ -26,6 +26,20 @@ struct RunSummary {
         return Double(usage.ru_maxrss) / 1024
     }
 
+    /// The repaired and dropped features per input file, and file warnings (empty inputs), each named.
+    static func inputProblems(_ staged: [StagedShardSummary]) -> [String] {
+        let repaired = staged.reduce(0) { $0 + $1.featuresRepaired }
+        let dropped = staged.reduce(0) { $0 + $1.featuresDropped }
+        let warned = staged.filter { !$0.warnings.isEmpty }
+        guard repaired + dropped > 0 || !warned.isEmpty else { return [] }
+        var lines = ["features repaired: \(repaired); dropped: \(dropped); inputs with warnings: \(warned.count)"]
+        for file in staged where file.featuresRepaired + file.featuresDropped > 0 || !file.warnings.isEmpty {
+            lines.append("  \(file.filename): \(file.featuresRepaired) repaired, \(file.featuresDropped) dropped")
+            for line in file.warnings + file.notes { lines.append("    \(line)") }
+        }
+        return lines
+    }
+
     var text: String {
         var lines = ["", "summary of run \(kernel.runID) (\(kernel.runDirectory))"]
         lines.append("step            tasks  failed  items  failed  seconds")
@@ -37,6 +51,7 @@ struct RunSummary {
         }
         let s = kernel.summary
         lines.append("polygons staged: \(report.polygons); staged tiles: \(report.merged.count); rows: \(report.stagedRows)")
+        lines += Self.inputProblems(report.staged)
         lines.append(
             "tasks: \(s.completed) run, \(s.memoized) reused from checkpoints, \(s.failed) failed, \(s.dependencyFailed) skipped, \(s.retries) retries")
         if s.rerunForMissingOutputs + s.rerunForChangedInputs > 0 {
@@ -64,7 +79,7 @@ struct RunSummary {
                 let newline = message.firstIndex(of: "\n") ?? message.endIndex
                 let detail = message[newline...]
                 let repeated = !detail.isEmpty && !detailsShown.insert(detail).inserted
-                lines.append("  [\(failure.step)] \(failure.item): \(repeated ? message[..<newline] + " (details as above)" : message)")
+                lines.append("  [\(failure.step.rawValue)] \(failure.path): \(repeated ? message[..<newline] + " (details as above)" : message)")
             }
             if report.failures.count > 50 { lines.append("  … and \(report.failures.count - 50) more (see viz-workflow status)") }
         }

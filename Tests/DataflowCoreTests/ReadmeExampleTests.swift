@@ -12,14 +12,14 @@ struct ReadmeExampleTests {
                 try await kernel.submit(total, gathering: (1...n).map { kernel.submit(square, $0) }).value
             }
 
-            let kernel = try await DataFlowKernel(
+            try await withDataFlowKernel(
                 configuration: .init(runDirectory: root + "/runinfo", retries: 2),
                 apps: apps.build()
-            )
-            let squares = (1...10).map { kernel.submit(square, $0) }
-            #expect(try await kernel.submit(total, gathering: squares).value == 385)
-            #expect(try await kernel.submit(fanOut, 5).value == 55)
-            await kernel.shutdown()
+            ) { kernel async throws in
+                let squares = (1...10).map { kernel.submit(square, $0) }
+                #expect(try await kernel.submit(total, gathering: squares).value == 385)
+                #expect(try await kernel.submit(fanOut, 5).value == 55)
+            }
         }
     }
 }

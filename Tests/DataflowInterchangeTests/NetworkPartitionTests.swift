@@ -10,7 +10,8 @@ import Testing
 /// one by a veth pair, made and removed by the test (needs root, as `ip netns` does). The link is cut by
 /// dropping every packet with nftables inside the worker's namespace (the sockets stay open, as when a node
 /// or a switch goes away), and degraded by dropping a share of packets at random. (`tc netem` would add
-/// delay too, but this machine's kernel has no `sch_netem`; nftables needs nothing beyond nf_tables.)
+/// delay too, but this machine's kernel has no `sch_netem`; nftables needs nothing beyond nf_tables.
+/// ``DelayRelay`` adds the delay instead.)
 final class WorkerHost {
     let name: String
     let hostSide: String

@@ -34,7 +34,7 @@ public enum TestApps {
             throw CalibrationFailure(station: station, drift: 0.25, readings: [1, 2, 3])
         }
         b.bashApp("bash_output") { (input: BashOutputInput) in
-            BashCommand(input.write ? "echo permafrost > '\(input.target.path)'" : "true")
+            BashCommand(input.write ? "echo permafrost > '\(input.target.path)'" : "true", stdout: input.target.path + ".log")
         }
         b.bashApp("bash_exit") { (input: BashExitInput) in
             BashCommand("echo 'sensor offline' >&2; exit \(input.code)", stdout: input.directory + "/bash-\(input.code).out")

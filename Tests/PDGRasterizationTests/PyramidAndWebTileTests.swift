@@ -30,7 +30,7 @@ struct PyramidAndWebTileTests {
             tile: child, grid: try RasterPipeline.grid(config, child), bands: [[3, 0, 1, 2], [1.0, 0.5, 0, 0]],
             descriptions: ["count", "coverage"], dataType: .float64
         )
-        try GeoTIFFFile.write(raster, to: try RasterPipeline.geotiffLayout(config).path(for: child))
+        try GeoTIFFFile.write(raster, to: try RasterPipeline.geotiffLayout(config).path(for: child), crs: "OGC:CRS84")
         let summary = try RasterPipeline.makeParent(config: config, tile: TileIndex(x: 0, y: 0, z: 0))
         let parent = try GeoTIFFFile.read(path: summary.geotiffPath, tile: summary.tile)
         #expect(parent.bands[0] == [6, 0, 0, 0])
@@ -48,7 +48,7 @@ struct PyramidAndWebTileTests {
             tile: tile, grid: try RasterPipeline.grid(config, tile), bands: [[0, 0, 0, 0], [.nan, 0, 0.5, 2]],
             descriptions: ["count", "coverage"], dataType: .float64
         )
-        try GeoTIFFFile.write(raster, to: try RasterPipeline.geotiffLayout(config).path(for: tile))
+        try GeoTIFFFile.write(raster, to: try RasterPipeline.geotiffLayout(config).path(for: tile), crs: "OGC:CRS84")
         let summary = try RasterPipeline.renderWebTile(config: config, tile: tile, ranges: nil)
         #expect(summary.webTilePaths.count == 2)
         let count = try RasterTestSupport.readPNG(summary.webTilePaths[0])

@@ -171,3 +171,46 @@ struct PolygonSimplifierTests {
         #expect(PolygonSimplifier(tolerance: 1, engine: engine).simplify(polygon) == nil)
     }
 }
+
+/// The fast validity check agrees with GEOS: whatever it calls valid, GEOS calls valid.
+struct SimpleRingCheckTests {
+    static func ring(_ points: [(Double, Double)]) -> Polygon {
+        Polygon(rings: [(points + [points[0]]).flatMap { [$0.0, $0.1] }])
+    }
+
+    @Test func obviousCases() {
+        #expect(SimpleRingCheck.isCertainlyValid(Self.ring([(0, 0), (1, 0), (1, 1), (0, 1)])))
+        #expect(!SimpleRingCheck.isCertainlyValid(Self.ring([(0, 0), (1, 1), (1, 0), (0, 1)])))  // bow-tie
+        #expect(!SimpleRingCheck.isCertainlyValid(Self.ring([(0, 0), (2, 0), (1, 0), (1, 1)])))  // spike back along an edge
+        #expect(!SimpleRingCheck.isCertainlyValid(Self.ring([(0, 0), (1, 0), (2, 0)])))  // no area
+        #expect(!SimpleRingCheck.isCertainlyValid(Self.ring([(0, 0), (2, 0), (2, 2), (1, 0), (0, 2)])))  // touches itself at (1, 0)
+        // A small ring far from the origin, as IWP polygons in degrees.
+        #expect(SimpleRingCheck.isCertainlyValid(Self.ring([(-148.8, 70.0), (-148.7999, 70.0), (-148.7999, 70.00005), (-148.8, 70.00005)])))
+    }
+
+    @Test func neverCallsAnInvalidRingValid() throws {
+        let engine = try GeometryEngine()
+        var generator = SystemRandomNumberGenerator()
+        var fast = 0
+        var invalid = 0
+        for trial in 0..<4000 {
+            let count = 3 + trial % 9
+            // Random points, sometimes snapped to a coarse grid so that touching and collinear cases occur.
+            let coarse = trial % 3 == 0
+            let points = (0..<count).map { _ -> (Double, Double) in
+                let x = Double.random(in: 0..<1, using: &generator)
+                let y = Double.random(in: 0..<1, using: &generator)
+                return coarse ? ((x * 4).rounded() / 4 + 10, (y * 4).rounded() / 4 + 60) : (x + 10, y + 60)
+            }
+            let polygon = Self.ring(points)
+            let geos = engine.invalidityReason(try engine.makePolygon(polygon))
+            if geos != nil { invalid += 1 }
+            if SimpleRingCheck.isCertainlyValid(polygon) {
+                fast += 1
+                #expect(geos == nil, "fast check called \(points) valid; GEOS: \(geos ?? "")")
+            }
+        }
+        // Both kinds occur, and the fast path takes most valid rings.
+        #expect(invalid > 500 && fast > 500, "invalid \(invalid), fast \(fast)")
+    }
+}

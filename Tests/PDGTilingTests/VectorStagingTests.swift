@@ -153,12 +153,78 @@ struct VectorStagingTests {
             ])
         let config = try TestSupport.syntheticConfiguration(root: root)
         let report = try await StagingRunner(workflow: config).run()
-        #expect(report.staged.map(\.filename) == ["good.geojson"])
-        let failed = Dictionary(uniqueKeysWithValues: report.failures.map { (($0.path as NSString).lastPathComponent, $0.message) })
-        #expect(failed.keys.sorted() == ["broken.geojson", "empty.geojson", "invalid.geojson"])
-        #expect(failed["empty.geojson"]?.contains("no features") == true)
-        #expect(failed["invalid.geojson"]?.contains("ring") == true)
+        // Only the file GDAL cannot open fails, with its name and GDAL's reason; the empty file is a warning and
+        // the feature with a two-point ring is dropped, not its file.
+        #expect(report.staged.map(\.filename).sorted() == ["empty.geojson", "good.geojson", "invalid.geojson"])
+        #expect(report.failures.map { ($0.path as NSString).lastPathComponent } == ["broken.geojson"])
+        #expect(report.failures.first?.message.contains("broken.geojson") == true)
+        let staged = Dictionary(uniqueKeysWithValues: report.staged.map { ($0.filename, $0) })
+        #expect(staged["empty.geojson"]?.warnings.first?.contains("no features") == true)
+        #expect(staged["invalid.geojson"]?.featuresDropped == 1)
+        #expect(staged["invalid.geojson"]?.notes.first?.contains("ring") == true)
         #expect(report.merged.count == 1)
+    }
+
+    @Test("A bow-tie is repaired with make-valid into its two triangles, counted and named; the file's other features stage as usual")
+    func bowTieIsRepaired() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let (x, y, d) = (Self.corner.x + 0.001, Self.corner.y + 0.001, 0.002)
+        let bowTie: [(Double, Double)] = [(x, y), (x + d, y + d), (x + d, y), (x, y + d), (x, y)]
+        try TestSupport.writeGeoJSON(
+            root + "/input/bowtie.geojson",
+            features: [
+                Feature(properties: ["k": "1"], polygons: [[bowTie]]),
+                Feature(properties: ["k": "2"], polygons: [Self.square(dx: 0.004, dy: 0.004, size: 0.001)]),
+            ])
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let summary = try VectorTileStager(configuration: config).stageFile(root + "/input/bowtie.geojson")
+        #expect(summary.featuresRead == 2)
+        #expect(summary.featuresRepaired == 1)
+        #expect(summary.featuresDropped == 0)
+        #expect(summary.notes.count == 1)
+        #expect(summary.notes.first?.contains("repaired") == true && summary.notes.first?.contains("Self-intersection") == true, "\(summary.notes)")
+        #expect(summary.polygonsStaged == 3)  // two triangles + the square
+        let merged = try TileMerger(configuration: config).mergeTile(TileIndex(x: 1419, y: 909, z: 13))
+        let rows = try TestSupport.readRows(merged.path).rows
+        let triangles = rows.filter { $0.values["k"] == .integer(1) }
+        #expect(triangles.count == 2)
+        // Each triangle is a quarter of the bow-tie's bounding square, and valid (3 distinct corners + closing point).
+        for triangle in triangles {
+            #expect(abs(PlanarMeasures.area(of: triangle.polygon) - d * d / 4) < 1e-15)
+            #expect(triangle.polygon.rings[0].count == 8)
+        }
+    }
+
+    @Test("A feature that cannot be reprojected is dropped alone, counted and named")
+    func unprojectableFeatureIsDroppedAlone() throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        // Latitudes beyond the pole are outside Web Mercator's domain (PROJ: "webmerc: Invalid latitude").
+        let pole: [(Double, Double)] = [(10, 89.5), (11, 89.5), (11, 95), (10, 95), (10, 89.5)]
+        try TestSupport.writeGeoJSON(
+            root + "/input/pole.geojson",
+            features: [
+                Feature(properties: ["k": "1"], polygons: [[pole]]),
+                Feature(properties: ["k": "2"], polygons: [Self.square(dx: 0.004, dy: 0.004, size: 0.001)]),
+            ])
+        let config = try TestSupport.syntheticConfiguration(root: root, extra: ["tms_id": .string("WebMercatorQuad")])
+        let summary = try VectorTileStager(configuration: config).stageFile(root + "/input/pole.geojson")
+        #expect(summary.featuresRead == 2)
+        #expect(summary.featuresDropped == 1)
+        #expect(summary.polygonsStaged == 1)
+        #expect(summary.notes.first?.contains("cannot reproject") == true, "\(summary.notes)")
+    }
+
+    @Test("An empty input is a warning, not a failure")
+    func emptyInputWarns() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        try TestSupport.writeGeoJSON(root + "/input/empty.geojson", features: [])
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let report = try await StagingRunner(workflow: config).run()
+        #expect(report.failures.isEmpty)
+        #expect(report.staged.first?.warnings == ["\(root)/input/empty.geojson: the layer has no features"])
     }
 
     @Test func shapefilesNeedTheirDbfAndPrj() async throws {

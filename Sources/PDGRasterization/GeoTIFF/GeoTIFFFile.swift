@@ -2,9 +2,10 @@ import CVizGDAL
 import DataflowStorage
 import Foundation
 import PDGTiling
+import Synchronization
 
-/// Reads and writes tile GeoTIFFs through GDAL (GTiff, EPSG:4326, pixel-interleaved strips, band descriptions,
-/// `AREA_OR_POINT=Area`, no nodata), the layout pdgraster writes. Each call opens its own handles.
+/// Reads and writes tile GeoTIFFs through GDAL (GTiff, the tile matrix set's CRS, pixel-interleaved strips, band
+/// descriptions, `AREA_OR_POINT=Area`, no nodata), the layout pdgraster writes. Each call opens its own handles.
 public enum GeoTIFFFile {
     private static let setUp: Bool = {
         CPLSetErrorHandler(CPLQuietErrorHandler)
@@ -12,15 +13,31 @@ public enum GeoTIFFFile {
         return true
     }()
 
-    private static let wgs84WKT: String = {
+    /// WKT per CRS definition: parsing a CRS costs more than writing a small tile.
+    private static let wktCache = Mutex<[String: String]>([:])
+
+    /// The WKT GDAL writes for a tile matrix set's CRS (`EPSG:3857`, `EPSG:3413`, a URN or URI, or WKT).
+    ///
+    /// `OGC:CRS84` is labelled EPSG:4326, as pdgraster labels WorldCRS84Quad tiles: the datum is the same and a
+    /// GeoTIFF's raster axes are (x, y) = (lon, lat) either way.
+    static func wkt(for crs: String) throws(RasterizationError) -> String {
+        let definition = TileMatrixSet.gdalCRS(crs).uppercased() == "OGC:CRS84" ? "EPSG:4326" : TileMatrixSet.gdalCRS(crs)
+        if let cached = wktCache.withLock({ $0[definition] }) { return cached }
         let reference = OSRNewSpatialReference(nil)
         defer { OSRDestroySpatialReference(reference) }
-        OSRImportFromEPSG(reference, 4326)
+        guard OSRSetFromUserInput(reference, definition) == OGRERR_NONE else {
+            throw RasterizationError(.invalidConfiguration, "GDAL cannot parse the tile matrix set's CRS \"\(crs)\": \(lastError("unknown CRS"))")
+        }
         var text: UnsafeMutablePointer<CChar>?
         OSRExportToWkt(reference, &text)
         defer { VSIFree(text) }
-        return text.map { String(cString: $0) } ?? ""
-    }()
+        guard let text, text.pointee != 0 else {
+            throw RasterizationError(.invalidConfiguration, "GDAL cannot express the CRS \"\(crs)\" as WKT")
+        }
+        let wkt = String(cString: text)
+        wktCache.withLock { $0[definition] = wkt }
+        return wkt
+    }
 
     private static func lastError(_ fallback: String) -> String {
         guard let message = CPLGetLastErrorMsg() else { return fallback }
@@ -28,10 +45,14 @@ public enum GeoTIFFFile {
         return text.isEmpty ? fallback : text
     }
 
-    /// Writes `raster` to `path` atomically: GDAL writes a ``ScratchFile`` (beside the target on POSIX, local when
+    /// Writes `raster` to `path` atomically, georeferenced in `crs` (the tile matrix set's ``TileMatrixSet/crs``;
+    /// the grid's bounds are in that CRS): GDAL writes a ``ScratchFile`` (beside the target on POSIX, local when
     /// the target is on a bucket), which is then published (renamed, or copied with one create-write-close).
-    public static func write(_ raster: RasterTile, to path: String, compression: GeoTIFFCompression = .none) throws(RasterizationError) {
+    public static func write(
+        _ raster: RasterTile, to path: String, crs: String, compression: GeoTIFFCompression = .none
+    ) throws(RasterizationError) {
         _ = setUp
+        let projection = try wkt(for: crs)
         let scratch: ScratchFile
         do {
             scratch = try FilePublisher().scratch(for: path)
@@ -57,7 +78,7 @@ public enum GeoTIFFFile {
         var failure: String?
         var transform = raster.grid.geoTransform
         GDALSetGeoTransform(dataset, &transform)
-        GDALSetProjection(dataset, wgs84WKT)
+        GDALSetProjection(dataset, projection)
         GDALSetMetadataItem(dataset, "AREA_OR_POINT", "Area", nil)
         for (index, band) in raster.bands.enumerated() {
             let handle = GDALGetRasterBand(dataset, Int32(index + 1))

@@ -99,9 +99,10 @@ struct StagedTileReader {
             let bytes = UnsafeRawBufferPointer(start: blob, count: length)
             let polygons: [Polygon]
             do {
-                polygons = try GeoPackageGeometry.polygons(from: bytes)
+                polygons = try GeoPackageGeometryReader.polygons(from: bytes)
             } catch {
-                throw RasterizationError(error.code, "\(path): row \(rowsRead): \(error.message)")
+                let code: RasterizationError.Code = error.code == .invalidGeometry ? .invalidGeometry : .stagedTileUnreadable
+                throw RasterizationError(code, "\(path): row \(rowsRead): \(error.message)")
             }
             if polygons.isEmpty { continue }
             var cx = Double.nan

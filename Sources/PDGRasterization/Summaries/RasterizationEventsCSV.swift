@@ -26,7 +26,7 @@ public enum RasterizationEventsCSV {
         CSVFormat.row([
             UUID().uuidString, failure.step.rawValue, CSVFormat.number(failure.startTime),
             CSVFormat.number(failure.endTime - failure.startTime), CSVFormat.number(failure.endTime), failure.message, failure.path, "",
-            failure.tile.pdgDescription, String(failure.tile.z),
+            failure.tile?.pdgDescription ?? "", failure.tile.map { String($0.z) } ?? "",
         ])
     }
 

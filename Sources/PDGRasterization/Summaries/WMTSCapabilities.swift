@@ -20,10 +20,31 @@ public struct WMTSCapabilities: Sendable, Hashable, Codable {
 
         /// The defaults.
         public init() {}
+
+        /// The settings a PDG config gives: its `title` and `doi` (pdgworkflow 1.1.0 keys; placeholders when
+        /// absent) and the web-tile folder's name as the URL postfix. The base URL and bounding box are the
+        /// caller's.
+        public init(for workflow: WorkflowConfiguration) {
+            if let title = workflow.title { self.title = title }
+            if let doi = workflow.doi { self.doi = doi }
+            urlPostfix = (workflow.dirWebTiles as NSString).lastPathComponent
+        }
     }
 
     /// The settings.
     public var configuration: Configuration
+
+    /// The longitude/latitude box of the data: the union of the tiles of the highest zoom among `summaries` (the
+    /// finest cover of the data), transformed from the set's CRS; nil when there are none.
+    public static func dataBoundingBox(
+        of summaries: [RasterTileSummary], tileMatrixSet: TileMatrixSet
+    ) throws(RasterizationError) -> BoundingBox? {
+        guard let zoom = summaries.map(\.tile.z).max() else { return nil }
+        var box = BoundingBox.empty
+        for summary in summaries where summary.tile.z == zoom { box.extend(summary.bounds) }
+        guard !box.isEmpty else { return nil }
+        return try RasterPipeline.wrap { () throws(TilingError) in try tileMatrixSet.geographicBounds(of: box) }
+    }
 
     /// Creates a generator.
     public init(configuration: Configuration = Configuration()) {
@@ -35,7 +56,9 @@ public struct WMTSCapabilities: Sendable, Hashable, Codable {
         let tms = try RasterPipeline.wrap { () throws(TilingError) in try config.tileMatrixSet() }
         let maxZoom = min(config.maxZoom, tms.matrices.count - 1)
         let world = try RasterPipeline.wrap { () throws(TilingError) in try tms.worldBounds(zoom: 0) }
-        let box = configuration.boundingBox ?? world
+        // The WGS84BoundingBox is longitude/latitude whatever the set's CRS (metres for WebMercatorQuad).
+        var box = try RasterPipeline.wrap { () throws(TilingError) in try tms.geographicBounds(of: world) }
+        if let configured = configuration.boundingBox { box = configured }
         let root = "\(configuration.baseURL)/\(configuration.doi)"
         let format = Self.mediaType(extension: config.extWebTiles)
         let crsURI = Self.crsURI(tms.crs)
@@ -59,7 +82,7 @@ public struct WMTSCapabilities: Sendable, Hashable, Codable {
 
             """
         for statistic in config.statistics {
-            let template = "\(root)/\(configuration.urlPostfix)/\(statistic.name)/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}\(config.extWebTiles)"
+            let template = "\(root)/\(configuration.urlPostfix)/" + Self.pathTemplate(config.tilePathStructure, style: statistic.name) + config.extWebTiles
             xml += """
                     <Layer>
                       <ows:Title>\(Self.escape(statistic.name))</ows:Title>
@@ -87,10 +110,11 @@ public struct WMTSCapabilities: Sendable, Hashable, Codable {
                   <ows:SupportedCRS>\(crsURI)</ows:SupportedCRS>
 
             """
+        // WMTS writes TopLeftCorner in the CRS's axis order: "lat lon" for EPSG:4326, "x y" for CRS84 and most
+        // projected CRSs, "northing easting" where the authority says so.
+        let latitudeFirst = tms.crsAxisOrderIsYX
         for zoom in 0...maxZoom {
             let matrix = tms.matrices[zoom]
-            // EPSG:4326 is defined lat/lon: its TopLeftCorner is written "lat lon"; CRS84 and projected CRSs "x y".
-            let latitudeFirst = tms.crs.uppercased().contains("4326") && !tms.crs.uppercased().contains("CRS84")
             let corner =
                 latitudeFirst
                 ? "\(Self.number(matrix.originY)) \(Self.number(matrix.originX))" : "\(Self.number(matrix.originX)) \(Self.number(matrix.originY))"
@@ -115,6 +139,19 @@ public struct WMTSCapabilities: Sendable, Hashable, Codable {
 
             """
         return xml
+    }
+
+    /// The `tile_path_structure` as a RESTful template: `style` is the layer's folder, the others WMTS variables.
+    static func pathTemplate(_ structure: [String], style: String) -> String {
+        structure.map { key in
+            switch key {
+            case "style": style
+            case "tms": "{TileMatrixSet}"
+            case "z": "{TileMatrix}"
+            case "x": "{TileCol}"
+            default: "{TileRow}"
+            }
+        }.joined(separator: "/")
     }
 
     static func mediaType(extension ext: String) -> String {

@@ -13,6 +13,9 @@ public struct ValueRange: Sendable, Hashable, Codable {
         self.max = max
     }
 
+    /// Whether both ends are set (nothing is left to the data).
+    public var isComplete: Bool { min != nil && max != nil }
+
     /// The configured range of a statistic at zoom `z` (spec §9, `sub_general=True`): `z_config["<z>"].val_range`
     /// when present, else `val_range`; nil ends fall back to `val_range`'s ends.
     public static func configured(for statistic: StatisticConfiguration, zoom: Int) -> ValueRange {

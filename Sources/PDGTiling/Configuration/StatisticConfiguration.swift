@@ -24,12 +24,12 @@ public struct StatisticConfiguration: Sendable, Hashable {
     /// Keys this module does not interpret, kept for other tools.
     public var additionalKeys: [String: JSONValue]
 
-    /// Parses one statistic object.
-    init(json: JSONValue, path: String) throws(TilingError) {
+    /// Parses one statistic object; keys it does not know are kept and reported in `unknownKeys`.
+    init(json: JSONValue, path: String, unknownKeys: inout [ConfigurationObject.UnknownKey]) throws(TilingError) {
         guard case .object(let object) = json else {
             throw TilingError(.invalidConfiguration, "config key \"\(path)\" must be an object, found \(json.typeName)")
         }
-        var reader = ConfigurationReader(object: object, path: path)
+        let reader = ConfigurationReader(object: object, path: path)
         guard let name = try reader.optionalString("name", default: nil), !name.isEmpty else {
             throw reader.error("name", "is required and must be a non-empty string")
         }
@@ -80,7 +80,8 @@ public struct StatisticConfiguration: Sendable, Hashable {
         } else {
             zConfig = nil
         }
-        additionalKeys = reader.object
+        unknownKeys += reader.unknownKeys()
+        additionalKeys = reader.unreadValues()
     }
 
     /// The statistic as a PDG JSON object.

@@ -33,6 +33,14 @@ extension WorkflowConfiguration {
         object["deduplicate_centroid_tolerance"] = deduplicateCentroidTolerance.map(JSONValue.number) ?? .null
         object["deduplicate_distance_crs"] = deduplicateDistanceCRS.map(JSONValue.string) ?? .null
         object["deduplicate_clip_to_footprint"] = .bool(deduplicateClipToFootprint)
+        if let title { object["title"] = .string(title) }
+        if let doi { object["doi"] = .string(doi) }
+        let flags: [(String, Bool)] = [
+            ("overwrite", overwrite), ("enable_stager", enableStager), ("enable_raster", enableRaster),
+            ("enable_raster_parents", enableRasterParents), ("enable_web_tiles", enableWebTiles),
+            ("enable_web_tiles_parents", enableWebTilesParents), ("generate_wmtsCapabilities", generateWMTSCapabilities),
+        ]
+        for (key, value) in flags { object[key] = .bool(value) }
         return .object(object)
     }
 

@@ -2,9 +2,12 @@ import Foundation
 
 /// A PDG workflow configuration (the JSON files pdgstaging/pdgraster read), with PDG's keys and defaults.
 ///
-/// Unknown keys (3D tiles settings, `_comment`, keys of later PDG versions) are accepted and kept in
-/// ``additionalKeys``, so that writing the configuration back loses nothing. Ill-typed or unsupported values throw
-/// `TilingError.invalidConfiguration` naming the key.
+/// Every key of pdgstaging 0.9.x and pdgworkflow 1.1.0 is either honoured or answered with a warning that says
+/// why it is not (3D tiles are not made here). Unknown keys give a warning naming the closest known key
+/// ("`dir_staged_remote` is not a key; did you mean `dir_staged`?"); with `strict`, every warning is an error. Keys
+/// not interpreted are kept in ``additionalKeys``, so that writing the configuration back loses nothing. Ill-typed
+/// or unsupported values throw `TilingError.invalidConfiguration` naming the key. docs/compatibility.md lists
+/// every key.
 ///
 /// ```swift
 /// let config = try WorkflowConfiguration(contentsOf: "workflow_config.json")
@@ -92,7 +95,9 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
     public var filenameRasterizationEvents = "rasterization_events.csv"
     /// `filename_rasters_summary`, default `rasters_summary.csv`.
     public var filenameRastersSummary = "rasters_summary.csv"
-    /// `filename_config`, default `config.json`.
+    /// `filename_config`, default `config.json` (relative to the run directory; PDG defaults it to the config
+    /// file's own path, which would write beside a possibly read-only parameters folder): the updated
+    /// configuration goes to `<stem>__updated<ext>`.
     public var filenameConfig = "config.json"
     /// Staging property names (`prop_*`).
     public var properties = PropertyNames()
@@ -128,19 +133,49 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
     public var deduplicateClipToFootprint = true
     /// `deduplicate_clip_method`, default `intersects`; `within` is also honoured (PDG ignores this key).
     public var deduplicateClipMethod = "intersects"
+    /// `title` (pdgworkflow 1.1.0), default none: the WMTS service title.
+    public var title: String?
+    /// `doi` (pdgworkflow 1.1.0), default none: the dataset DOI, the WMTS path component after the base URL.
+    public var doi: String?
+    /// `overwrite` (pdgworkflow 1.1.0), default false: when false, outputs that exist and are valid are kept.
+    public var overwrite = false
+    /// `enable_stager` (1.1.0), default true: false starts from the staged tiles already in `dir_staged`.
+    public var enableStager = true
+    /// `enable_raster` (1.1.0), default true: the GeoTIFFs of `max_z`.
+    public var enableRaster = true
+    /// `enable_raster_parents` (1.1.0), default true: the parent GeoTIFFs below `max_z`.
+    public var enableRasterParents = true
+    /// `enable_web_tiles` (1.1.0), default true: web tiles of `max_z`.
+    public var enableWebTiles = true
+    /// `enable_web_tiles_parents` (1.1.0), default true: web tiles of the parent levels.
+    public var enableWebTilesParents = true
+    /// `generate_wmtsCapabilities` (1.1.0), default true: `WMTSCapabilities.xml` in `dir_web_tiles`.
+    public var generateWMTSCapabilities = true
     /// Keys not interpreted here (3D tiles, comments, other tools), kept as written.
     public var additionalKeys: [String: JSONValue] = [:]
+
+    /// Keys of PDG's 3D-tiles step; this project makes no 3D tiles, so each gives a warning when present.
+    public static let threeDTilesKeys = ["dir_3dtiles", "version", "geometricError", "z_coord", "enable_3dtiles"]
 
     /// The defaults of every key.
     public init() {
         // Decoding the constant defaults cannot fail.
         statistics = StatisticConfiguration.defaults.enumerated().map { index, json in
-            try! StatisticConfiguration(json: json, path: "statistics[\(index)]")
+            var unknown: [ConfigurationObject.UnknownKey] = []
+            return try! StatisticConfiguration(json: json, path: "statistics[\(index)]", unknownKeys: &unknown)
         }
     }
 
-    /// Reads a config file (PDG JSON).
+    /// Reads a config file (PDG JSON), dropping warnings; commands use
+    /// ``init(contentsOf:strict:warnings:)`` and print them.
     public init(contentsOf path: String) throws(TilingError) {
+        var warnings: [String] = []
+        try self.init(contentsOf: path, strict: false, warnings: &warnings)
+    }
+
+    /// Reads a config file (PDG JSON); warnings (unknown keys, keys whose feature is not made) are appended to
+    /// `warnings`, or thrown together as one error when `strict`.
+    public init(contentsOf path: String, strict: Bool, warnings: inout [String]) throws(TilingError) {
         let data: Data
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path))
@@ -153,20 +188,30 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
         } catch {
             throw TilingError(.invalidConfiguration, "\(path): not valid JSON: \(error)")
         }
+        var found: [String] = []
         do {
-            try self.init(json: json)
+            try self.init(json: json, strict: strict, warnings: &found)
         } catch {
             throw TilingError(.invalidConfiguration, "\(path): \(error.message)")
         }
+        warnings += found.map { "\(path): \($0)" }
     }
 
-    /// Parses a config object: `defaults ∪ json` by top-level key replacement, as PDG does.
+    /// Parses a config object (warnings dropped). See ``init(json:strict:warnings:)``.
     public init(json: JSONValue) throws(TilingError) {
+        var warnings: [String] = []
+        try self.init(json: json, strict: false, warnings: &warnings)
+    }
+
+    /// Parses a config object: `defaults ∪ json` by top-level key replacement, as PDG does. Unknown keys and keys
+    /// of features not made here are appended to `warnings`, or, when `strict`, thrown as one error listing them.
+    public init(json: JSONValue, strict: Bool, warnings: inout [String]) throws(TilingError) {
         guard case .object(let object) = json else {
             throw TilingError(.invalidConfiguration, "a config must be a JSON object, found \(json.typeName)")
         }
         self.init()
-        var reader = ConfigurationReader(object: object, path: "")
+        let reader = ConfigurationReader(object: object, path: "")
+        var unknown: [ConfigurationObject.UnknownKey] = []
         dirInput = try reader.string("dir_input", default: dirInput)
         extInput = try reader.string("ext_input", default: extInput)
         dirStaged = try reader.string("dir_staged", default: dirStaged)
@@ -174,6 +219,10 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
         dirGeotiff = try reader.string("dir_geotiff", default: dirGeotiff)
         dirWebTiles = try reader.string("dir_web_tiles", default: dirWebTiles)
         extWebTiles = try reader.string("ext_web_tiles", default: extWebTiles)
+        // The extension decides the image format; one this project cannot write is refused now, not after rasterizing.
+        guard [".png", ".jpg", ".jpeg", ".webp"].contains(extWebTiles.lowercased()) else {
+            throw reader.error("ext_web_tiles", "must be .png, .jpg, .jpeg or .webp (the web tile format), found \"\(extWebTiles)\"")
+        }
         dir3DTiles = try reader.string("dir_3dtiles", default: dir3DTiles)
         dirFootprints = try reader.string("dir_footprints", default: dirFootprints)
         extFootprints = try reader.string("ext_footprints", default: extFootprints)
@@ -212,7 +261,7 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
             guard case .array(let items) = raw else { throw reader.error("statistics", "must be a list of objects") }
             var parsed: [StatisticConfiguration] = []
             for (index, item) in items.enumerated() {
-                parsed.append(try StatisticConfiguration(json: item, path: "statistics[\(index)]"))
+                parsed.append(try StatisticConfiguration(json: item, path: "statistics[\(index)]", unknownKeys: &unknown))
             }
             if Set(parsed.map(\.name)).count != parsed.count {
                 throw reader.error("statistics", "must have unique names")
@@ -269,7 +318,37 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
         if deduplicateMethod == .neighbor, deduplicateKeepRules.isEmpty {
             throw reader.error("deduplicate_keep_rules", "must not be empty when deduplicate_method is \"neighbor\"")
         }
-        additionalKeys = reader.object
+        title = try reader.optionalString("title", default: nil)
+        doi = try reader.optionalString("doi", default: nil)
+        overwrite = try reader.bool("overwrite", default: overwrite)
+        enableStager = try reader.bool("enable_stager", default: enableStager)
+        enableRaster = try reader.bool("enable_raster", default: enableRaster)
+        enableRasterParents = try reader.bool("enable_raster_parents", default: enableRasterParents)
+        enableWebTiles = try reader.bool("enable_web_tiles", default: enableWebTiles)
+        enableWebTilesParents = try reader.bool("enable_web_tiles_parents", default: enableWebTilesParents)
+        generateWMTSCapabilities = try reader.bool("generate_wmtsCapabilities", default: generateWMTSCapabilities)
+
+        var found: [String] = []
+        // 3D tiles: recognised, kept for writing back, and said plainly to do nothing here (values that ask for
+        // nothing, such as PDG's defaults or `enable_3dtiles: false`, pass silently).
+        let inert: [String: JSONValue] = [
+            "dir_3dtiles": .string("3dtiles"), "version": .null, "geometricError": .null, "z_coord": .number(0), "enable_3dtiles": .bool(false),
+        ]
+        for key in Self.threeDTilesKeys {
+            guard let value = object[key], value != inert[key] else { continue }
+            found.append("`\(key)` configures 3D tiles, which this project does not make; it is ignored")
+        }
+        if deduplicateAt.contains(.threeDTiles) {
+            found.append("`deduplicate_at` lists \"3dtiles\", but this project makes no 3D tiles; that entry is ignored")
+        }
+        additionalKeys = reader.unreadValues()
+        reader.allow(Self.threeDTilesKeys.filter { $0 != "dir_3dtiles" })
+        unknown = reader.unknownKeys() + unknown
+        found += unknown.map(\.description)
+        if strict, !found.isEmpty {
+            throw TilingError(.invalidConfiguration, "strict configuration: " + found.joined(separator: "; "))
+        }
+        warnings += found
     }
 
     // MARK: Derived values
@@ -288,15 +367,45 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
     /// Whether staged rows carry `staging_duplicated` (any method set).
     public var labelsDuplicates: Bool { deduplicateMethod != nil }
 
-    /// The tile matrix set named by `tms_id` (built-in, or an OGC JSON file path relative to the current directory).
+    /// The tile matrix set named by `tms_id`: a built-in set, an OGC JSON file path (relative to the current
+    /// directory), or the id of a set in `$TILEMATRIXSET_DIRECTORY` (`<id>.json`, OGC TMS 2.0 or 1.0 JSON), the
+    /// directory PDG 1.x (morecantile) reads custom sets from.
     public func tileMatrixSet() throws(TilingError) -> TileMatrixSet {
+        try tileMatrixSet(customDirectory: ProcessInfo.processInfo.environment["TILEMATRIXSET_DIRECTORY"])
+    }
+
+    /// ``tileMatrixSet()`` with the custom-set directory given (tests need not change the process environment).
+    func tileMatrixSet(customDirectory directory: String?) throws(TilingError) -> TileMatrixSet {
         if TileMatrixSet.wellKnownIdentifiers.contains(tmsID) {
             return try TileMatrixSet.wellKnown(tmsID)
         }
         if tmsID.hasSuffix(".json") {
             return try TileMatrixSet(contentsOf: tmsID)
         }
-        return try TileMatrixSet.wellKnown(tmsID)
+        if let path = Self.tileMatrixSetFile(id: tmsID, directory: directory) {
+            let set = try TileMatrixSet(contentsOf: path)
+            guard set.identifier == tmsID else {
+                throw TilingError(.invalidTileMatrixSet, "\(path): its id is \"\(set.identifier)\", not the tms_id \"\(tmsID)\"")
+            }
+            return set
+        }
+        do {
+            return try TileMatrixSet.wellKnown(tmsID)
+        } catch {
+            throw TilingError(
+                .unknownTileMatrixSet,
+                error.message + (directory.map { "; no \($0)/\(tmsID).json either" } ?? "; set TILEMATRIXSET_DIRECTORY to a folder of custom sets")
+            )
+        }
+    }
+
+    /// `<directory>/<id>.json` (directory: `$TILEMATRIXSET_DIRECTORY`) when it exists.
+    static func tileMatrixSetFile(id: String, directory: String? = ProcessInfo.processInfo.environment["TILEMATRIXSET_DIRECTORY"]) -> String? {
+        guard let directory, !directory.isEmpty, !id.contains("/") else {
+            return nil
+        }
+        let path = (directory as NSString).appendingPathComponent(id + ".json")
+        return FileManager.default.fileExists(atPath: path) ? path : nil
     }
 
     /// The staged-tile path layout.
@@ -325,7 +434,10 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
         copy.filenameStagingSummary = resolve(filenameStagingSummary)
         copy.filenameRasterizationEvents = resolve(filenameRasterizationEvents)
         copy.filenameRastersSummary = resolve(filenameRastersSummary)
+        copy.filenameConfig = resolve(filenameConfig)
         if tmsID.hasSuffix(".json") { copy.tmsID = resolve(tmsID) }
+        // A custom set by id: workers get the file's path, so they need not share the leader's environment.
+        if !TileMatrixSet.wellKnownIdentifiers.contains(tmsID), let path = Self.tileMatrixSetFile(id: tmsID) { copy.tmsID = resolve(path) }
         return copy
     }
 }

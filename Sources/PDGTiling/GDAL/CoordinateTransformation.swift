@@ -2,7 +2,7 @@ import CVizGDAL
 
 /// An owned OGR coordinate transformation (PROJ through GDAL) between two traditional-order CRSs.
 final class CoordinateTransformation {
-    private let handle: OGRCoordinateTransformationH
+    let handle: OGRCoordinateTransformationH
     private let description: String
 
     /// Creates the transformation `source → target`.

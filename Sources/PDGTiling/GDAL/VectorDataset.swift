@@ -95,14 +95,23 @@ final class VectorLayer {
     }
 
     /// Streams the features in file order. `body` receives the feature id, the attribute values and the
-    /// feature's polygons (a MultiPolygon gives its parts; other geometry types give `nil`).
+    /// feature's polygons (a MultiPolygon gives its parts; other geometry types give `nil`). A geometry that cannot
+    /// be read as polygons (a ring of fewer than 4 points, non-finite coordinates) goes to `unreadableGeometry`
+    /// instead, when given, and the feature is skipped; without it, it fails the whole read.
     func forEachFeature(
+        unreadableGeometry: ((_ fid: Int64, _ error: TilingError) -> Void)? = nil,
         _ body: (_ fid: Int64, _ values: [FieldValue], _ polygons: [Polygon]?) throws(TilingError) -> Void
     ) throws(TilingError) {
         OGR_L_ResetReading(handle)
         var values = [FieldValue](repeating: .null, count: fields.count)
+        // The error state read after the loop must be the last OGR_L_GetNextFeature's, not that of a feature the
+        // body handled (a PROJ failure on one dropped feature sets it too).
+        CPLErrorReset()
         while let feature = OGR_L_GetNextFeature(handle) {
-            defer { OGR_F_Destroy(feature) }
+            defer {
+                OGR_F_Destroy(feature)
+                CPLErrorReset()
+            }
             let fid = OGR_F_GetFID(feature)
             for index in 0..<fields.count {
                 let field = Int32(index)
@@ -116,7 +125,14 @@ final class VectorLayer {
                 case .string: values[index] = .string(String(cString: OGR_F_GetFieldAsString(feature, field)))
                 }
             }
-            let polygons = try Self.polygons(of: OGR_F_GetGeometryRef(feature), fid: fid, path: dataset.path)
+            let polygons: [Polygon]?
+            do {
+                polygons = try Self.polygons(of: OGR_F_GetGeometryRef(feature), fid: fid, path: dataset.path)
+            } catch {
+                guard let unreadableGeometry, error.code == .invalidGeometry else { throw error }
+                unreadableGeometry(fid, error)
+                continue
+            }
             try body(fid, values, polygons)
         }
         let error = CPLGetLastErrorType()

@@ -57,6 +57,23 @@ final class GeometryEngine {
         return EngineGeometry(engine: self, handle: simplified)
     }
 
+    /// Whether a polygon is valid (OGC simple features: no self-intersection, closed non-degenerate rings …);
+    /// nil with GEOS's reason when it is not.
+    func invalidityReason(_ geometry: EngineGeometry) -> String? {
+        guard GEOSisValid_r(context, geometry.handle) != 1 else { return nil }
+        guard let reason = GEOSisValidReason_r(context, geometry.handle) else { return "invalid geometry" }
+        defer { GEOSFree_r(context, reason) }
+        return String(cString: reason)
+    }
+
+    /// GEOS's make-valid (the `linework` method, as shapely's `make_valid`): a bow-tie becomes its two triangles.
+    func makeValid(_ geometry: EngineGeometry) throws(TilingError) -> EngineGeometry {
+        guard let valid = GEOSMakeValid_r(context, geometry.handle) else {
+            throw TilingError(.geometryEngine, "make-valid failed")
+        }
+        return EngineGeometry(engine: self, handle: valid)
+    }
+
     /// Reads a GEOS ring's coordinates into an interleaved array.
     func coordinates(ofRing ring: OpaquePointer) throws(TilingError) -> [Double] {
         guard let sequence = GEOSGeom_getCoordSeq_r(context, ring) else {

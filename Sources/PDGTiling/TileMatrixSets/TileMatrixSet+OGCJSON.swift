@@ -91,8 +91,15 @@ extension TileMatrixSet {
         self.init(identifier: identifier, crs: Self.gdalCRS(crs), matrices: matrices)
     }
 
+    /// Whether the CRS's authority axis order is latitude/northing first (EPSG:4326, EPSG:5041 …), so that OGC
+    /// documents (TMS JSON, WMTS `TopLeftCorner`) write corners as (y, x); false for CRS84 and unparsable CRSs.
+    public var crsAxisOrderIsYX: Bool {
+        guard let reference = try? SpatialReference(definition: crs) else { return false }
+        return reference.authorityAxisOrderIsYX
+    }
+
     /// OGC CRS URIs/URNs → strings GDAL parses (`urn:ogc:def:crs:EPSG::5041` → `EPSG:5041`).
-    static func gdalCRS(_ text: String) -> String {
+    public static func gdalCRS(_ text: String) -> String {
         let lowered = text.lowercased()
         for prefix in ["urn:ogc:def:crs:epsg::", "http://www.opengis.net/def/crs/epsg/0/"] where lowered.hasPrefix(prefix) {
             return "EPSG:" + text.dropFirst(prefix.count)

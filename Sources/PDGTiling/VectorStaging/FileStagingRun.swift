@@ -36,9 +36,9 @@ struct FileStagingRun {
             ? nil
             : try CoordinateTransformation(from: source, to: target, description: "\(inputPath) → \(stager.tileMatrixSet.crs)")
 
-        let needsEngine = configuration.simplifyTolerance != nil || configuration.clipsToFootprint
-        let engine = needsEngine ? try GeometryEngine() : nil
-        let clipper = try configuration.clipsToFootprint ? makeClipper(source: source, engine: engine!) : nil
+        // Always an engine: every polygon is checked for validity (and repaired) before staging.
+        let engine = try GeometryEngine()
+        let clipper = try configuration.clipsToFootprint ? makeClipper(source: source, engine: engine) : nil
 
         let matrix = try stager.tileMatrixSet.matrix(zoom: configuration.maxZoom)
         let assigner = PolygonTileAssigner(matrix: matrix)
@@ -51,6 +51,9 @@ struct FileStagingRun {
 
         var featuresRead = 0
         var featuresSkipped = 0
+        var featuresRepaired = 0
+        var featuresDropped = 0
+        var notes: [String] = []
         var polygonsStaged = 0
         var outside = 0
         var rowsWritten = 0
@@ -61,20 +64,50 @@ struct FileStagingRun {
         let tolerance = configuration.simplifyTolerance
         let labels = configuration.labelsDuplicates
         let filename = self.filename
-        let inputPath = self.inputPath
         let identifierPrefix = StableIdentifier.Prefix(filename: filename)
+        func note(_ fid: Int64, _ text: String) {
+            if notes.count < StagedShardSummary.noteLimit { notes.append("feature \(fid): \(text)") }
+        }
 
         do throws(TilingError) {
-            try layer.forEachFeature { fid, values, polygons throws(TilingError) in
+            try layer.forEachFeature(unreadableGeometry: { fid, error in
+                featuresRead += 1
+                featuresDropped += 1
+                note(fid, "dropped: \(error.message)")
+            }) { fid, values, polygons throws(TilingError) in
                 featuresRead += 1
                 guard let polygons, !polygons.isEmpty else {
                     featuresSkipped += 1
                     return
                 }
-                for (part, original) in polygons.enumerated() {
+                // Invalid polygons (a bow-tie …) are repaired with make-valid; what it reduces to nothing is dropped.
+                var pieces: [Polygon] = []
+                var repairs: [String] = []
+                for original in polygons {
+                    if SimpleRingCheck.isCertainlyValid(original) {
+                        pieces.append(original)
+                        continue
+                    }
+                    let geometry = try engine.makePolygon(original)
+                    guard let reason = engine.invalidityReason(geometry) else {
+                        pieces.append(original)
+                        continue
+                    }
+                    let repaired = try engine.makeValid(geometry).polygons()
+                    pieces += repaired
+                    repairs.append(reason)
+                }
+                guard !pieces.isEmpty else {
+                    featuresDropped += 1
+                    note(fid, "dropped: invalid polygon make-valid leaves no area (\(repairs.joined(separator: "; ")))")
+                    return
+                }
+                // Every part is prepared before any row is written, so a feature is staged whole or not at all.
+                var prepared: [(polygon: Polygon, duplicated: Bool?)] = []
+                for original in pieces {
                     var polygon = original
                     var engineGeometry: EngineGeometry?
-                    if let tolerance, let engine {
+                    if let tolerance {
                         if let simplified = PolygonSimplifier(tolerance: tolerance, engine: engine).simplify(polygon) {
                             polygon = simplified
                         } else {
@@ -86,23 +119,32 @@ struct FileStagingRun {
                         }
                     }
                     var duplicated: Bool? = labels ? false : nil
-                    if let clipper, let engine {
+                    if let clipper {
                         let geometry: EngineGeometry
                         if let engineGeometry { geometry = engineGeometry } else { geometry = try engine.makePolygon(polygon) }
-                        if !clipper.keeps(geometry, boundingBox: polygon.boundingBox) {
-                            duplicated = true
-                            outside += 1
-                        }
+                        if !clipper.keeps(geometry, boundingBox: polygon.boundingBox) { duplicated = true }
                     }
                     if let transformation {
                         for index in polygon.rings.indices {
                             do throws(TilingError) {
                                 try transformation.transform(interleaved: &polygon.rings[index], scratchX: &scratchX, scratchY: &scratchY)
                             } catch {
-                                throw TilingError(.projection, "\(inputPath): feature \(fid): \(error.message)")
+                                // One feature outside the CRS's domain does not sink the file.
+                                featuresDropped += 1
+                                note(fid, "dropped: cannot reproject into \(stager.tileMatrixSet.crs): \(error.message)")
+                                return
                             }
                         }
                     }
+                    prepared.append((polygon, duplicated))
+                }
+                if !repairs.isEmpty {
+                    featuresRepaired += 1
+                    note(fid, "repaired with make-valid: \(repairs.joined(separator: "; "))")
+                }
+                for (part, item) in prepared.enumerated() {
+                    let polygon = item.polygon
+                    if item.duplicated == true, clipper != nil { outside += 1 }
                     let centroid = PlanarMeasures.centroid(of: polygon)
                     let row = StagedRow(
                         sequence: sequence,
@@ -112,7 +154,7 @@ struct FileStagingRun {
                         centroidY: centroid.y,
                         identifier: StableIdentifier.polygonIdentifier(prefix: identifierPrefix, fid: fid, part: part),
                         centroidTile: TileMatrixSet.stagingTile(containingX: centroid.x, y: centroid.y, in: matrix),
-                        duplicated: duplicated,
+                        duplicated: item.duplicated,
                         polygon: polygon
                     )
                     sequence += 1
@@ -124,9 +166,8 @@ struct FileStagingRun {
                     }
                 }
             }
-            guard featuresRead > 0 else {
-                throw TilingError(.inputEmpty, "\(inputPath): the layer has no features")
-            }
+            // An empty input is worth a warning, not a failure: the other inputs and the later steps go on.
+            let warnings = featuresRead == 0 ? ["\(inputPath): the layer has no features"] : []
             let written = try writers.finish()
             let dropped = removeStaleShards(keeping: Set(written))
             let counts = writers.rowCounts
@@ -140,7 +181,11 @@ struct FileStagingRun {
                 polygonsOutsideFootprint: outside,
                 rowsWritten: rowsWritten,
                 tiles: written.map { StagedShardSummary.TileRows(tile: $0, rows: counts[$0] ?? 0) },
-                tilesDropped: dropped.isEmpty ? nil : dropped
+                tilesDropped: dropped.isEmpty ? nil : dropped,
+                featuresRepaired: featuresRepaired,
+                featuresDropped: featuresDropped,
+                notes: notes,
+                warnings: warnings
             )
             try writeManifest(summary)
             return summary

@@ -15,13 +15,8 @@ public struct StagingRunner: Sendable {
         public init() {}
     }
 
-    /// One input that could not be staged.
-    public struct Failure: Sendable, Hashable, Codable {
-        /// The input path, or the tile path for a failed merge.
-        public var path: String
-        /// Why.
-        public var message: String
-    }
+    /// An input or tile that failed: the pipeline's one failure type.
+    public typealias Failure = PipelineFailure
 
     /// The report of a run.
     public struct Report: Sendable, Codable {
@@ -75,7 +70,7 @@ public struct StagingRunner: Sendable {
         for (input, result) in zip(inputs, stageResults) {
             switch result {
             case .success(let summary): staged.append(summary)
-            case .failure(let error): failures.append(Failure(path: input, message: error.description))
+            case .failure(let error): failures.append(Failure(step: .stage, path: input, message: error.description))
             }
         }
 
@@ -91,7 +86,7 @@ public struct StagingRunner: Sendable {
         for (tile, result) in zip(tiles, mergeResults) {
             switch result {
             case .success(let summary): merged.append(summary)
-            case .failure(let error): failures.append(Failure(path: merger.layout.path(for: tile), message: error.description))
+            case .failure(let error): failures.append(Failure(step: .merge, path: merger.layout.path(for: tile), message: error.description, tile: tile))
             }
         }
         if configuration.writesSummary {

@@ -64,6 +64,31 @@ public struct VectorTileStager: Sendable {
         return inputs.sorted()
     }
 
+    /// The inputs listed in a JSON file (an array of paths), instead of scanning `dir_input`, as the production IWP
+    /// run was given its files. A relative path is relative to `dir_input`, so `staging_filename` is that path; a
+    /// listed file that does not exist fails alone when staged.
+    public func inputs(listedIn path: String) throws(TilingError) -> [String] {
+        let value: JSONValue
+        do {
+            value = try JSONValue.parse(try Data(contentsOf: URL(fileURLWithPath: path)), source: path)
+        } catch let error as ConfigurationError {
+            throw TilingError(.inputUnreadable, error.message)
+        } catch {
+            throw TilingError(.inputUnreadable, "\(path): cannot read the input list: \(error.localizedDescription)")
+        }
+        guard case .array(let items) = value else {
+            throw TilingError(.inputUnreadable, "\(path): the input list must be a JSON array of paths, found \(value.typeName)")
+        }
+        var inputs: [String] = []
+        for (index, item) in items.enumerated() {
+            guard case .string(let entry) = item, !entry.isEmpty else {
+                throw TilingError(.inputUnreadable, "\(path): entry \(index) of the input list is not a path")
+            }
+            inputs.append(entry.hasPrefix("/") ? entry : (configuration.dirInput as NSString).appendingPathComponent(entry))
+        }
+        return Array(Set(inputs)).sorted()
+    }
+
     /// `staging_filename` of an input: the path with the `dir_input` string removed from its start and leading
     /// and trailing `/` stripped (e.g. `iwp/scene_0002.shp`).
     public func filename(forInputPath path: String) -> String {

@@ -21,6 +21,9 @@ struct RasterizeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "GeoTIFF compression: deflate (default, lossless with a predictor, tiled), zstd, or none (uncompressed strips, as pdgraster).")
     var compression: String = "deflate"
 
+    @Flag(name: .long, help: "Refuse the config when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
+    var strict = false
+
     @Flag(name: .long, help: "Print the full report as JSON on stdout.")
     var json = false
 
@@ -30,7 +33,7 @@ struct RasterizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workflow = try WorkflowConfiguration(contentsOf: config)
+        let workflow = try WorkflowConfigurationLoader.load(config, strict: strict)
         var settings = RasterizationRunner.Configuration()
         settings.workers = workers
         settings.options.compression = GeoTIFFCompression(rawValue: compression) ?? .deflate

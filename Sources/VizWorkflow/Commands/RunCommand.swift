@@ -32,6 +32,15 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Workers dial the IPv4 address of this network interface, e.g. ib0 (Parsl's address_by_interface).")
     var addressInterface: String?
 
+    @Option(help: "A JSON file listing the input files (an array of paths, relative ones under dir_input) instead of scanning dir_input.")
+    var inputs: String?
+
+    @Option(help: "Base URL written into WMTSCapabilities.xml (the config's title and doi are used as they are).")
+    var baseURL: String?
+
+    @Flag(help: "Refuse workflow_config.json when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
+    var strict = false
+
     func validate() throws {
         if let workers, workers < 1 { throw ValidationError("--workers must be at least 1") }
         if let provider, !["local", "kubernetes", "slurm"].contains(provider) {
@@ -42,9 +51,11 @@ struct RunCommand: AsyncParsableCommand {
 
     func run() async throws {
         let files = ParametersDirectory(path: parameters)
-        let workflow = try files.workflowConfiguration()
+        let workflow = try files.workflowConfiguration(strict: strict)
         var settings = try files.runtimeConfiguration(workers: workers, address: address, addressInterface: addressInterface, provider: provider)
         if restart { settings.kernel.checkpointFiles = [] }
+        if let baseURL { settings.plan.wmtsBaseURL = baseURL }
+        if let inputs { settings.plan.inputList = inputs }
 
         for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
         if let storage = settings.kernel.storage {
@@ -58,6 +69,9 @@ struct RunCommand: AsyncParsableCommand {
                 "viz-workflow: run \(kernel.runID) in \(kernel.runDirectory) (storage: \(kernel.storage.rawValue)); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n"
                     .utf8))
         let progress = ProgressReporter()
+        // Child tasks of this scope, ended by shutdown() and stop() (or cancelled and awaited if it throws).
+        async let kernelDuties: Void = kernel.run()
+        async let progressTicks: Void = progress.run()
         let plan = TilingWorkflowPlan(kernel: kernel, apps: apps, workflow: workflow, configuration: settings.plan, progress: progress)
         let report: TilingWorkflowPlan.Report
         do {
@@ -69,6 +83,8 @@ struct RunCommand: AsyncParsableCommand {
         }
         progress.stop()
         await kernel.shutdown()
+        await kernelDuties
+        await progressTicks
         print(RunSummary(report: report, kernel: kernel, workflow: workflow).text)
         if !report.failures.isEmpty { throw ExitCode(1) }
     }

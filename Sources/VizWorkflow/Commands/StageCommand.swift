@@ -19,6 +19,12 @@ struct StageCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent units of work (default: number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @Option(name: .long, help: "A JSON file listing the input files (an array of paths, relative ones under dir_input) instead of scanning dir_input.")
+    var inputs: String?
+
+    @Flag(name: .long, help: "Refuse the config when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
+    var strict = false
+
     @Flag(name: .long, help: "Print the full report as JSON on stdout.")
     var json = false
 
@@ -27,10 +33,11 @@ struct StageCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workflow = try WorkflowConfiguration(contentsOf: config)
+        let workflow = try WorkflowConfigurationLoader.load(config, strict: strict)
         var options = StagingRunner.Configuration()
         options.workers = workers
-        let report = try await StagingRunner(workflow: workflow, configuration: options).run()
+        let listed = try inputs.map { path throws(TilingError) in try VectorTileStager(configuration: workflow).inputs(listedIn: path) }
+        let report = try await StagingRunner(workflow: workflow, configuration: options).run(inputs: listed)
         if json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
@@ -41,6 +48,8 @@ struct StageCommand: AsyncParsableCommand {
             print("staged \(report.staged.count) input(s), \(polygons) polygons → \(report.merged.count) tile(s), \(rows) rows in \(workflow.dirStaged)")
             print("summary: \(workflow.filenameStagingSummary)")
         }
+        let problems = RunSummary.inputProblems(report.staged)
+        if !problems.isEmpty { FileHandle.standardError.write(Data((problems.joined(separator: "\n") + "\n").utf8)) }
         if !report.failures.isEmpty {
             var text = "\(report.failures.count) input(s) failed:\n"
             for failure in report.failures {

@@ -21,11 +21,14 @@ struct WebTilesCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Complete null value-range ends per tile, as pdgraster 0.9 effectively does.")
     var perTileRanges = false
 
-    @Option(name: .long, help: "Base URL written into WMTSCapabilities.xml.")
-    var baseURL: String = "https://example.org/tiles"
+    @Option(name: .long, help: "Base URL written into WMTSCapabilities.xml (default: https://example.org/tiles).")
+    var baseURL: String?
 
-    @Option(name: .long, help: "DOI path component written into WMTSCapabilities.xml.")
-    var doi: String = "10.18739/XXXX"
+    @Option(name: .long, help: "DOI path component written into WMTSCapabilities.xml (default: the config's doi).")
+    var doi: String?
+
+    @Flag(name: .long, help: "Refuse the config when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
+    var strict = false
 
     @Flag(name: .long, help: "Print the full report as JSON on stdout.")
     var json = false
@@ -35,13 +38,13 @@ struct WebTilesCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let workflow = try WorkflowConfiguration(contentsOf: config)
+        let workflow = try WorkflowConfigurationLoader.load(config, strict: strict)
         var settings = RasterizationRunner.Configuration()
         settings.workers = workers
         settings.options.rangeMode = perTileRanges ? .perTileLegacy : .perZoom
-        settings.capabilities.baseURL = baseURL
-        settings.capabilities.doi = doi
-        settings.capabilities.urlPostfix = (workflow.dirWebTiles as NSString).lastPathComponent
+        settings.capabilities = WMTSCapabilities.Configuration(for: workflow)
+        if let baseURL { settings.capabilities.baseURL = baseURL }
+        if let doi { settings.capabilities.doi = doi }
         let report = try await RasterizationRunner(workflow: workflow, configuration: settings).renderWebTiles()
         try RasterCommandOutput.print(report, json: json, what: "GeoTIFF(s) rendered into \(workflow.dirWebTiles)")
     }
@@ -60,7 +63,7 @@ enum RasterCommandOutput {
         }
         if !report.failures.isEmpty {
             var text = "\(report.failures.count) tile(s) failed:\n"
-            for failure in report.failures { text += "  \(failure.tile) \(failure.path): \(failure.message)\n" }
+            for failure in report.failures { text += "  \(failure.tile.map { "\($0) " } ?? "")\(failure.path): \(failure.message)\n" }
             FileHandle.standardError.write(Data(text.utf8))
             throw ExitCode(1)
         }

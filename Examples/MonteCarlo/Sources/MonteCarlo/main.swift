@@ -194,6 +194,8 @@ func run(_ options: Options, apps: Apps) async throws -> Int32 {
     let htex = configuration.executors.compactMap { $0 as? HighThroughputExecutor }.first
     if let htex { report(htex) }
     let kernel = try await DataFlowKernel(configuration: configuration, apps: apps.registry)
+    // Periodic checkpoints (if parsl_config.json asks for them) run here until `shutdown()`.
+    async let kernelDuties: Void = kernel.run()
     let per = options.samples / options.batches
     say(
         "monte-carlo: \(options.samples) neutrons through a slab \(options.thickness) mean free paths thick, scattering ratio \(options.scattering), in \(options.batches) batches, seed \(options.seed)"
@@ -272,6 +274,7 @@ func run(_ options: Options, apps: Apps) async throws -> Int32 {
     }
 
     await kernel.shutdown()
+    await kernelDuties
     let s = kernel.summary
     let elapsed = ContinuousClock.now - started
     say(

@@ -1,12 +1,11 @@
-import PDGTiling
-
-/// Decodes GeoPackage geometry blobs (header + ISO/extended WKB) into polygons.
-enum GeoPackageGeometry {
+/// Decodes GeoPackage geometry blobs (header + ISO/extended WKB) into polygons: the reading side of
+/// ``GeoPackageWriter``'s encoding, beside it, for the raster steps that read staged tiles.
+package enum GeoPackageGeometryReader {
     /// The polygons of a Polygon or MultiPolygon blob (Z/M coordinates ignored); empty for an empty geometry.
-    /// - Throws: `invalidGeometry` for other geometry types, `stagedTileUnreadable` for malformed blobs.
-    static func polygons(from blob: UnsafeRawBufferPointer) throws(RasterizationError) -> [Polygon] {
+    /// - Throws: `invalidGeometry` for other geometry types, `malformedGeometry` for malformed blobs.
+    package static func polygons(from blob: UnsafeRawBufferPointer) throws(TilingError) -> [Polygon] {
         guard blob.count >= 8, blob[0] == 0x47, blob[1] == 0x50 else {
-            throw RasterizationError(.stagedTileUnreadable, "geometry blob lacks the GeoPackage \"GP\" header")
+            throw TilingError(.malformedGeometry, "geometry blob lacks the GeoPackage \"GP\" header")
         }
         let flags = blob[3]
         if flags & 0x10 != 0 { return [] }
@@ -16,7 +15,7 @@ enum GeoPackageGeometry {
         case 1: envelopeBytes = 32
         case 2, 3: envelopeBytes = 48
         case 4: envelopeBytes = 64
-        default: throw RasterizationError(.stagedTileUnreadable, "invalid GeoPackage envelope code")
+        default: throw TilingError(.malformedGeometry, "invalid GeoPackage envelope code")
         }
         var reader = WKBReader(bytes: blob, offset: 8 + envelopeBytes)
         return try reader.readPolygonal()
@@ -32,13 +31,13 @@ enum GeoPackageGeometry {
             self.offset = offset
         }
 
-        mutating func need(_ count: Int) throws(RasterizationError) {
+        mutating func need(_ count: Int) throws(TilingError) {
             guard offset + count <= bytes.count else {
-                throw RasterizationError(.stagedTileUnreadable, "truncated WKB geometry")
+                throw TilingError(.malformedGeometry, "truncated WKB geometry")
             }
         }
 
-        mutating func uint32() throws(RasterizationError) -> UInt32 {
+        mutating func uint32() throws(TilingError) -> UInt32 {
             try need(4)
             let raw = bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)
             offset += 4
@@ -52,7 +51,7 @@ enum GeoPackageGeometry {
         }
 
         /// Byte order + type; returns (base type 1…7, coordinate dimension).
-        mutating func header() throws(RasterizationError) -> (type: UInt32, dimensions: Int) {
+        mutating func header() throws(TilingError) -> (type: UInt32, dimensions: Int) {
             try need(1)
             littleEndian = bytes[offset] == 1
             offset += 1
@@ -70,7 +69,7 @@ enum GeoPackageGeometry {
             return (type, dimensions)
         }
 
-        mutating func readPolygonal() throws(RasterizationError) -> [Polygon] {
+        mutating func readPolygonal() throws(TilingError) -> [Polygon] {
             let (type, dimensions) = try header()
             switch type {
             case 3: return [try polygonBody(dimensions: dimensions)]
@@ -89,12 +88,12 @@ enum GeoPackageGeometry {
             }
         }
 
-        func nonPolygon(_ type: UInt32) -> RasterizationError {
+        func nonPolygon(_ type: UInt32) -> TilingError {
             let names: [UInt32: String] = [1: "Point", 2: "LineString", 4: "MultiPoint", 5: "MultiLineString", 7: "GeometryCollection"]
-            return RasterizationError(.invalidGeometry, "geometry type \(names[type] ?? "\(type)") is not a Polygon or MultiPolygon")
+            return TilingError(.invalidGeometry, "geometry type \(names[type] ?? "\(type)") is not a Polygon or MultiPolygon")
         }
 
-        mutating func polygonBody(dimensions: Int) throws(RasterizationError) -> Polygon {
+        mutating func polygonBody(dimensions: Int) throws(TilingError) -> Polygon {
             let ringCount = Int(try uint32())
             var rings: [[Double]] = []
             rings.reserveCapacity(ringCount)
