@@ -76,8 +76,10 @@ import VizWorkflowTestSupport
 
         let started = ContinuousClock.now
         let (leader, out, err) = try start(in: leaderPod.path, workers: 2)
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        // Pipes drained and the pointer polled on this thread and plain threads, not the cooperative pool:
+        // other tests block its threads, and a starved poll would miss a short run.
+        let stdout = PipeDrain(out)
+        let stderr = PipeDrain(err)
         // `status` from the other pod while the run goes on: the latest snapshot, read-only. The leader
         // publishes its first snapshot as soon as it has started.
         var duringRun: (Int32, String)?
@@ -87,12 +89,12 @@ import VizWorkflowTestSupport
                 pointerSeen = ContinuousClock.now - started
                 duringRun = try status(in: otherPod.path)
             }
-            try await Task.sleep(for: .milliseconds(20))
+            usleep(20_000)
         }
         let runTime = ContinuousClock.now - started
         leader.waitUntilExit()
-        let text = String(decoding: await stdout, as: UTF8.self)
-        let log = String(decoding: await stderr, as: UTF8.self)
+        let text = String(decoding: stdout.wait(), as: UTF8.self)
+        let log = String(decoding: stderr.wait(), as: UTF8.self)
         #expect(leader.terminationStatus == 0, "\(text)\n\(log)")
         #expect(log.contains("(storage: object)"), "\(log)")
         let listing = (try? FileManager.default.contentsOfDirectory(atPath: otherPod.path + "/runinfo")) ?? []
@@ -133,7 +135,8 @@ import VizWorkflowTestSupport
         // their absolute output paths).
         let firstPod = try bucket.mount(node: "leader-1", enforceRate: "eio", mountPoint: "data")
         try placeParameters(in: firstPod.path)
-        let (leader, _, _) = try start(in: firstPod.path, workers: 1)
+        let (leader, firstOut, firstErr) = try start(in: firstPod.path, workers: 1)
+        _ = (PipeDrain(firstOut), PipeDrain(firstErr))
         // Kill -9 once two segments are published, well before the run can end.
         var published = 0
         for _ in 0..<1200 {
@@ -142,7 +145,7 @@ import VizWorkflowTestSupport
                 kill(leader.processIdentifier, SIGKILL)
                 break
             }
-            try await Task.sleep(for: .milliseconds(25))
+            usleep(25_000)
         }
         leader.waitUntilExit()
         #expect(published >= 2)
@@ -155,11 +158,11 @@ import VizWorkflowTestSupport
         let finished = segments(secondPod.path).records
         #expect(finished >= 2)
         let (resumed, out, err) = try start(in: secondPod.path, workers: 2)
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
+        let stdout = PipeDrain(out)
+        let stderr = PipeDrain(err)
         resumed.waitUntilExit()
-        let text = String(decoding: await stdout, as: UTF8.self)
-        let log = String(decoding: await stderr, as: UTF8.self)
+        let text = String(decoding: stdout.wait(), as: UTF8.self)
+        let log = String(decoding: stderr.wait(), as: UTF8.self)
         #expect(resumed.terminationStatus == 0, "\(text)\n\(log)")
         // Every result published before the kill is reused, none is run again.
         #expect(count(text, "reused") == finished, "\(text)")
@@ -167,5 +170,26 @@ import VizWorkflowTestSupport
         let stats = try secondPod.unmount()
         #expect(stats.number("rewrites.count") == 0, "\(stats["rewrites"] ?? "")")
         #expect(stats.number("rate_violations.count") == 0, "\(stats["rate_violations"] ?? "")")
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeDrain: @unchecked Sendable {
+    // @unchecked: `data` is written by the thread before `done` is signalled and read only after waiting on it.
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let thread = Thread { [self] in
+            data = pipe.fileHandleForReading.readDataToEndOfFile()
+            done.signal()
+        }
+        thread.start()
+    }
+
+    /// Everything the pipe carried, once its writer has closed it.
+    func wait() -> Data {
+        done.wait()
+        return data
     }
 }
