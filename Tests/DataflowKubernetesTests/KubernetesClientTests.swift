@@ -247,7 +247,8 @@ private func samplePod(_ name: String, labels: [String: String] = ["app": "t"], 
             let client = KubernetesClient(
                 configuration: .init(server: "https://127.0.0.1:\(port)", credential: .bearerToken("t"), caFile: cluster.caFile, maxRetries: 0))
             var response: KubernetesClient.Response?
-            _ = await eventually(.seconds(10)) {
+            // hypercorn takes seconds to import on a loaded machine (tests run in parallel).
+            _ = await eventually(.seconds(40)) {
                 response = try? await client.send("GET", "/version")
                 return response != nil
             }
