@@ -59,4 +59,12 @@ public enum TransportSecurity {
         if case .handshakeFailed = error as? NIOSSLError { return true }
         return error is BoringSSLError
     }
+
+    /// Whether a TLS error only says that the peer closed the connection before the handshake finished: not
+    /// a key that does not match, but an interchange turning away connections over its handshake limit (or
+    /// going away). NIOSSL reports it as an "EOF during handshake" error, or as an unclean shutdown.
+    public static func isClosedDuringHandshake(_ error: any Error) -> Bool {
+        if case .uncleanShutdown = error as? NIOSSLError { return true }
+        return "\(error)".contains("EOF during handshake")
+    }
 }

@@ -29,7 +29,10 @@ final class WorkerChannelHandler: ChannelInboundHandler, @unchecked Sendable {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        if TransportSecurity.isHandshakeFailure(error) {
+        if TransportSecurity.isClosedDuringHandshake(error) {
+            // Turned away before the handshake finished (the interchange's limit on handshakes at once): the
+            // close that follows dials again, as for a plain connection closed before the challenge.
+        } else if TransportSecurity.isHandshakeFailure(error) {
             connection.tlsFailed("\(error)")
         } else {
             WorkerService.log("worker: connection error: \(error)")

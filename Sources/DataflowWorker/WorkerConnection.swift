@@ -50,7 +50,8 @@ final class WorkerConnection: Sendable {
                 pid: UInt32(getpid()),
                 address: "\(configuration.host):\(configuration.port)",
                 capacity: capacity,
-                connectTimeout: configuration.connectTimeout
+                connectTimeout: configuration.connectTimeout,
+                encrypted: configuration.encrypted
             ),
             now: .zero
         )

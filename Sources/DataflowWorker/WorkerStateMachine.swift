@@ -25,6 +25,10 @@ struct WorkerStateMachine {
         var capacity: Int
         /// How long to keep dialling an interchange that cannot be reached.
         var connectTimeout: Duration
+        /// Whether the connection is TLS with the run's key: then a handshake that got as far as the challenge
+        /// proved the key, and a close before acceptance is the interchange turning connections away (its
+        /// limit on handshakes at once evicts the oldest), so the worker dials again.
+        var encrypted = false
     }
 
     enum Phase: Sendable, Equatable { case connecting, awaitingAcceptance, running, closing }
@@ -154,7 +158,7 @@ struct WorkerStateMachine {
         guard reconnectRequested, exitCode == nil else { return (.exit(exitCode ?? 0), []) }
         // Closed before the interchange said anything (its handshake timeout, or too many connections at
         // once): dial again while time is left.
-        lastConnectError = "the interchange closed the connection before its challenge"
+        lastConnectError = "the interchange closed the connection before accepting this worker"
         reconnectRequested = false
         hasConnection = false
         phase = .connecting
@@ -248,6 +252,9 @@ struct WorkerStateMachine {
         }
         switch phase {
         case .connecting:
+            reconnectRequested = true
+            return [.reconnect]
+        case .awaitingAcceptance where configuration.encrypted:
             reconnectRequested = true
             return [.reconnect]
         case .awaitingAcceptance:

@@ -14,11 +14,11 @@ struct WorkerStateMachineTests {
     let exitLeaderLost = WorkerService.exitLeaderLost
     let exitRefused = WorkerService.exitRefused
 
-    func machine(capacity: Int = 2, connectTimeout: Duration = .seconds(10)) -> Machine {
+    func machine(capacity: Int = 2, connectTimeout: Duration = .seconds(10), encrypted: Bool = false) -> Machine {
         Machine(
             configuration: .init(
                 authenticator: authenticator, fingerprint: "fp", hostname: "node1", blockID: "0", workerID: "0.node1.42",
-                pid: 42, address: "leader:9000", capacity: capacity, connectTimeout: connectTimeout
+                pid: 42, address: "leader:9000", capacity: capacity, connectTimeout: connectTimeout, encrypted: encrypted
             ),
             now: .zero
         )
@@ -121,6 +121,26 @@ struct WorkerStateMachineTests {
         var late = joined()
         late.tlsHandshakeFailed("unexpected EOF")
         #expect(late.disconnected() == [.log("the interchange closed the connection"), .exit(exitLeaderLost)])
+    }
+
+    /// Over TLS, reaching the challenge proved the key: a close before acceptance is the interchange evicting
+    /// the oldest handshake (a burst of workers over its limit), so the worker dials again until its timeout.
+    @Test func anEncryptedWorkerEvictedBeforeAcceptanceDialsAgain() {
+        var m = machine(connectTimeout: .seconds(3), encrypted: true)
+        #expect(m.nextConnectStep(now: .zero) == .dial(timeout: .seconds(3)))
+        m.connected(nonce: workerNonce, now: .zero)
+        _ = m.received(.challenge(Challenge(nonce: leaderNonce)), now: .zero)
+        #expect(m.phase == .awaitingAcceptance)
+        #expect(m.disconnected() == [.reconnect])
+        #expect(m.connectionEnded(now: .milliseconds(10)) == (.pause(.milliseconds(50)), []))
+        #expect(m.phase == .connecting)
+        // Past the connect timeout it gives up, saying what happened last.
+        m.connected(nonce: workerNonce, now: .seconds(4))
+        _ = m.received(.challenge(Challenge(nonce: leaderNonce)), now: .seconds(4))
+        #expect(m.disconnected() == [.reconnect])
+        let (step, actions) = m.connectionEnded(now: .seconds(4))
+        #expect(step == .exit(WorkerService.exitLeaderLost))
+        #expect(actions.contains { "\($0)".contains("before accepting this worker") })
     }
 
     // MARK: Connecting
