@@ -85,6 +85,7 @@ final class ShapefileReader {
             let descriptor = descriptors[position..<position + 32]
             let type = descriptor[position + 11]
             let width = Int(descriptor[position + 16])
+            guard width > 0 else { return nil }
             let fieldIndex = columns.count
             guard fieldIndex < layer.fields.count else { return nil }
             let kind: Column.Kind
@@ -171,7 +172,7 @@ final class ShapefileReader {
         for (index, column) in columns.enumerated() {
             // shapelib's C string: up to the first NUL, then trimmed of spaces at both ends.
             let field = UnsafeRawBufferPointer(rebasing: row[column.offset..<column.offset + column.width])
-            var end = field.firstIndex(of: 0) ?? field.count
+            var end = memchr(field.baseAddress!, 0, field.count).map { $0 - UnsafeMutableRawPointer(mutating: field.baseAddress!) } ?? field.count
             var start = 0
             while start < end, field[start] == UInt8(ascii: " ") { start += 1 }
             while end > start, field[end - 1] == UInt8(ascii: " ") { end -= 1 }
