@@ -81,7 +81,9 @@ struct RasterBench: ParsableCommand {
         for zoom in Set(all.map(\.tile.z)).sorted() {
             let ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: all)
             for summary in all where summary.tile.z == zoom {
-                pngs += try RasterPipeline.renderWebTile(config: workflow, tile: summary.tile, ranges: ranges, options: options).webTilePaths.count
+                pngs += try RasterPipeline.renderWebTile(
+                    config: workflow, tile: summary.tile, ranges: ranges, options: options, bandSummaries: summary.bands
+                ).webTilePaths.count
             }
         }
         let webTiles = clock.lap()
