@@ -47,8 +47,9 @@ let package = Package(
         // MARK: Runtime (leaves first; see docs/architecture.md)
         .target(name: "DataflowJSON"),
         .target(name: "DataflowApps", dependencies: ["CVizSystemShims", "CVizOpenSSL"]),
-        .target(name: "DataflowMonitoring", dependencies: ["CVizSQLite"]),
-        .target(name: "DataflowCore", dependencies: ["DataflowApps", "DataflowMonitoring", "DataflowJSON", "CVizOpenSSL"]),
+        .target(name: "DataflowStorage"),
+        .target(name: "DataflowMonitoring", dependencies: ["CVizSQLite", "DataflowStorage"]),
+        .target(name: "DataflowCore", dependencies: ["DataflowApps", "DataflowMonitoring", "DataflowJSON", "DataflowStorage", "CVizOpenSSL"]),
         .target(name: "DataflowWireProtocol", dependencies: ["CVizOpenSSL", "CVizZstd", nioCore, nioSSL]),
         .target(name: "DataflowWorker", dependencies: ["DataflowApps", "DataflowWireProtocol", "CVizSystemShims", nioCore, nioPosix, nioSSL]),
         .target(name: "DataflowKubernetesAPI", dependencies: ["CVizCurl", "CVizCurlShims"]),
@@ -58,13 +59,13 @@ let package = Package(
             name: "Dataflow",
             dependencies: [
                 "DataflowApps", "DataflowCore", "DataflowInterchange", "DataflowJSON", "DataflowKubernetesAPI", "DataflowMonitoring",
-                "DataflowProviders", "DataflowWireProtocol", "DataflowWorker",
+                "DataflowProviders", "DataflowStorage", "DataflowWireProtocol", "DataflowWorker",
             ]
         ),
 
         // MARK: PDG tiling (pure geospatial libraries: no runtime, no networking), then its apps and viewer
-        .target(name: "PDGTiling", dependencies: ["CVizGDAL", "CVizGEOS", "CVizSQLite", "DataflowJSON"]),
-        .target(name: "PDGRasterization", dependencies: ["PDGTiling", "CVizGDAL", "CVizSQLite", "CVizZlib", "CVizImageShims", "CVizWebP"]),
+        .target(name: "PDGTiling", dependencies: ["CVizGDAL", "CVizGEOS", "CVizSQLite", "DataflowJSON", "DataflowStorage"]),
+        .target(name: "PDGRasterization", dependencies: ["PDGTiling", "DataflowStorage", "CVizGDAL", "CVizSQLite", "CVizZlib", "CVizImageShims", "CVizWebP"]),
         .target(name: "PDGTilingApps", dependencies: ["DataflowCore", "PDGTiling", "PDGRasterization"]),
         .target(name: "PDGTileViewer", dependencies: [nioCore, nioPosix, .product(name: "NIOHTTP1", package: "swift-nio")]),
 
@@ -124,7 +125,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DataflowMonitoringTests", dependencies: ["DataflowMonitoring"]),
-        .testTarget(name: "DataflowCoreTests", dependencies: ["DataflowCore", "DataflowMonitoring", "DataflowTestWorkflow"]),
+        .testTarget(name: "DataflowCoreTests", dependencies: ["DataflowCore", "DataflowMonitoring", "DataflowStorage", "DataflowTestWorkflow"]),
         .executableTarget(name: "DataflowTestWorkflow", dependencies: ["DataflowCore"], path: "Tests/DataflowTestWorkflow"),
     ]
 )

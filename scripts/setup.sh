@@ -15,6 +15,8 @@ packages+=(nftables)
 packages+=(debootstrap)
 # SlurmProvider's tests run against a one-node Slurm (scripts/slurm-test-cluster.sh).
 packages+=(slurmctld slurmd slurm-client munge)
+# The bucket tests mount ../shared/tools/gcsfuse (a gcsfuse emulator on libfuse3, fusermount3) from a venv.
+packages+=(fuse3 python3-venv)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -34,6 +36,13 @@ fi
 if ! python3 -c 'import hypercorn' 2>/dev/null; then
     echo "installing: hypercorn (PyPI)"
     pip3 install --quiet hypercorn 2>/dev/null || pip3 install --quiet --break-system-packages hypercorn
+fi
+# The gcsfuse emulator's FUSE binding, in a venv the bucket tests find (ignored by git as .build-*).
+venv="$(cd "$(dirname "$0")/.." && pwd)/.build-gcsfuse-venv"
+if ! "$venv/bin/python" -c 'import mfusepy' 2>/dev/null; then
+    echo "installing: mfusepy (PyPI) into $venv"
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install --quiet mfusepy
 fi
 if ! command -v swift >/dev/null; then
     echo "swift 6.3 is required on PATH (https://www.swift.org/install/linux/); it is not a Debian package" >&2

@@ -9,5 +9,6 @@
 @_exported import DataflowKubernetesAPI
 @_exported import DataflowMonitoring
 @_exported import DataflowProviders
+@_exported import DataflowStorage
 @_exported import DataflowWireProtocol
 @_exported import DataflowWorker

@@ -1,4 +1,5 @@
 import DataflowMonitoring
+import DataflowStorage
 import Foundation
 import Synchronization
 
@@ -40,7 +41,11 @@ public final class DataFlowKernel: Sendable {
     let deferredCheckpoints = Mutex<[(MemoKey, [UInt8])]>([])
     let checkpointWriter: CheckpointWriter?
     let monitoring: MonitoringStore?
-    let counters = Counters()
+    /// On object storage: publishes snapshots of the local monitoring database to the run directory.
+    let monitoringSnapshots: MonitoringSnapshots?
+    /// How the run directory is written (``Configuration/storage``, or detected from its mount).
+    public let storage: StorageKind
+    let counters: Counters
     let state = Mutex(LifecycleState.running)
     /// Fired by ``shutdown(waitForTasks:)``; ends ``run()``.
     let stopped = ShutdownSignal()
@@ -54,6 +59,8 @@ public final class DataFlowKernel: Sendable {
         let memoized = Atomic<Int>(0)
         let dependencyFailed = Atomic<Int>(0)
         let retried = Atomic<Int>(0)
+        /// Tries handed to an executor (or running as join apps) and not yet returned.
+        let executing = Atomic<Int>(0)
         let rerunForOutputs = Atomic<Int>(0)
         let rerunForInputs = Atomic<Int>(0)
     }
@@ -88,6 +95,10 @@ public final class DataFlowKernel: Sendable {
         self.apps = apps
         self.executors = byLabel
         self.defaultExecutor = configuration.executors[0]
+        let storage = configuration.storage ?? StorageKind.resolve(path: configuration.runDirectory)
+        self.storage = storage
+        let counters = Counters()
+        self.counters = counters
         self.runDirectory = try RunDirectory.create(under: configuration.runDirectory)
         self.runID = UUID().uuidString.lowercased()
 
@@ -112,15 +123,30 @@ public final class DataFlowKernel: Sendable {
         }
         self.checkpointLoadReport = report
 
-        if configuration.checkpointMode != nil {
-            checkpointWriter = try CheckpointWriter(path: "\(runDirectory)/checkpoint/tasks.ckpt")
-        } else {
-            checkpointWriter = nil
+        switch (configuration.checkpointMode, storage) {
+        case (nil, _): checkpointWriter = nil
+        case (_, .posix): checkpointWriter = try CheckpointWriter(target: .appendLog(path: "\(runDirectory)/checkpoint/tasks.ckpt"))
+        case (_, .object):
+            // Publish early when no try is executing: then every outstanding task waits on these records.
+            checkpointWriter = try CheckpointWriter(
+                target: .segments(
+                    directory: "\(runDirectory)/checkpoint", interval: configuration.checkpointSegmentInterval, maxBytes: 8 << 20,
+                    isStalled: { [counters] in counters.executing.load(ordering: .acquiring) == 0 }))
         }
+        var snapshots: MonitoringSnapshots?
         if configuration.monitoring {
+            var databasePath = "\(configuration.runDirectory)/monitoring.db"
+            if storage == .object {
+                // The live database stays on local disk (WAL and every commit would re-upload it from a bucket);
+                // it starts from the latest published snapshot, so earlier runs stay in the history.
+                let local = (NSTemporaryDirectory() as NSString).appendingPathComponent("dataflow-monitoring-\(runID)")
+                try? FileManager.default.createDirectory(atPath: local, withIntermediateDirectories: true)
+                databasePath = (local as NSString).appendingPathComponent("monitoring.db")
+                MonitoringSnapshots.seed(livePath: databasePath, from: configuration.runDirectory)
+            }
             // synchronous=off: a killed leader loses nothing (the OS has the pages); only a machine crash could
             // cost the last moments of a database that is a record, not the source of truth (checkpoints are).
-            let store = try MonitoringStore(path: "\(configuration.runDirectory)/monitoring.db", configuration: .init(synchronous: .off))
+            let store = try MonitoringStore(path: databasePath, configuration: .init(synchronous: .off))
             store.workflowStarted(
                 runID: runID,
                 workflowName: configuration.workflowName,
@@ -129,9 +155,20 @@ public final class DataFlowKernel: Sendable {
                 time: Self.now()
             )
             monitoring = store
+            if storage == .object {
+                store.flush()
+                snapshots = try MonitoringSnapshots(
+                    livePath: databasePath,
+                    root: configuration.runDirectory,
+                    runTag: "\((runDirectory as NSString).lastPathComponent)-\(runID.prefix(8))",
+                    interval: configuration.monitoringSnapshotInterval,
+                    publisher: FilePublisher(storage: .object)
+                )
+            }
         } else {
             monitoring = nil
         }
+        monitoringSnapshots = snapshots
         if let monitoring {
             let runID = self.runID
             for case let source as any BackendEventSource in configuration.executors {
@@ -231,6 +268,13 @@ public final class DataFlowKernel: Sendable {
                 tasksFailed: s.failed + s.dependencyFailed
             )
             monitoring.close()
+            if let monitoringSnapshots {
+                monitoringSnapshots.close()
+                // The bucket has the final snapshot; keep the local copy only if publishing failed.
+                if monitoringSnapshots.lastError == nil {
+                    try? FileManager.default.removeItem(atPath: (monitoring.path as NSString).deletingLastPathComponent)
+                }
+            }
         }
         state.withLock { $0 = .shutDown }
     }

@@ -28,11 +28,18 @@ enum RunDirectory {
         return names.filter { !$0.isEmpty && $0.allSatisfy(\.isNumber) }.sorted { Int($0)! < Int($1)! }
     }
 
-    /// Checkpoint files of earlier runs under `root`, oldest first.
+    /// Checkpoint files of earlier runs under `root`, oldest first: each run's append log `tasks.ckpt` (POSIX)
+    /// and its segments `segment-NNNNNN.ckpt` (object storage) in order. A segment that is missing (never
+    /// published) leaves a gap, which is fine: every segment is complete on its own.
     static func earlierCheckpoints(under root: String, excluding current: String) -> [String] {
         runs(under: root).map { "\(root)/\($0)" }
             .filter { $0 != current }
-            .map { "\($0)/checkpoint/tasks.ckpt" }
-            .filter { FileManager.default.fileExists(atPath: $0) }
+            .flatMap { run -> [String] in
+                let directory = "\(run)/checkpoint"
+                let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+                let segments = names.filter { $0.hasPrefix("segment-") && $0.hasSuffix(".ckpt") }.sorted()
+                return (names.contains("tasks.ckpt") ? ["tasks.ckpt"] : []).map { "\(directory)/\($0)" }
+                    + segments.map { "\(directory)/\($0)" }
+            }
     }
 }

@@ -1,4 +1,5 @@
 internal import CVizSQLite
+import Foundation
 
 /// A thin wrapper over one `sqlite3*` connection.
 ///
@@ -8,13 +9,22 @@ final class SQLiteConnection {
     let path: String
     private var handle: OpaquePointer?
 
-    /// Opens (and, unless read-only, creates) the database at `path`.
-    init(path: String, readOnly: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws(MonitoringError) {
+    /// Opens (and, unless read-only, creates) the database at `path`. `immutable` (read-only) opens it as a
+    /// file nobody changes (`?immutable=1`): no locks, no `-shm`, no WAL, nothing written next to it; for a
+    /// published snapshot on a bucket.
+    init(path: String, readOnly: Bool = false, immutable: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws(MonitoringError) {
         self.path = path
         var flags = SQLITE_OPEN_NOMUTEX
-        flags |= readOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        flags |= readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
+        var name = path
+        if immutable {
+            flags |= SQLITE_OPEN_URI
+            var allowed = CharacterSet.urlPathAllowed
+            allowed.remove(charactersIn: "?#%")
+            name = "file:" + (path.addingPercentEncoding(withAllowedCharacters: allowed) ?? path) + "?immutable=1"
+        }
         var db: OpaquePointer?
-        let rc = sqlite3_open_v2(path, &db, flags, nil)
+        let rc = sqlite3_open_v2(name, &db, flags, nil)
         guard rc == SQLITE_OK, let db else {
             let detail = db.map { String(cString: sqlite3_errmsg($0)) } ?? String(cString: sqlite3_errstr(rc))
             sqlite3_close_v2(db)

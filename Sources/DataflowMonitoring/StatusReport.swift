@@ -114,17 +114,18 @@ public struct StatusReport: Sendable, Codable, Equatable {
     ///   - databasePath: The `monitoring.db` file.
     ///   - runID: The run to report on; `nil` picks the run that started last.
     ///   - failureLimit: Most failures to list; ``failureCount`` still counts them all.
+    ///   - immutable: Open it as a file nobody changes (a published snapshot): no locks, `-shm` or WAL.
     /// - Throws: ``MonitoringError`` (`.openFailed`, `.query`, or `.notFound` when there is no such run).
-    public static func load(databasePath: String, runID: String? = nil, failureLimit: Int = 1_000) throws
+    public static func load(databasePath: String, runID: String? = nil, failureLimit: Int = 1_000, immutable: Bool = false) throws
         -> StatusReport
     {
-        try StatusReportLoader(path: databasePath).load(runID: runID, failureLimit: failureLimit)
+        try StatusReportLoader(path: databasePath, immutable: immutable).load(runID: runID, failureLimit: failureLimit)
     }
 
     /// The id of the latest run whose run directory is `runDirectory` (as recorded, or ending in its last
     /// path components), for showing one numbered run of a `run_dir`.
-    public static func runID(databasePath: String, runDirectory: String) throws -> String? {
-        let loader = try StatusReportLoader(path: databasePath)
+    public static func runID(databasePath: String, runDirectory: String, immutable: Bool = false) throws -> String? {
+        let loader = try StatusReportLoader(path: databasePath, immutable: immutable)
         let statement = try loader.connection.prepare(
             "SELECT run_id FROM workflow WHERE rundir = ?1 OR rundir LIKE '%/' || ?2 ORDER BY time_began DESC LIMIT 1"
         )

@@ -4,9 +4,9 @@ import Foundation
 struct StatusReportLoader {
     let connection: SQLiteConnection
 
-    init(path: String) throws(MonitoringError) {
+    init(path: String, immutable: Bool = false) throws(MonitoringError) {
         // Read-only never creates the file, so a wrong path is an error rather than an empty database.
-        self.connection = try SQLiteConnection(path: path, readOnly: true)
+        self.connection = try SQLiteConnection(path: path, readOnly: true, immutable: immutable)
     }
 
     /// The current state of task `t` (a row of `task`): its final state if it ended, else its latest

@@ -8,8 +8,8 @@ public struct RasterPipelineOptions: Sendable, Hashable, Codable {
         case perTileLegacy
     }
 
-    /// GeoTIFF compression (default DEFLATE with a predictor, tiled; `.none` for pdgraster's uncompressed strips).
-    public var compression: GeoTIFFCompression = .deflate
+    /// GeoTIFF compression (default ZSTD level 1 with a predictor, tiled; `.none` for pdgraster's uncompressed strips).
+    public var compression: GeoTIFFCompression = .zstd
     /// Range completion for web tiles (default per zoom).
     public var rangeMode: RangeMode = .perZoom
     /// zlib level of PNGs (default 1: ~2× faster than 6 for ~14 % larger files, still smaller than pdgraster's).

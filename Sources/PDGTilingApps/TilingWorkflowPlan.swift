@@ -170,10 +170,6 @@ public struct TilingWorkflowPlan: Sendable {
     /// level is complete (they need only its GeoTIFFs and its value ranges), overlapping the next level.
     /// `enable_raster_parents`, `enable_web_tiles` and `enable_web_tiles_parents` skip their steps.
     private func rasterize(stagedTiles: [TileIndex], stager: VectorTileStager, dropped: Set<TileIndex>, into report: inout Report) async throws {
-        // This run's CSVs describe this run: start them afresh (PDG appends across runs).
-        for file in [workflow.filenameRastersSummary, workflow.filenameRasterizationEvents] {
-            try? FileManager.default.removeItem(atPath: file)
-        }
         var level = stagedTiles.sorted()
         removeOutputs(of: dropped.sorted(), stager: stager, into: &report)
         var droppedLevel = dropped
@@ -235,8 +231,10 @@ public struct TilingWorkflowPlan: Sendable {
         }
         // Every raster failure, whole-task ones included (they carry their tiles), is an event.
         let rasterFailureRows = report.failures.filter { $0.step.isRaster }
-        try RastersSummaryCSV.append(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
-        try RasterizationEventsCSV.append(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
+        // This run's CSVs describe this run, each written once, whole (PDG appends across runs; a bucket
+        // cannot append).
+        try RastersSummaryCSV.write(report.rasters + report.webTiles, to: workflow.filenameRastersSummary)
+        try RasterizationEventsCSV.write(summaries: report.rasters + report.webTiles, failures: rasterFailureRows, to: workflow.filenameRasterizationEvents)
         if !report.webTiles.isEmpty {
             // PDG's update_ranges: the ranges the web tiles used, for a later run over more data.
             try UpdatedConfiguration.write(usedRanges, config: workflow)
@@ -247,9 +245,7 @@ public struct TilingWorkflowPlan: Sendable {
             if let base = configuration.wmtsBaseURL { capabilities.baseURL = base }
             capabilities.boundingBox = try WMTSCapabilities.dataBoundingBox(of: report.rasters, tileMatrixSet: try workflow.tileMatrixSet())
             let xml = try WMTSCapabilities(configuration: capabilities).document(for: workflow)
-            try FileManager.default.createDirectory(atPath: workflow.dirWebTiles, withIntermediateDirectories: true)
-            try Data(xml.utf8).write(
-                to: URL(fileURLWithPath: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml")), options: .atomic)
+            try AtomicFile.write(Data(xml.utf8), to: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml"))
         }
     }
 

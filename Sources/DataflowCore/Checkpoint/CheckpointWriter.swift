@@ -1,3 +1,4 @@
+import DataflowStorage
 import Foundation
 import Synchronization
 
@@ -5,10 +6,30 @@ import Synchronization
     import Glibc
 #endif
 
-/// Appends checkpoint records on a background thread with group commit: every record queued while the
-/// previous batch was being fsynced goes out in the next single `write` + `fdatasync`, so durability costs
-/// one fsync per batch, not per task. Each record's callback runs once its batch is on disk.
+/// Writes checkpoint records on a background thread with group commit: every record queued while the
+/// previous batch was being made durable goes out in the next batch, so durability costs one fsync (or one
+/// object) per batch, not per task. Each record's callback runs once its batch is durable.
+///
+/// Two targets, by ``StorageKind``:
+/// - ``Target/appendLog(path:)`` (POSIX): one file `checkpoint/tasks.ckpt`, appended with one `write` +
+///   `fdatasync` per batch. A record is durable when its batch is fsynced.
+/// - ``Target/segments(directory:interval:maxBytes:isStalled:)`` (object storage): records are held in memory
+///   and published as closed, never-appended segment files `checkpoint/segment-NNNNNN.ckpt`, each written with
+///   one create-write-close (`O_EXCL`: a name is written once). A segment is published when its first record
+///   has waited `interval`, when it reaches `maxBytes`, on ``flush()``, at ``close()``, and at once when
+///   `isStalled` says nothing else is running (the run is waiting for these records: publishing now costs
+///   one small object, waiting would cost every dependent `interval`). A record is durable when its segment
+///   is published (gcsfuse has uploaded it at `close()`), so a killed leader loses at most the records of the
+///   last `interval`, and none whose task a dependent or the user saw complete.
 final class CheckpointWriter: @unchecked Sendable {
+    /// Where batches go.
+    enum Target: Sendable {
+        /// Append and fsync one file (POSIX).
+        case appendLog(path: String)
+        /// Publish write-once segment files into `directory` (object storage).
+        case segments(directory: String, interval: Duration, maxBytes: Int, isStalled: @Sendable () -> Bool)
+    }
+
     // @unchecked: all mutable state is guarded by `condition` (an NSCondition, which is a lock).
     private let condition = NSCondition()
     private var pending: [UInt8] = []
@@ -22,35 +43,57 @@ final class CheckpointWriter: @unchecked Sendable {
     /// would cost more than the record).
     private var writerWaiting = false
     private let fd: Int32
+    private let target: Target
+    /// When the oldest record of the segment being gathered was queued (segments only).
+    private var segmentStarted: ContinuousClock.Instant?
+    private var nextSegment = 1
     let path: String
 
-    init(path: String) throws {
-        self.path = path
-        try FileManager.default.createDirectory(
-            atPath: (path as NSString).deletingLastPathComponent,
-            withIntermediateDirectories: true
-        )
-        let existed = FileManager.default.fileExists(atPath: path)
-        fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw DataflowError(.io, "cannot open checkpoint file \(path): \(String(cString: strerror(errno)))") }
-        if !existed || lseek(fd, 0, SEEK_END) == 0 {
-            pending.append(contentsOf: CheckpointFile.magic)
+    init(target: Target) throws {
+        self.target = target
+        switch target {
+        case .appendLog(let path):
+            self.path = path
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
+            let existed = FileManager.default.fileExists(atPath: path)
+            fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw DataflowError(.io, "cannot open checkpoint file \(path): \(String(cString: strerror(errno)))") }
+            if !existed || lseek(fd, 0, SEEK_END) == 0 {
+                pending.append(contentsOf: CheckpointFile.magic)
+            }
+        case .segments(let directory, _, _, _):
+            self.path = directory
+            fd = -1
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw DataflowError(.io, "cannot create checkpoint directory \(directory): \(error.localizedDescription)")
+            }
         }
         let thread = Thread { [self] in loop() }
         thread.name = "checkpoint-writer"
         thread.start()
     }
 
-    /// Queues one record; `durable` runs after it is fsynced (or at once if the file failed, see ``error``).
+    /// An append-only log at `path` (POSIX).
+    convenience init(path: String) throws {
+        try self.init(target: .appendLog(path: path))
+    }
+
+    /// Queues one record; `durable` runs after it is durable (or at once if writing failed, see ``error``).
     func append(key: MemoKey, output: [UInt8], durable: (@Sendable () -> Void)?) {
         condition.lock()
+        if pending.isEmpty, segmentStarted == nil, case .segments = target { segmentStarted = .now }
         CheckpointFile.encodeRecord(key: key, output: output, into: &pending)
         if let durable { callbacks.append(durable) }
         if writerWaiting { condition.signal() }
         condition.unlock()
     }
 
-    /// Blocks until everything queued so far is on disk.
+    /// Blocks until everything queued so far is durable.
     func flush() {
         condition.lock()
         flushRequests += 1
@@ -71,7 +114,7 @@ final class CheckpointWriter: @unchecked Sendable {
         condition.broadcast()
         while !stopped { condition.wait() }
         condition.unlock()
-        Glibc.close(fd)
+        if fd >= 0 { Glibc.close(fd) }
     }
 
     /// The first write error, if any: checkpointing stops being durable but the run goes on.
@@ -79,6 +122,22 @@ final class CheckpointWriter: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return writeError
+    }
+
+    /// Segments: waits (lock held) until the gathered segment is due: old enough, big enough, flushed or
+    /// stopping. Returns at once for the append log.
+    private func waitUntilDue() {
+        guard case .segments(_, let interval, let maxBytes, let isStalled) = target else { return }
+        while !pending.isEmpty, !stopping, flushedGeneration == flushRequests, pending.count < maxBytes,
+            let started = segmentStarted, ContinuousClock.now < started + interval, !isStalled()
+        {
+            let remaining = (started + interval) - ContinuousClock.now
+            let seconds = Double(remaining.components.seconds) + Double(remaining.components.attoseconds) * 1e-18
+            // Look again every 20 ms: the run may stall without a new record to wake us.
+            writerWaiting = true
+            _ = condition.wait(until: Date(timeIntervalSinceNow: max(0.001, min(0.02, seconds))))
+            writerWaiting = false
+        }
     }
 
     private func loop() {
@@ -89,15 +148,22 @@ final class CheckpointWriter: @unchecked Sendable {
                 condition.wait()
                 writerWaiting = false
             }
+            waitUntilDue()
             let batch = pending
             let done = callbacks
             let generation = flushRequests
             pending = []
             callbacks = []
+            segmentStarted = nil
             let exiting = stopping
             condition.unlock()
 
-            if !batch.isEmpty { writeAll(batch) }
+            if !batch.isEmpty {
+                switch target {
+                case .appendLog: writeAll(batch)
+                case .segments(let directory, _, _, _): publishSegment(batch, in: directory)
+                }
+            }
 
             condition.lock()
             flushedGeneration = generation
@@ -112,6 +178,29 @@ final class CheckpointWriter: @unchecked Sendable {
                 return
             }
         }
+    }
+
+    /// One segment: magic plus the batch's records, one create-write-close under a name never used before.
+    /// A failed upload (gcsfuse reports it at `close()`) is tried again under the next name; after three
+    /// failures the error is kept and the batch's tasks complete anyway, as with a failed fsync.
+    private func publishSegment(_ batch: [UInt8], in directory: String) {
+        var bytes = CheckpointFile.magic
+        bytes.append(contentsOf: batch)
+        var failure: String?
+        for attempt in 0..<3 {
+            let name = "\(directory)/segment-\(String(format: "%06d", nextSegment)).ckpt"
+            nextSegment += 1
+            do {
+                try FilePublisher().create(bytes, at: name)
+                return
+            } catch {
+                failure = "\(error)"
+                if attempt < 2 { Thread.sleep(forTimeInterval: 0.5) }
+            }
+        }
+        condition.lock()
+        if writeError == nil { writeError = failure }
+        condition.unlock()
     }
 
     private func writeAll(_ bytes: [UInt8]) {

@@ -1,3 +1,5 @@
+import DataflowStorage
+
 extension DataFlowKernel {
     /// How the kernel runs: executors, retries, memoization and checkpointing, monitoring (Parsl `Config`).
     ///
@@ -24,6 +26,17 @@ extension DataFlowKernel {
         public var checkpointFiles: [String]?
         /// Record task states in `<runDirectory>/monitoring.db` (SQLite). Default `true`.
         public var monitoring: Bool
+        /// How the run directory is written: ``StorageKind/posix`` (an appended, fsynced checkpoint log and a
+        /// live `monitoring.db`) or ``StorageKind/object`` (a bucket under gcsfuse: write-once checkpoint
+        /// segments, and snapshots of a local monitoring database). `nil` detects it from the run directory's
+        /// mount (FUSE is object storage) and honours `DATAFLOW_STORAGE`. Default `nil`.
+        public var storage: StorageKind?
+        /// On object storage, the longest a checkpoint record waits in memory before its segment is published
+        /// (and the task completes, with ``CheckpointMode/taskExit``); a segment goes out at once when no try
+        /// is executing (the run waits for it). Default 2 s.
+        public var checkpointSegmentInterval: Duration
+        /// On object storage, how often the monitoring database is snapshot to the run directory. Default 2 s.
+        public var monitoringSnapshotInterval: Duration
         /// The workflow name stored in monitoring. Default `"workflow"`.
         public var workflowName: String
         /// The workflow version stored in monitoring. Default `"1"`.
@@ -45,7 +58,10 @@ extension DataFlowKernel {
             monitoring: Bool = true,
             workflowName: String = "workflow",
             workflowVersion: String = "1",
-            fileFingerprint: FileFingerprint.Mode = .metadata
+            fileFingerprint: FileFingerprint.Mode = .metadata,
+            storage: StorageKind? = nil,
+            checkpointSegmentInterval: Duration = .seconds(2),
+            monitoringSnapshotInterval: Duration = .seconds(2)
         ) {
             self.executors = executors
             self.runDirectory = runDirectory
@@ -58,13 +74,18 @@ extension DataFlowKernel {
             self.workflowName = workflowName
             self.workflowVersion = workflowVersion
             self.fileFingerprint = fileFingerprint
+            self.storage = storage
+            self.checkpointSegmentInterval = checkpointSegmentInterval
+            self.monitoringSnapshotInterval = monitoringSnapshotInterval
         }
     }
 
     /// When the results of cacheable apps are written to the checkpoint file (Parsl `checkpoint_mode`).
     public enum CheckpointMode: Sendable, Hashable {
-        /// As each task finishes, durably (fsynced, with group commit) before its future completes, so that
-        /// nothing a dependent saw can be lost by a crash. The default.
+        /// As each task finishes, durably before its future completes, so that nothing a dependent saw can be
+        /// lost when the leader is killed. The default. On POSIX the record is appended and fsynced (group
+        /// commit); on object storage it is durable once its segment is published, at most
+        /// ``Configuration/checkpointSegmentInterval`` later, so a task completes up to that much later.
         case taskExit
         /// Every `period` (Parsl `checkpoint_period`).
         case periodic(Duration)

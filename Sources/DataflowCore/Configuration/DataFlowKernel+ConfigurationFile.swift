@@ -1,4 +1,5 @@
 import DataflowJSON
+import DataflowStorage
 import Foundation
 
 extension DataFlowKernel.Configuration {
@@ -28,7 +29,7 @@ extension DataFlowKernel.Configuration {
     ///
     /// ```json
     /// { "run_dir": "runinfo", "retries": 2, "app_cache": true,
-    ///   "checkpoint_mode": "task_exit", "monitoring": true, "file_fingerprint": "metadata",
+    ///   "checkpoint_mode": "task_exit", "monitoring": true, "file_fingerprint": "metadata", "storage": "auto",
     ///   "executors": [ { "class": "ThreadPoolExecutor", "label": "threads", "max_threads": 4 } ] }
     /// ```
     ///
@@ -53,6 +54,23 @@ extension DataFlowKernel.Configuration {
         if let name = try root.string("workflow_name") { configuration.workflowName = name }
         if let version = try root.string("workflow_version") { configuration.workflowVersion = version }
         configuration.checkpointFiles = try root.strings("checkpoint_files")
+        switch try root.choice("storage", ["auto", "posix", "object"]) {
+        case "posix": configuration.storage = .posix
+        case "object": configuration.storage = .object
+        default: configuration.storage = nil
+        }
+        if let seconds = try root.double("checkpoint_segment_seconds") {
+            guard seconds > 0, seconds <= 3600 else {
+                throw DataflowError(.invalidConfiguration, "\(path): 'checkpoint_segment_seconds' must be in (0, 3600], not \(seconds)")
+            }
+            configuration.checkpointSegmentInterval = .milliseconds(Int(seconds * 1000))
+        }
+        if let seconds = try root.double("monitoring_snapshot_seconds") {
+            guard seconds >= 1, seconds <= 3600 else {
+                throw DataflowError(.invalidConfiguration, "\(path): 'monitoring_snapshot_seconds' must be in [1, 3600], not \(seconds)")
+            }
+            configuration.monitoringSnapshotInterval = .milliseconds(Int(seconds * 1000))
+        }
         switch try root.choice("file_fingerprint", ["metadata", "content_hash"]) {
         case "content_hash": configuration.fileFingerprint = .contentHash
         default: break

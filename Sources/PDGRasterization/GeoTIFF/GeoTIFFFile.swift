@@ -1,4 +1,5 @@
 import CVizGDAL
+import DataflowStorage
 import Foundation
 import PDGTiling
 import Synchronization
@@ -44,22 +45,21 @@ public enum GeoTIFFFile {
         return text.isEmpty ? fallback : text
     }
 
-    /// Writes `raster` to `path` atomically (temporary file in the same directory, then rename), georeferenced in
-    /// `crs` (the tile matrix set's ``TileMatrixSet/crs``; the grid's bounds are in that CRS).
+    /// Writes `raster` to `path` atomically, georeferenced in `crs` (the tile matrix set's ``TileMatrixSet/crs``;
+    /// the grid's bounds are in that CRS): GDAL writes a ``ScratchFile`` (beside the target on POSIX, local when
+    /// the target is on a bucket), which is then published (renamed, or copied with one create-write-close).
     public static func write(
         _ raster: RasterTile, to path: String, crs: String, compression: GeoTIFFCompression = .none
     ) throws(RasterizationError) {
         _ = setUp
         let projection = try wkt(for: crs)
-        let directory = (path as NSString).deletingLastPathComponent
-        if !directory.isEmpty {
-            do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            } catch {
-                throw RasterizationError(.writeFailed, "\(path): cannot create directory: \(error.localizedDescription)")
-            }
+        let scratch: ScratchFile
+        do {
+            scratch = try FilePublisher().scratch(for: path)
+        } catch {
+            throw RasterizationError(.writeFailed, error.message)
         }
-        let temporary = path + ".\(UUID().uuidString.prefix(8)).partial"
+        let temporary = scratch.path
         guard let driver = GDALGetDriverByName("GTiff") else {
             throw RasterizationError(.writeFailed, "\(path): GDAL has no GTiff driver")
         }
@@ -103,15 +103,10 @@ public enum GeoTIFFFile {
             unlink(temporary)
             throw RasterizationError(.writeFailed, "\(path): \(failure)")
         }
-        // The same bytes as before: keep the file and its time, so that parents and web tiles are not redone.
-        if AtomicFile.sameContent(temporary, path) {
-            unlink(temporary)
-            return
-        }
-        guard rename(temporary, path) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporary)
-            throw RasterizationError(.writeFailed, "\(path): rename failed: \(reason)")
+        do {
+            try scratch.publish()
+        } catch {
+            throw RasterizationError(.writeFailed, error.message)
         }
     }
 

@@ -1,6 +1,8 @@
 import Foundation
 
-/// Appends text to a CSV, writing the header first when the file does not exist yet (pdgraster's append mode).
+/// Appends text to a CSV, writing the header first when the file does not exist yet (pdgraster's append mode),
+/// with one open and one write. For the standalone `rasterize` command; a run of the whole pipeline writes
+/// each summary once (``RastersSummaryCSV/write(_:to:)``), as a bucket needs.
 enum CSVAppender {
     static func append(_ text: String, header: String, to path: String) throws(RasterizationError) {
         guard !text.isEmpty else { return }
@@ -9,19 +11,26 @@ enum CSVAppender {
             try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }
         let exists = FileManager.default.fileExists(atPath: path)
-        let data = Data(((exists ? "" : header) + text).utf8)
-        guard
-            let handle = FileHandle(forWritingAtPath: path)
-                ?? (FileManager.default.createFile(atPath: path, contents: nil) ? FileHandle(forWritingAtPath: path) : nil)
-        else {
-            throw RasterizationError(.writeFailed, "\(path): cannot open for appending")
+        let bytes = Array(((exists ? "" : header) + text).utf8)
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw RasterizationError(.writeFailed, "\(path): cannot open for appending: \(String(cString: strerror(errno)))")
         }
-        defer { try? handle.close() }
-        do {
-            try handle.seekToEnd()
-            try handle.write(contentsOf: data)
-        } catch {
-            throw RasterizationError(.writeFailed, "\(path): \(error.localizedDescription)")
+        var failure: String?
+        bytes.withUnsafeBytes { raw in
+            var offset = 0
+            while offset < raw.count {
+                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    failure = String(cString: strerror(errno))
+                    return
+                }
+                offset += n
+            }
         }
+        let closed = close(fd)
+        if let failure { throw RasterizationError(.writeFailed, "\(path): \(failure)") }
+        guard closed == 0 else { throw RasterizationError(.writeFailed, "\(path): close failed: \(String(cString: strerror(errno)))") }
     }
 }

@@ -30,6 +30,11 @@ public enum RasterizationEventsCSV {
         ])
     }
 
+    /// Writes `path` once, whole: the header and every event (one create-write-close on a bucket).
+    public static func write(summaries: [RasterTileSummary], failures: [RasterTileFailure], to path: String) throws(RasterizationError) {
+        try AtomicWrite.write(Data((header + summaries.map(row(for:)).joined() + failures.map(row(for:)).joined()).utf8), to: path)
+    }
+
     /// Appends events to `path` (creating it with a header).
     public static func append(summaries: [RasterTileSummary], failures: [RasterTileFailure], to path: String) throws(RasterizationError) {
         try CSVAppender.append(summaries.map(row(for:)).joined() + failures.map(row(for:)).joined(), header: header, to: path)

@@ -20,6 +20,11 @@ public enum RastersSummaryCSV {
         }.joined()
     }
 
+    /// Writes `path` once, whole: the header and the rows of `summaries` (one create-write-close on a bucket).
+    public static func write(_ summaries: [RasterTileSummary], to path: String) throws(RasterizationError) {
+        try AtomicWrite.write(Data((header + summaries.map(rows(for:)).joined()).utf8), to: path)
+    }
+
     /// Appends the rows of `summaries` to `path` (creating it with a header).
     public static func append(_ summaries: [RasterTileSummary], to path: String) throws(RasterizationError) {
         try CSVAppender.append(summaries.map(rows(for:)).joined(), header: header, to: path)

@@ -1,5 +1,6 @@
 import CVizGDAL
 import CVizSQLite
+import DataflowStorage
 import Foundation
 
 /// Writes one polygon layer into a new GeoPackage directly through SQLite, inside a single transaction.
@@ -11,7 +12,8 @@ import Foundation
 /// extension, triggers and `gpkg_ogr_contents` that GDAL 3.6 writes, so GDAL, fiona and pyogrio read it as a
 /// normal GDAL-written GeoPackage (checked by the golden test, which reads tiles back through GDAL).
 ///
-/// The file is created at a temporary name beside the target and renamed over it by ``commit()``, so readers
+/// The file is created as a ``ScratchFile`` (a temporary name beside the target on POSIX, a local file when the
+/// target is on a bucket, so SQLite's writes never reach the bucket) and published by ``commit()``, so readers
 /// never see a half-written tile and a killed writer leaves at most a `*.partial` file.
 final class GeoPackageWriter {
     private var database: OpaquePointer?
@@ -22,7 +24,8 @@ final class GeoPackageWriter {
     private var pending: [(fid: Int64, geometry: [UInt8], values: [FieldValue])] = []
     private let columnCount: Int
     private static let batchSize = 32
-    private let temporaryPath: String
+    private let scratch: ScratchFile
+    private var temporaryPath: String { scratch.path }
     private let finalPath: String
     private let table: String
     private let srsID: Int32
@@ -40,14 +43,12 @@ final class GeoPackageWriter {
     ///   - fields: The attribute columns in order.
     init(path: String, layerName: String, crs: String, fields: [FieldDefinition]) throws(TilingError) {
         let spatialReference = try SpatialReference(definition: crs)
-        let directory = (path as NSString).deletingLastPathComponent
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            scratch = try FilePublisher().scratch(for: path)
         } catch {
-            throw TilingError(.writeFailed, "\(directory): cannot create directory: \(error.localizedDescription)")
+            throw TilingError(.writeFailed, "cannot create GeoPackage: \(error.message)")
         }
         finalPath = path
-        temporaryPath = path + ".\(UUID().uuidString.prefix(8)).partial"
         table = layerName
         columnCount = fields.count + 2
         let srs = Self.srsRow(for: spatialReference, userInput: crs)
@@ -113,7 +114,7 @@ final class GeoPackageWriter {
         sqlite3_finalize(insertRow)
         sqlite3_finalize(insertBatch)
         sqlite3_close(database)
-        if !committed { unlink(temporaryPath) }
+        if !committed { scratch.discard() }
     }
 
     /// Appends one feature; `values` follow the field order given at creation.
@@ -201,10 +202,10 @@ final class GeoPackageWriter {
         }
         database = nil
         committed = true
-        guard rename(temporaryPath, finalPath) == 0 else {
-            let reason = String(cString: strerror(errno))
-            unlink(temporaryPath)
-            throw TilingError(.writeFailed, "\(finalPath): rename of the finished tile failed: \(reason)")
+        do {
+            try scratch.publish()
+        } catch {
+            throw TilingError(.writeFailed, "publishing the finished tile failed: \(error.message)")
         }
     }
 

@@ -1,16 +1,20 @@
+import DataflowStorage
 import Foundation
 
 /// The per-tile shard files of one input, written with bounded memory.
 ///
 /// Rows are encoded into one buffer per tile; when all buffers together exceed `flushThreshold` bytes they are
-/// appended to `<shard>.<random>.partial` files (created, truncating, on first use). ``finish()`` flushes and
-/// renames every partial file to its final name, so a killed task leaves only `.partial` files, which merges ignore.
+/// appended to a scratch file per tile (``ScratchFile``: `<shard>.<random>.partial` on POSIX, a local file on object
+/// storage; created, truncating, on first use). ``finish()`` flushes and publishes every scratch file to its final
+/// name (a rename, or one create-write-close on a bucket), so a killed task leaves only `.partial` files, which
+/// merges ignore, and a bucket never sees an append.
 final class ShardWriterSet {
     private struct Entry {
         var buffer: [UInt8]
         var rows: Int
         var created: Bool
         let path: String
+        var scratch: ScratchFile?
     }
 
     private let directory: String
@@ -19,9 +23,9 @@ final class ShardWriterSet {
     private let headerFor: (TileIndex) -> [UInt8]
     private let flushThreshold: Int
     private var entries: [TileIndex: Entry] = [:]
-    /// Unique per attempt, so that two attempts of the same task (a retry racing a slow first try) never write
-    /// the same partial file; the last complete rename wins.
-    private let partialSuffix = ".\(UInt32.random(in: 0...UInt32.max)).partial"
+    /// Scratch names are unique per attempt, so that two attempts of the same task (a retry racing a slow first
+    /// try) never write the same partial file; the last complete publish wins.
+    private let publisher = FilePublisher()
     private var bufferedBytes = 0
 
     /// - Parameters:
@@ -75,15 +79,14 @@ final class ShardWriterSet {
 
     private func flush(_ tile: TileIndex) throws(TilingError) {
         guard var entry = entries[tile], !entry.buffer.isEmpty else { return }
-        let partial = entry.path + partialSuffix
-        if !entry.created {
-            let directory = (entry.path as NSString).deletingLastPathComponent
+        if entry.scratch == nil {
             do {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+                entry.scratch = try publisher.scratch(for: entry.path)
             } catch {
-                throw TilingError(.writeFailed, "\(directory): cannot create shard directory: \(error.localizedDescription)")
+                throw TilingError(.writeFailed, "cannot create shard: \(error.message)")
             }
         }
+        let partial = entry.scratch!.path
         let flags = O_WRONLY | O_CREAT | (entry.created ? O_APPEND : O_TRUNC)
         let descriptor = open(partial, flags, 0o644)
         guard descriptor >= 0 else {
@@ -112,14 +115,10 @@ final class ShardWriterSet {
         try flushAll()
         let tiles = entries.keys.sorted()
         for tile in tiles {
-            let path = entries[tile]!.path
-            // A re-staging that wrote the same shard keeps the old file, so the tile's merge is not redone.
-            if AtomicFile.sameContent(path + partialSuffix, path) {
-                unlink(path + partialSuffix)
-                continue
-            }
-            guard rename(path + partialSuffix, path) == 0 else {
-                throw TilingError(.writeFailed, "\(path): rename failed: \(String(cString: strerror(errno)))")
+            do {
+                try entries[tile]!.scratch?.publish()
+            } catch {
+                throw TilingError(.writeFailed, error.message)
             }
         }
         return tiles
@@ -127,8 +126,6 @@ final class ShardWriterSet {
 
     /// Removes all partial files (after a failure).
     func discard() {
-        for entry in entries.values where entry.created {
-            unlink(entry.path + partialSuffix)
-        }
+        for entry in entries.values { entry.scratch?.discard() }
     }
 }

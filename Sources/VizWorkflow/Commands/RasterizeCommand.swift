@@ -18,8 +18,8 @@ struct RasterizeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent tiles (default: number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "GeoTIFF compression: deflate (default, lossless with a predictor, tiled), zstd, or none (uncompressed strips, as pdgraster).")
-    var compression: String = "deflate"
+    @Option(name: .long, help: "GeoTIFF compression: zstd (default, lossless with a predictor, tiled), deflate, or none (uncompressed strips, as pdgraster).")
+    var compression: String = "zstd"
 
     @Flag(name: .long, help: "Refuse the config when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
     var strict = false
@@ -36,7 +36,7 @@ struct RasterizeCommand: AsyncParsableCommand {
         let workflow = try WorkflowConfigurationLoader.load(config, strict: strict)
         var settings = RasterizationRunner.Configuration()
         settings.workers = workers
-        settings.options.compression = GeoTIFFCompression(rawValue: compression) ?? .deflate
+        settings.options.compression = GeoTIFFCompression(rawValue: compression) ?? .zstd
         let report = try await RasterizationRunner(workflow: workflow, configuration: settings).rasterize()
         try RasterCommandOutput.print(report, json: json, what: "GeoTIFF(s) in \(workflow.dirGeotiff)")
     }

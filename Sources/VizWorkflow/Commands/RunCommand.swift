@@ -58,10 +58,16 @@ struct RunCommand: AsyncParsableCommand {
         if let inputs { settings.plan.inputList = inputs }
 
         for case let executor as HighThroughputExecutor in settings.kernel.executors { Self.reportBlockTrouble(of: executor) }
+        if let storage = settings.kernel.storage {
+            // This process's outputs, and its local workers' (they inherit the environment), follow the setting.
+            setenv(StorageKind.environmentVariable, storage.rawValue, 1)
+        }
         let (registry, apps) = try TilingApps.registry()
         let kernel = try await DataFlowKernel(configuration: settings.kernel, apps: registry)
         FileHandle.standardError.write(
-            Data("viz-workflow: run \(kernel.runID) in \(kernel.runDirectory); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n".utf8))
+            Data(
+                "viz-workflow: run \(kernel.runID) in \(kernel.runDirectory) (storage: \(kernel.storage.rawValue)); \(kernel.checkpointLoadReport.records) results reused from earlier runs\n"
+                    .utf8))
         let progress = ProgressReporter()
         // Child tasks of this scope, ended by shutdown() and stop() (or cancelled and awaited if it throws).
         async let kernelDuties: Void = kernel.run()
