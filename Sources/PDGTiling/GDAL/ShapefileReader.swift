@@ -18,7 +18,9 @@ final class ShapefileReader {
     private let shapes: FileWindow
     private let table: FileWindow
     /// Per record: byte offset of the record header in the .shp, and content length in bytes (from the .shx).
-    private let records: [(offset: Int, length: Int)]
+    /// The .shx: per record, the offset of its header in the .shp and its content length, read as the loop goes.
+    private let index: FileWindow
+    private let recordCount: Int
     private let columns: [Column]
     private let tableHeaderLength: Int
     private let tableRecordLength: Int
@@ -57,16 +59,8 @@ final class ShapefileReader {
         else { return nil }
 
         // .shx: 100-byte header, then per record offset and content length in 16-bit words (big-endian).
+        guard index.size >= 100 else { return nil }
         let recordCount = (index.size - 100) / 8
-        guard index.size >= 100, let entries = try? index.bytes(at: 100, count: recordCount * 8) else { return nil }
-        var records: [(offset: Int, length: Int)] = []
-        records.reserveCapacity(recordCount)
-        for record in 0..<recordCount {
-            let offset = Int(entries.loadBigEndianInt32(at: record * 8)) * 2
-            let length = Int(entries.loadBigEndianInt32(at: record * 8 + 4)) * 2
-            guard offset >= 100, length >= 0 else { return nil }
-            records.append((offset, length))
-        }
 
         // .dbf header: record count, header and record lengths, then 32-byte field descriptors up to 0x0D.
         guard table.size >= 32, let tableHeader = try? table.bytes(at: 0, count: 32) else { return nil }
@@ -106,7 +100,8 @@ final class ShapefileReader {
         self.path = path
         self.shapes = shapes
         self.table = table
-        self.records = records
+        self.index = index
+        self.recordCount = recordCount
         self.columns = columns
         tableHeaderLength = headerLength
         tableRecordLength = recordLength
@@ -135,7 +130,9 @@ final class ShapefileReader {
         var values = [FieldValue](repeating: .null, count: columns.count)
         var number = [CChar](repeating: 0, count: 256)
         recordsReadByGDAL = 0
-        for (record, location) in records.enumerated() {
+        for record in 0..<recordCount {
+            let entry = try index.bytes(at: 100 + record * 8, count: 8)
+            let location = (offset: Int(entry.loadBigEndianInt32(at: 0)) * 2, length: Int(entry.loadBigEndianInt32(at: 4)) * 2)
             let fid = Int64(record)
             let row = try table.bytes(at: tableHeaderLength + record * tableRecordLength, count: tableRecordLength)
             // GDAL's sequential reading skips records marked deleted.
@@ -266,7 +263,7 @@ final class ShapefileReader {
 
     /// Reads a one-part polygon record; other records are `.unsupported` (GDAL reads them).
     private func readPolygon(at location: (offset: Int, length: Int), fid: Int64) throws(TilingError) -> RecordGeometry {
-        guard location.length >= 4, location.offset + 8 + location.length <= shapes.size else { return .unsupported }
+        guard location.offset >= 100, location.length >= 4, location.offset + 8 + location.length <= shapes.size else { return .unsupported }
         let content = try shapes.bytes(at: location.offset + 8, count: location.length)
         let shapeType = content.loadLittleEndianInt32(at: 0)
         if shapeType == 0 { return .none }
