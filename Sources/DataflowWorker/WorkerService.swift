@@ -46,6 +46,22 @@ public enum WorkerService {
         return await WorkerConnection(configuration: configuration, capacity: capacity, apps: apps).run()
     }
 
+    /// Runs `connections` one-slot workers in this process, each with its own connection, registration and
+    /// heartbeats, as that many worker processes would: a cheap stand-in for a large cluster in the leader's
+    /// benchmarks (`runtime-bench swarm N …`). Returns the first non-zero exit status, else 0.
+    package static func runSwarm(connections: Int, configuration: Configuration, apps: AppRegistry) async -> Int32 {
+        await withTaskGroup(of: Int32.self) { group in
+            for index in 0..<connections {
+                var slot = configuration
+                slot.slot = index
+                group.addTask { await WorkerConnection(configuration: slot, capacity: 1, apps: apps).run() }
+            }
+            var status: Int32 = 0
+            for await code in group where status == 0 { status = code }
+            return status
+        }
+    }
+
     static func log(_ message: String) {
         FileHandle.standardError.write(Data("\(message)\n".utf8))
     }

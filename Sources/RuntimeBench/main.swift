@@ -16,6 +16,7 @@ struct Options {
     var payloadBytes = 0
     var isolation = "process"
     var encrypted = true
+    var swarm = 0
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -42,12 +43,14 @@ struct Options {
             case "--payload-bytes": o.payloadBytes = int()
             case "--isolation": o.isolation = value()
             case "--encryption": o.encrypted = value() != "off"
+            case "--simulated-workers": o.swarm = int()
             case "--help", "-h":
                 print(
                     """
                     usage: runtime-bench --executor local --tasks N [--workers W] [--dependencies none|chain|fanin]
                                          [--monitoring on|off] [--checkpoint on|off] [--sequential] [--payload-bytes B]
                                          [--isolation process|none] [--encryption on|off]   (htex: TLS, on by default)
+                                         [--simulated-workers N]   (htex: N one-slot connections from one process)
                     """
                 )
                 exit(0)
@@ -101,7 +104,7 @@ final class LatencySampler: Sendable {
 }
 
 let arguments = Array(CommandLine.arguments.dropFirst())
-let options = arguments.first == "worker" ? Options() : Options.parse(arguments)
+let options = ["worker", "swarm"].contains(arguments.first) ? Options() : Options.parse(arguments)
 let runRoot = NSTemporaryDirectory() + "runtime-bench-\(getpid())"
 defer { try? FileManager.default.removeItem(atPath: runRoot) }
 
@@ -116,18 +119,33 @@ let apps = try builder.build()
 if arguments.first == "worker" {
     exit(await WorkerService.run(arguments: Array(arguments.dropFirst()), commandPrefix: ["worker"], apps: apps))
 }
+// Swarm mode (`--simulated-workers N`): one process holds N worker connections of one slot each.
+if arguments.first == "swarm", arguments.count > 1, let count = Int(arguments[1]) {
+    do {
+        let configuration = try WorkerService.Configuration.parse(arguments: Array(arguments.dropFirst(2)))
+        exit(await WorkerService.runSwarm(connections: count, configuration: configuration, apps: apps))
+    } catch {
+        fail("swarm: \(error)")
+    }
+}
 
 let executor: any ExecutionBackend
+var htex: HighThroughputExecutor?
 if options.executor == "htex" {
-    executor = HighThroughputExecutor(
+    let swarm = options.swarm > 0
+    let made = HighThroughputExecutor(
         configuration: .init(
-            maxWorkersPerNode: options.workers,
-            prefetchCapacity: options.sequential ? 0 : 64,
-            isolation: options.isolation == "none" ? .none : .process,
+            maxWorkersPerNode: swarm ? 1 : options.workers,
+            prefetchCapacity: options.sequential ? 0 : (swarm ? 1 : 64),
+            isolation: swarm ? .none : (options.isolation == "none" ? .none : .process),
+            workerCommand: swarm
+                ? [CommandLine.arguments[0], "swarm", "\(options.swarm)"] : HighThroughputExecutor.defaultWorkerCommand,
             encrypted: options.encrypted
         ),
         provider: LocalProvider(configuration: .init(logDirectory: runRoot + "/local"))
     )
+    htex = made
+    executor = made
 } else {
     executor = ThreadPoolExecutor(configuration: .init(label: "threads", maxThreads: options.workers))
 }
@@ -143,6 +161,16 @@ let kernel = try await DataFlowKernel(
     apps: apps
 )
 
+// With simulated workers, measure once all of them have joined.
+if options.swarm > 0, let htex {
+    let joinStart = monotonicNanos()
+    while htex.connectedWorkers < options.swarm {
+        if monotonicNanos() - joinStart > 120_000_000_000 { fail("only \(htex.connectedWorkers) of \(options.swarm) simulated workers joined") }
+        try await Task.sleep(for: .milliseconds(20))
+    }
+    FileHandle.standardError.write(
+        Data("runtime-bench: \(options.swarm) simulated workers joined in \(Double(monotonicNanos() - joinStart) / 1e9) s\n".utf8))
+}
 // Warm-up outside the measurement.
 for i in 0..<min(1000, options.tasks) { _ = try await kernel.submit(noop, -1 - i).value }
 
@@ -228,6 +256,7 @@ let result: [String: any Sendable] = [
     "sequential": options.sequential,
     "payload_bytes": options.payloadBytes,
     "encrypted": options.executor == "htex" && options.encrypted,
+    "simulated_workers": options.swarm,
     "seconds": (seconds * 1e4).rounded() / 1e4,
     "tasks_per_second": (Double(options.tasks) / seconds).rounded(),
     "p50_us": (p50 * 10).rounded() / 10,

@@ -83,6 +83,15 @@ public enum SampleRun {
         return (killed ? nil : process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs the blocking `body` (waiting for a process, reading a pipe to its end, polling with `usleep`) on a
+    /// thread of its own, so that it never holds one of the few threads of Swift's cooperative pool: the other
+    /// suites of the test process, timing checks among them, run there at the same time.
+    public static func onThread<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            Thread { continuation.resume(with: Result { try body() }) }.start()
+        }
+    }
+
     /// Every GeoTIFF and PNG of a run, by path relative to its output directory.
     public static func outputs(_ dir: String) throws -> [String: Data] {
         var files: [String: Data] = [:]

@@ -82,19 +82,21 @@ import VizWorkflowTestSupport
         let stderr = PipeDrain(err)
         // `status` from the other pod while the run goes on: the latest snapshot, read-only. The leader
         // publishes its first snapshot as soon as it has started.
-        var duringRun: (Int32, String)?
-        var pointerSeen: Duration?
-        while leader.isRunning {
-            if duringRun == nil, FileManager.default.fileExists(atPath: otherPod.path + "/runinfo/monitoring.latest") {
-                pointerSeen = ContinuousClock.now - started
-                duringRun = try status(in: otherPod.path)
+        let otherPath = otherPod.path
+        let (duringRun, pointerSeen, runTime, text, log) = try await SampleRun.onThread {
+            var duringRun: (Int32, String)?
+            var pointerSeen: Duration?
+            while leader.isRunning {
+                if duringRun == nil, FileManager.default.fileExists(atPath: otherPath + "/runinfo/monitoring.latest") {
+                    pointerSeen = ContinuousClock.now - started
+                    duringRun = try self.status(in: otherPath)
+                }
+                usleep(20_000)
             }
-            usleep(20_000)
+            let runTime = ContinuousClock.now - started
+            leader.waitUntilExit()
+            return (duringRun, pointerSeen, runTime, String(decoding: stdout.wait(), as: UTF8.self), String(decoding: stderr.wait(), as: UTF8.self))
         }
-        let runTime = ContinuousClock.now - started
-        leader.waitUntilExit()
-        let text = String(decoding: stdout.wait(), as: UTF8.self)
-        let log = String(decoding: stderr.wait(), as: UTF8.self)
         #expect(leader.terminationStatus == 0, "\(text)\n\(log)")
         #expect(log.contains("(storage: object)"), "\(log)")
         let listing = (try? FileManager.default.contentsOfDirectory(atPath: otherPod.path + "/runinfo")) ?? []
@@ -138,16 +140,20 @@ import VizWorkflowTestSupport
         let (leader, firstOut, firstErr) = try start(in: firstPod.path, workers: 1)
         _ = (PipeDrain(firstOut), PipeDrain(firstErr))
         // Kill -9 once two segments are published, well before the run can end.
-        var published = 0
-        for _ in 0..<1200 {
-            published = segments(firstPod.path).files
-            if published >= 2 {
-                kill(leader.processIdentifier, SIGKILL)
-                break
+        let firstPath = firstPod.path
+        let published = try await SampleRun.onThread {
+            var published = 0
+            for _ in 0..<1200 {
+                published = self.segments(firstPath).files
+                if published >= 2 {
+                    kill(leader.processIdentifier, SIGKILL)
+                    break
+                }
+                usleep(25_000)
             }
-            usleep(25_000)
+            leader.waitUntilExit()
+            return published
         }
-        leader.waitUntilExit()
         #expect(published >= 2)
         #expect(leader.terminationReason == .uncaughtSignal, "the run ended before it could be killed")
         // The workers notice the lost leader and leave; then the pod goes away with its mount.
@@ -160,9 +166,10 @@ import VizWorkflowTestSupport
         let (resumed, out, err) = try start(in: secondPod.path, workers: 2)
         let stdout = PipeDrain(out)
         let stderr = PipeDrain(err)
-        resumed.waitUntilExit()
-        let text = String(decoding: stdout.wait(), as: UTF8.self)
-        let log = String(decoding: stderr.wait(), as: UTF8.self)
+        let (text, log) = try await SampleRun.onThread {
+            resumed.waitUntilExit()
+            return (String(decoding: stdout.wait(), as: UTF8.self), String(decoding: stderr.wait(), as: UTF8.self))
+        }
         #expect(resumed.terminationStatus == 0, "\(text)\n\(log)")
         // Every result published before the kill is reused, none is run again.
         #expect(count(text, "reused") == finished, "\(text)")

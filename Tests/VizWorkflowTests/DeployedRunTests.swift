@@ -18,7 +18,7 @@ extension PipelineEndToEndTests {
         let (status, text, errors) = try await SampleRun.run(["run"], in: dir, asImageUser: true)
         #expect(status == 0, "stdout:\n\(text)\nstderr:\n\(errors)")
         #expect(text.contains("polygons staged: 14281"))
-        #expect(try run(in: reference).0 == 0)
+        #expect(try await run(in: reference).0 == 0)
         let a = try SampleRun.outputs(dir)
         let b = try SampleRun.outputs(reference)
         #expect(a.count == 33)

@@ -39,11 +39,13 @@ import VizWorkflowTestSupport
         return (process, out)
     }
 
-    func run(in dir: String, arguments: [String] = []) throws -> (Int32, String) {
+    func run(in dir: String, arguments: [String] = []) async throws -> (Int32, String) {
         let (process, out) = try start(in: dir, arguments: arguments)
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
+        return try await SampleRun.onThread {
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, text)
+        }
     }
 
     func count(_ text: String, _ label: String) -> Int? {
@@ -54,15 +56,15 @@ import VizWorkflowTestSupport
         return Int(words[i - 1])
     }
 
-    @Test func workerProcessesOverTCPGiveTheSameTilesAsInProcess() throws {
+    @Test func workerProcessesOverTCPGiveTheSameTilesAsInProcess() async throws {
         let remote = try makeRun(.htex(workers: 2))
         let local = try makeRun(.threads)
         defer {
             try? FileManager.default.removeItem(atPath: remote)
             try? FileManager.default.removeItem(atPath: local)
         }
-        let (remoteStatus, remoteText) = try run(in: remote)
-        let (localStatus, _) = try run(in: local)
+        let (remoteStatus, remoteText) = try await run(in: remote)
+        let (localStatus, _) = try await run(in: local)
         #expect(remoteStatus == 0, "\(remoteText)")
         #expect(localStatus == 0)
         let a = try SampleRun.outputs(remote)
@@ -93,7 +95,7 @@ import VizWorkflowTestSupport
         #expect(leader.terminationReason == .uncaughtSignal, "the run ended before it could be killed")
         let finished = try CheckpointFile.read(path: checkpoint).entries.count
 
-        let (status, text) = try run(in: dir)
+        let (status, text) = try await run(in: dir)
         #expect(status == 0, "\(text)")
         // Every task finished before the kill is answered from the checkpoint, none is run again.
         #expect(count(text, "reused") == finished, "\(text)")
@@ -120,11 +122,14 @@ import VizWorkflowTestSupport
                 try await Task.sleep(for: .milliseconds(10))
             }
         }
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        leader.waitUntilExit()
+        let text = try await SampleRun.onThread {
+            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            leader.waitUntilExit()
+            return text
+        }
         #expect(killed)
         #expect(leader.terminationStatus == 0, "\(text)")
-        _ = try run(in: reference)
+        _ = try await run(in: reference)
         let a = try SampleRun.outputs(dir)
         let b = try SampleRun.outputs(reference)
         #expect(a.count == 33)
@@ -157,11 +162,11 @@ import VizWorkflowTestSupport
 }
 
 extension PipelineEndToEndTests {
-    @Test func statusShowsANumberedRunOrTheLatest() throws {
+    @Test func statusShowsANumberedRunOrTheLatest() async throws {
         let dir = try makeRun(.threads)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        #expect(try run(in: dir).0 == 0)
-        #expect(try run(in: dir).0 == 0)
+        #expect(try await run(in: dir).0 == 0)
+        #expect(try await run(in: dir).0 == 0)
         func status(_ argument: String) throws -> (Int32, String) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: SampleRun.binary)

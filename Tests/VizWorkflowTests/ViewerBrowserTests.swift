@@ -3,6 +3,7 @@ import Foundation
 import PDGTileViewer
 import PDGTiling
 import Testing
+import VizWorkflowTestSupport
 
 @testable import VizWorkflow
 
@@ -71,7 +72,7 @@ import Testing
         let e2e = PipelineEndToEndTests()
         let dir = try e2e.makeRun(.threads)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let (status, text) = try e2e.run(in: dir)
+        let (status, text) = try await e2e.run(in: dir)
         #expect(status == 0, "\(text)")
 
         // Resolved against the run's directory, as `viz-workflow serve` run there would.
@@ -82,8 +83,8 @@ import Testing
 
         let coverage = dir + "/coverage.png"
         let count = dir + "/count.png"
-        try screenshot("http://127.0.0.1:\(port)/?layer=iwp_coverage", to: coverage)
-        try screenshot("http://127.0.0.1:\(port)/?layer=iwp_count", to: count)
+        try await SampleRun.onThread { try self.screenshot("http://127.0.0.1:\(port)/?layer=iwp_coverage", to: coverage) }
+        try await SampleRun.onThread { try self.screenshot("http://127.0.0.1:\(port)/?layer=iwp_count", to: count) }
         let a = try Self.read(coverage)
         let b = try Self.read(count)
         #expect(a.width == 900 && a.height == 600)
