@@ -206,8 +206,11 @@ public enum RasterPipeline {
 
     /// Renders one PNG per statistic from a tile's GeoTIFF (spec §10). Null range ends come from `ranges` (per zoom);
     /// with `options.rangeMode == .perTileLegacy`, or when `ranges` lacks them, from this tile's band.
+    /// `bandSummaries`: the summaries of this GeoTIFF's bands when the caller already has them (from the step that
+    /// wrote it, or ``summarizeGeoTIFF(config:tile:)``), so they are not computed a second time.
     public static func renderWebTile(
-        config: WorkflowConfiguration, tile: TileIndex, ranges: ZoomValueRanges?, options: RasterPipelineOptions = RasterPipelineOptions()
+        config: WorkflowConfiguration, tile: TileIndex, ranges: ZoomValueRanges?, options: RasterPipelineOptions = RasterPipelineOptions(),
+        bandSummaries: [BandSummary]? = nil
     ) throws(RasterizationError) -> RasterTileSummary {
         let start = ThreadClock.now()
         let cpuStart = ThreadClock.cpu()
@@ -239,16 +242,19 @@ public enum RasterPipeline {
                     .rasterUnreadable, "\(path): has \(raster.bands.count) band(s), statistic \"\(statistic.name)\" needs band \(index + 1)")
             }
             let band = raster.bands[index]
-            let summary = BandSummary(stat: statistic.name, values: band)
-            summaries.append(summary)
+            if let bandSummaries, index < bandSummaries.count, bandSummaries[index].stat == statistic.name {
+                summaries.append(bandSummaries[index])
+            } else {
+                summaries.append(BandSummary(stat: statistic.name, values: band))
+            }
             var range = ValueRange.configured(for: statistic, zoom: tile.z)
             if options.rangeMode == .perZoom, let computed = ranges?.ranges[statistic.name] {
                 range.min = range.min ?? computed.min
                 range.max = range.max ?? computed.max
             }
-            let finite = band.filter { $0.isFinite }
-            let low = range.min ?? finite.min() ?? 0
-            let high = range.max ?? finite.max() ?? 0
+            // The band's own ends only when the range lacks them (no copy of the band otherwise).
+            let low = range.min ?? band.lazy.filter { $0.isFinite }.min() ?? 0
+            let high = range.max ?? band.lazy.filter { $0.isFinite }.max() ?? 0
             let palette = try Palette.cached(for: statistic)
             let pixels = WebTileRenderer.render(band: band, palette: palette, range: (low, high), nodata: statistic.nodataValue)
             let image = try format.encode(rgba: pixels, width: raster.grid.columns, height: raster.grid.rows, pngLevel: options.pngCompressionLevel)

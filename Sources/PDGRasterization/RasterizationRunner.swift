@@ -79,16 +79,19 @@ public struct RasterizationRunner: Sendable {
         for zoom in Set(tiles.map(\.z)).sorted(by: >) where zoom == workflow.maxZoom || workflow.enableWebTilesParents {
             let level = tiles.filter { $0.z == zoom }
             var ranges: ZoomValueRanges?
+            var bands: [TileIndex: [BandSummary]] = [:]
             if options.rangeMode == .perZoom {
                 let summaries = await run(level, step: .webTiles, path: { layout.path(for: $0) }) { tile throws(RasterizationError) in
                     try RasterPipeline.summarizeGeoTIFF(config: config, tile: tile)
                 }
                 ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: summaries.summaries)
                 if let ranges { usedRanges.append(ranges) }
+                for summary in summaries.summaries { bands[summary.tile] = summary.bands }
             }
             let levelRanges = ranges
+            let levelBands = bands
             let result = await run(level, step: .webTiles, path: { layout.path(for: $0) }) { tile throws(RasterizationError) in
-                try RasterPipeline.renderWebTile(config: config, tile: tile, ranges: levelRanges, options: options)
+                try RasterPipeline.renderWebTile(config: config, tile: tile, ranges: levelRanges, options: options, bandSummaries: levelBands[tile])
             }
             try record(result, into: &report)
         }

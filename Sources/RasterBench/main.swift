@@ -30,6 +30,9 @@ struct RasterBench: ParsableCommand {
     @Option(help: "Repetitions of the core rasterization loop (in memory, no I/O) for the polygons/s figure.")
     var repeats: Int = 3
 
+    @Option(help: "GeoTIFF compression: none, deflate or zstd (default: the pipeline's default).")
+    var compression: String?
+
     func run() throws {
         var workflow = try WorkflowConfiguration(contentsOf: config)
         try? FileManager.default.removeItem(atPath: output)
@@ -57,9 +60,17 @@ struct RasterBench: ParsableCommand {
             .filter { $0.z == workflow.maxZoom }.sorted()
 
         // Phase 1: highest zoom (read staged GeoPackage + rasterize + write GeoTIFF).
+        var options = RasterPipelineOptions()
+        options.pngCompressionLevel = pngLevel
+        if let compression {
+            guard let chosen = GeoTIFFCompression(rawValue: compression) else {
+                throw ValidationError("--compression must be none, deflate or zstd")
+            }
+            options.compression = chosen
+        }
         var clock = Clock()
         var level: [RasterTileSummary] = []
-        for tile in staged { level.append(try RasterPipeline.rasterizeTile(config: workflow, tile: tile)) }
+        for tile in staged { level.append(try RasterPipeline.rasterizeTile(config: workflow, tile: tile, options: options)) }
         let highest = clock.lap()
         let polygons = level.reduce(0) { $0 + $1.rowsRead }
         var all = level
@@ -68,20 +79,20 @@ struct RasterBench: ParsableCommand {
         var parentCount = 0
         for _ in stride(from: workflow.maxZoom - 1, through: workflow.minZoom, by: -1) {
             let parents = Array(Set(level.map(\.tile.parent))).sorted()
-            level = try parents.map { try RasterPipeline.makeParent(config: workflow, tile: $0) }
+            level = try parents.map { try RasterPipeline.makeParent(config: workflow, tile: $0, options: options) }
             parentCount += level.count
             all += level
         }
         let parents = clock.lap()
 
-        var options = RasterPipelineOptions()
-        options.pngCompressionLevel = pngLevel
         // Phase 3: web tiles (per-zoom ranges from the summaries, one PNG per statistic per GeoTIFF).
         var pngs = 0
         for zoom in Set(all.map(\.tile.z)).sorted() {
             let ranges = RasterPipeline.computeRanges(config: workflow, zoom: zoom, summaries: all)
             for summary in all where summary.tile.z == zoom {
-                pngs += try RasterPipeline.renderWebTile(config: workflow, tile: summary.tile, ranges: ranges, options: options).webTilePaths.count
+                pngs += try RasterPipeline.renderWebTile(
+                    config: workflow, tile: summary.tile, ranges: ranges, options: options, bandSummaries: summary.bands
+                ).webTilePaths.count
             }
         }
         let webTiles = clock.lap()

@@ -56,7 +56,8 @@ final class VectorLayer {
     let handle: OGRLayerH
     /// The attribute columns in file order.
     let fields: [FieldDefinition]
-    private let ogrTypes: [OGRFieldType]
+    /// GDAL's type of each column (`fields` reduces them).
+    let ogrTypes: [OGRFieldType]
 
     init(dataset: VectorDataset, handle: OGRLayerH) {
         self.dataset = dataset
@@ -113,18 +114,7 @@ final class VectorLayer {
                 CPLErrorReset()
             }
             let fid = OGR_F_GetFID(feature)
-            for index in 0..<fields.count {
-                let field = Int32(index)
-                if OGR_F_IsFieldSetAndNotNull(feature, field) == 0 {
-                    values[index] = .null
-                    continue
-                }
-                switch fields[index].type {
-                case .integer, .boolean: values[index] = .integer(OGR_F_GetFieldAsInteger64(feature, field))
-                case .real: values[index] = .real(OGR_F_GetFieldAsDouble(feature, field))
-                case .string: values[index] = .string(String(cString: OGR_F_GetFieldAsString(feature, field)))
-                }
-            }
+            readValues(of: feature, into: &values)
             let polygons: [Polygon]?
             do {
                 polygons = try Self.polygons(of: OGR_F_GetGeometryRef(feature), fid: fid, path: dataset.path)
@@ -138,6 +128,38 @@ final class VectorLayer {
         let error = CPLGetLastErrorType()
         if error == CE_Failure || error == CE_Fatal {
             throw TilingError(.inputUnreadable, "\(dataset.path): read error: \(GDALLibrary.lastErrorMessage())")
+        }
+    }
+
+    /// Reads one feature by its id (random access, as the shapefile driver offers it): its attribute values and
+    /// polygons, as ``forEachFeature(unreadableGeometry:_:)`` gives them; nil when there is no such feature.
+    func feature(at fid: Int64) throws(TilingError) -> (values: [FieldValue], polygons: [Polygon]?)? {
+        GDALLibrary.resetError()
+        guard let feature = OGR_L_GetFeature(handle, fid) else {
+            let error = CPLGetLastErrorType()
+            if error == CE_Failure || error == CE_Fatal {
+                throw TilingError(.inputUnreadable, "\(dataset.path): read error: \(GDALLibrary.lastErrorMessage())")
+            }
+            return nil
+        }
+        defer { OGR_F_Destroy(feature) }
+        var values = [FieldValue](repeating: .null, count: fields.count)
+        readValues(of: feature, into: &values)
+        return (values, try Self.polygons(of: OGR_F_GetGeometryRef(feature), fid: fid, path: dataset.path))
+    }
+
+    private func readValues(of feature: OGRFeatureH, into values: inout [FieldValue]) {
+        for index in 0..<fields.count {
+            let field = Int32(index)
+            if OGR_F_IsFieldSetAndNotNull(feature, field) == 0 {
+                values[index] = .null
+                continue
+            }
+            switch fields[index].type {
+            case .integer, .boolean: values[index] = .integer(OGR_F_GetFieldAsInteger64(feature, field))
+            case .real: values[index] = .real(OGR_F_GetFieldAsDouble(feature, field))
+            case .string: values[index] = .string(String(cString: OGR_F_GetFieldAsString(feature, field)))
+            }
         }
     }
 
@@ -175,19 +197,25 @@ final class VectorLayer {
                 // Interleaved output: x at offset 0, y at offset 8, both with a 16-byte stride.
                 _ = OGR_G_GetPoints(ring, bytes.baseAddress, 16, bytes.baseAddress! + 8, 16, nil, 0)
             }
-            for value in coordinates where !value.isFinite {
-                throw TilingError(.invalidGeometry, "\(path): feature \(fid): non-finite coordinate")
-            }
-            // GEOS needs closed rings; some GeoJSON writers leave them open.
-            if coordinates[0] != coordinates[2 * count - 2] || coordinates[1] != coordinates[2 * count - 1] {
-                coordinates.append(coordinates[0])
-                coordinates.append(coordinates[1])
-            }
+            try closeRing(&coordinates, fid: fid, path: path)
             rings.append(coordinates)
         }
         guard !rings.isEmpty else {
             throw TilingError(.invalidGeometry, "\(path): feature \(fid): polygon without a shell")
         }
         return Polygon(rings: rings)
+    }
+
+    /// Checks a ring's coordinates (at least 4 points, all finite; the count is checked by the caller) and closes it.
+    static func closeRing(_ coordinates: inout [Double], fid: Int64, path: String) throws(TilingError) {
+        for value in coordinates where !value.isFinite {
+            throw TilingError(.invalidGeometry, "\(path): feature \(fid): non-finite coordinate")
+        }
+        // GEOS needs closed rings; some GeoJSON writers leave them open.
+        let count = coordinates.count / 2
+        if coordinates[0] != coordinates[2 * count - 2] || coordinates[1] != coordinates[2 * count - 1] {
+            coordinates.append(coordinates[0])
+            coordinates.append(coordinates[1])
+        }
     }
 }

@@ -54,7 +54,8 @@ final class GeoPackageWriter {
         let srs = Self.srsRow(for: spatialReference, userInput: crs)
         srsID = srs.id
 
-        guard sqlite3_open_v2(temporaryPath, &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nil) == SQLITE_OK else {
+        // One writer is used by one task at a time (the class is not Sendable): no SQLite mutex per bind and step.
+        guard sqlite3_open_v2(temporaryPath, &database, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK else {
             let message = database.map { String(cString: sqlite3_errmsg($0)) } ?? "out of memory"
             sqlite3_close(database)
             database = nil

@@ -70,11 +70,12 @@ struct FileStagingRun {
         }
 
         do throws(TilingError) {
-            try layer.forEachFeature(unreadableGeometry: { fid, error in
+            func unreadable(_ fid: Int64, _ error: TilingError) {
                 featuresRead += 1
                 featuresDropped += 1
                 note(fid, "dropped: \(error.message)")
-            }) { fid, values, polygons throws(TilingError) in
+            }
+            func stageFeature(_ fid: Int64, _ values: [FieldValue], _ polygons: [Polygon]?) throws(TilingError) {
                 featuresRead += 1
                 guard let polygons, !polygons.isEmpty else {
                     featuresSkipped += 1
@@ -166,6 +167,12 @@ struct FileStagingRun {
                     }
                 }
             }
+            // Shapefiles of the common kind are read without OGR feature objects (same features and values).
+            if Self.usesOwnShapefileReader, let reader = ShapefileReader(path: inputPath, layer: layer) {
+                try reader.forEachFeature(unreadableGeometry: unreadable, stageFeature)
+            } else {
+                try layer.forEachFeature(unreadableGeometry: unreadable, stageFeature)
+            }
             // An empty input is worth a warning, not a failure: the other inputs and the later steps go on.
             let warnings = featuresRead == 0 ? ["\(inputPath): the layer has no features"] : []
             let written = try writers.finish()
@@ -194,6 +201,9 @@ struct FileStagingRun {
             throw error
         }
     }
+
+    /// `PDG_SHAPEFILE_READER=gdal` reads shapefiles through OGR features, for comparisons.
+    static let usesOwnShapefileReader = ProcessInfo.processInfo.environment["PDG_SHAPEFILE_READER"] != "gdal"
 
     // MARK: Checks
 

@@ -2,8 +2,8 @@ import Foundation
 
 /// Stages vector inputs into per-tile shard files (unit of work 1 of staging).
 ///
-/// `stageFile` reads ONE input with GDAL, streaming feature by feature, and writes
-/// `<dir_staged>/.shards/<tile path>/<input key>.shard` for every max-z tile the input touches. Each input owns
+/// `stageFile` reads ONE input (through GDAL, or `ShapefileReader` for common shapefiles), streaming feature by
+/// feature, and writes `<dir_staged>/.shards/<tile path>/<input key>.shard` for every max-z tile the input touches. Each input owns
 /// its shard files alone, so any number of inputs can be staged at once on a shared filesystem without locks; a
 /// re-run replaces the same files (no duplicated rows). ``TileMerger`` later turns the shards of a tile into the
 /// staged GeoPackage.
