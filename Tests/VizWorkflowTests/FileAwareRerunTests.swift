@@ -181,7 +181,8 @@ import VizWorkflowTestSupport
         try leader.run()
         // Kill it as soon as the first input is staged again, well before the web tiles are back.
         let manifests = dir + "/viz-output/staged/.shards/_inputs"
-        for _ in 0..<20_000 where ((try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []).isEmpty {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ((try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []).isEmpty, ContinuousClock.now < deadline {
             try await Task.sleep(for: .milliseconds(1))
         }
         kill(leader.processIdentifier, SIGKILL)
