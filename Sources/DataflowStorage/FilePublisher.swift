@@ -164,7 +164,8 @@ public struct FilePublisher: Sendable {
         }
     }
 
-    private static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) -> String? {
+    /// Writes all of `raw` to `fd`, again after short writes and `EINTR`; returns `strerror` of a failure.
+    public static func writeAll(_ fd: Int32, _ raw: UnsafeRawBufferPointer) -> String? {
         var offset = 0
         while offset < raw.count {
             let n = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)

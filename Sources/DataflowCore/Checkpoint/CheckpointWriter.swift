@@ -204,20 +204,8 @@ final class CheckpointWriter: @unchecked Sendable {
     }
 
     private func writeAll(_ bytes: [UInt8]) {
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = "write to \(path) failed: \(String(cString: strerror(errno)))"
-                    return
-                }
-                offset += n
-            }
-            if fdatasync(fd) != 0 { failure = "fsync of \(path) failed: \(String(cString: strerror(errno)))" }
-        }
+        var failure = bytes.withUnsafeBytes { FilePublisher.writeAll(fd, $0) }.map { "write to \(path) failed: \($0)" }
+        if failure == nil, fdatasync(fd) != 0 { failure = "fsync of \(path) failed: \(String(cString: strerror(errno)))" }
         if let failure {
             condition.lock()
             if writeError == nil { writeError = failure }

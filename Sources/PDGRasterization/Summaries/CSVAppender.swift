@@ -1,3 +1,4 @@
+import DataflowStorage
 import Foundation
 
 /// Appends text to a CSV, writing the header first when the file does not exist yet (pdgraster's append mode),
@@ -16,19 +17,7 @@ enum CSVAppender {
         guard fd >= 0 else {
             throw RasterizationError(.writeFailed, "\(path): cannot open for appending: \(String(cString: strerror(errno)))")
         }
-        var failure: String?
-        bytes.withUnsafeBytes { raw in
-            var offset = 0
-            while offset < raw.count {
-                let n = write(fd, raw.baseAddress! + offset, raw.count - offset)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno))
-                    return
-                }
-                offset += n
-            }
-        }
+        let failure = bytes.withUnsafeBytes { FilePublisher.writeAll(fd, $0) }
         let closed = close(fd)
         if let failure { throw RasterizationError(.writeFailed, "\(path): \(failure)") }
         guard closed == 0 else { throw RasterizationError(.writeFailed, "\(path): close failed: \(String(cString: strerror(errno)))") }

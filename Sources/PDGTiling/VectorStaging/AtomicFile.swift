@@ -14,8 +14,4 @@ public enum AtomicFile {
         }
     }
 
-    /// Whether the files at `a` and `b` both exist and hold the same bytes (sizes are compared first).
-    public static func sameContent(_ a: String, _ b: String) -> Bool {
-        FilePublisher.sameContent(a, b)
-    }
 }
