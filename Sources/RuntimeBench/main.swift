@@ -17,6 +17,7 @@ struct Options {
     var isolation = "process"
     var encrypted = true
     var swarm = 0
+    var producedFiles = false
 
     static func parse(_ args: [String]) -> Options {
         var o = Options()
@@ -44,6 +45,7 @@ struct Options {
             case "--isolation": o.isolation = value()
             case "--encryption": o.encrypted = value() != "off"
             case "--simulated-workers": o.swarm = int()
+            case "--produced-files": o.producedFiles = true
             case "--help", "-h":
                 print(
                     """
@@ -51,6 +53,7 @@ struct Options {
                                          [--monitoring on|off] [--checkpoint on|off] [--sequential] [--payload-bytes B]
                                          [--isolation process|none] [--encryption on|off]   (htex: TLS, on by default)
                                          [--simulated-workers N]   (htex: N one-slot connections from one process)
+                                         [--produced-files]   (each task reports one output tile file, as the pipeline's)
                     """
                 )
                 exit(0)
@@ -113,6 +116,14 @@ let appOptions = AppOptions(cacheable: options.checkpoint)
 let noop = builder.register("noop", options: appOptions) { (x: Int) in x }
 let payload = builder.register("payload", options: appOptions) { (bytes: [UInt8]) in bytes }
 let gather = builder.register("gather", options: appOptions) { (xs: [Int]) in xs.count }
+/// A task's report of the tile file it wrote, as the pipeline's batches report theirs (the file is not made:
+/// the leader fingerprints it as absent, which costs one failed `stat`).
+struct TileWritten: Codable, Sendable, ProducesFiles {
+    var path: String
+    var producedFiles: [DataFile] { [DataFile(path)] }
+}
+let tileRoot = runRoot + "/tiles/WorldCRS84Quad/15"
+let tile = builder.register("tile", options: appOptions) { (x: Int) in TileWritten(path: "\(tileRoot)/\(x / 1000)/\(x % 1000).tif") }
 let apps = try builder.build()
 
 // Worker mode: the HighThroughputExecutor's provider starts this same binary as `runtime-bench worker ...`.
@@ -230,6 +241,9 @@ if options.sequential {
             if options.payloadBytes > 0 {
                 let f = kernel.submit(payload, body + [UInt8(truncatingIfNeeded: i)])
                 if i % 8 == 0 { sampler.record(f, submittedAt: t0) }
+            } else if options.producedFiles {
+                let f = kernel.submit(tile, i)
+                if i % 8 == 0 { sampler.record(f, submittedAt: t0) }
             } else {
                 let f = kernel.submit(noop, i)
                 if i % 8 == 0 { sampler.record(f, submittedAt: t0) }
@@ -257,6 +271,7 @@ let result: [String: any Sendable] = [
     "payload_bytes": options.payloadBytes,
     "encrypted": options.executor == "htex" && options.encrypted,
     "simulated_workers": options.swarm,
+    "produced_files": options.producedFiles,
     "seconds": (seconds * 1e4).rounded() / 1e4,
     "tasks_per_second": (Double(options.tasks) / seconds).rounded(),
     "p50_us": (p50 * 10).rounded() / 10,
