@@ -181,12 +181,14 @@ import VizWorkflowTestSupport
         try leader.run()
         // Kill it as soon as the first input is staged again, well before the web tiles are back.
         let manifests = dir + "/viz-output/staged/.shards/_inputs"
-        let deadline = ContinuousClock.now + .seconds(60)
-        while ((try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []).isEmpty, ContinuousClock.now < deadline {
-            try await Task.sleep(for: .milliseconds(1))
+        try await SampleRun.onThread {
+            let deadline = ContinuousClock.now + .seconds(60)
+            while ((try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? []).isEmpty, ContinuousClock.now < deadline {
+                usleep(1_000)
+            }
+            kill(leader.processIdentifier, SIGKILL)
+            leader.waitUntilExit()
         }
-        kill(leader.processIdentifier, SIGKILL)
-        leader.waitUntilExit()
         #expect(files(dir, ".png").count < 22, "the run finished before it was killed")
 
         try await run(dir)
