@@ -40,7 +40,7 @@ public struct RasterizationRunner: Sendable {
         self.configuration = configuration
     }
 
-    /// Highest zoom from every staged tile, then every parent level down to `min_z`; appends both CSVs.
+    /// Highest zoom from every staged tile, then every parent level down to `min_z`; appends both CSVs once.
     public func rasterize() async throws(RasterizationError) -> Report {
         let start = ThreadClock.now()
         var report = Report()
@@ -62,12 +62,13 @@ public struct RasterizationRunner: Sendable {
             try record(level, into: &report)
             zoom -= 1
         }
+        try appendCSVs(report)
         report.wallSeconds = ThreadClock.now() - start
         return report
     }
 
     /// Web tiles for every GeoTIFF under `dir_geotiff`, level by level (ranges per level first); appends both CSVs
-    /// and writes the WMTS capabilities.
+    /// once and writes the WMTS capabilities.
     public func renderWebTiles() async throws(RasterizationError) -> Report {
         let start = ThreadClock.now()
         var report = Report()
@@ -107,15 +108,21 @@ public struct RasterizationRunner: Sendable {
             let xml = try WMTSCapabilities(configuration: capabilities).document(for: workflow)
             try AtomicWrite.write(Data(xml.utf8), to: (workflow.dirWebTiles as NSString).appendingPathComponent("WMTSCapabilities.xml"))
         }
+        try appendCSVs(report)
         report.wallSeconds = ThreadClock.now() - start
         return report
     }
 
     private func record(_ level: Report, into report: inout Report) throws(RasterizationError) {
-        try RastersSummaryCSV.append(level.summaries, to: workflow.filenameRastersSummary)
-        try RasterizationEventsCSV.append(summaries: level.summaries, failures: level.failures, to: workflow.filenameRasterizationEvents)
         report.summaries += level.summaries
         report.failures += level.failures
+    }
+
+    /// Appends this command's rows to both CSVs, once at its end: PDG appends across commands (`rasterize`, then
+    /// `webtiles`), and on a bucket every append re-uploads the whole object, so once per command, not per level.
+    private func appendCSVs(_ report: Report) throws(RasterizationError) {
+        try RastersSummaryCSV.append(report.summaries, to: workflow.filenameRastersSummary)
+        try RasterizationEventsCSV.append(summaries: report.summaries, failures: report.failures, to: workflow.filenameRasterizationEvents)
     }
 
     /// Runs `work` for every tile, `workers` at a time; results sorted by tile.
