@@ -186,7 +186,8 @@ final class SilentLeader: @unchecked Sendable {
         #expect(worker.isRunning)
         kill(worker.processIdentifier, SIGTERM)
         let took = try #require(await WorkerLifecycleTests().waitForExit(worker, within: .seconds(30)), "SIGTERM was ignored")
-        #expect(took < .seconds(5))
+        // Far below the 120 s connect timeout; the margin is for a machine busy with every other suite.
+        #expect(took < .seconds(10))
         #expect(worker.terminationStatus == 0)
     }
 }

@@ -132,14 +132,16 @@ extension RealSlurmTests {
         let leader = try startVizWorkflow(["run", "--provider", "slurm", "--address", "127.0.0.1"], in: dir, tag: "first")
         // Kill -9 once its block runs and some tasks are durably checkpointed, before the run can end.
         let checkpoint = dir + "/runinfo/000/checkpoint/tasks.ckpt"
-        var killedAfter = 0
-        for _ in 0..<3000 {
-            if let read = try? CheckpointFile.read(path: checkpoint), read.entries.count >= 2 {
-                kill(leader.processIdentifier, SIGKILL)
-                killedAfter = read.entries.count
-                break
+        // Polled on a thread of its own every millisecond: a poll on the shared pool can lag behind the run.
+        let killedAfter = try await SampleRun.onThread {
+            for _ in 0..<30_000 {
+                if let read = try? CheckpointFile.read(path: checkpoint), read.entries.count >= 2 {
+                    kill(leader.processIdentifier, SIGKILL)
+                    return read.entries.count
+                }
+                usleep(1_000)
             }
-            try await Task.sleep(for: .milliseconds(10))
+            return 0
         }
         leader.waitUntilExit()
         #expect(killedAfter >= 2)
