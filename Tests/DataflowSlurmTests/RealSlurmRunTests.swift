@@ -135,7 +135,9 @@ extension RealSlurmTests {
         // Polled on a thread of its own every millisecond: a poll on the shared pool can lag behind the run.
         let killedAfter = try await SampleRun.onThread {
             for _ in 0..<30_000 {
-                if let read = try? CheckpointFile.read(path: checkpoint), read.entries.count >= 2 {
+                // Three results: every slot has connected by then (one still dialling would wait out its connect
+                // timeout after the kill), and the run is far from its end.
+                if let read = try? CheckpointFile.read(path: checkpoint), read.entries.count >= 3 {
                     kill(leader.processIdentifier, SIGKILL)
                     return read.entries.count
                 }
