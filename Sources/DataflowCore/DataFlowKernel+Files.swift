@@ -87,7 +87,7 @@ extension DataFlowKernel {
     /// call never made before.
     static func indexInputKeys(_ table: [MemoKey: [UInt8]]) -> [MemoKey: MemoKey] {
         var index: [MemoKey: MemoKey] = [:]
-        for (key, bytes) in table where bytes.count > 4 && bytes[0] == 0 && bytes[1] == 0x56 {
+        for (key, bytes) in table {
             guard let record = FileCheckpointRecord.decode(bytes), !record.inputs.isEmpty,
                 let inputKey = MemoKey(bytes: record.inputKey)
             else { continue }

@@ -36,11 +36,6 @@ public enum TilingFiles {
     /// The child GeoTIFFs making the parents `tiles` reads, existing or not (a missing child is part of
     /// what the parent is).
     public static func childGeotiffs(_ configuration: WorkflowConfiguration, _ tiles: [TileIndex]) -> [String] {
-        geotiffs(configuration, tiles.flatMap(children))
-    }
-
-    /// The four tiles of the next zoom level under `tile`.
-    static func children(_ tile: TileIndex) -> [TileIndex] {
-        [(0, 0), (1, 0), (0, 1), (1, 1)].map { TileIndex(x: 2 * tile.x + $0.0, y: 2 * tile.y + $0.1, z: tile.z + 1) }
+        geotiffs(configuration, tiles.flatMap(\.children))
     }
 }

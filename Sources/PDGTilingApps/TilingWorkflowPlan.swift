@@ -205,9 +205,9 @@ public struct TilingWorkflowPlan: Sendable {
         level = highest.map(\.tile)
         var zoom = workflow.maxZoom - 1
         while workflow.enableRasterParents, zoom >= workflow.minZoom, !level.isEmpty {
-            let parents = Set(level.compactMap(\.parent)).sorted()
+            let parents = Set(level.map(\.parent)).sorted()
             // A parent of a removed tile with no child left goes too; one with children is made again.
-            droppedLevel = Set(droppedLevel.compactMap(\.parent)).subtracting(parents)
+            droppedLevel = Set(droppedLevel.map(\.parent)).subtracting(parents)
             removeOutputs(of: droppedLevel.sorted(), stager: stager, into: &report)
             let (made, step, failures) = await runStep(
                 "parents z\(zoom)",

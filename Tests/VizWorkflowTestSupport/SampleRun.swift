@@ -83,6 +83,22 @@ public enum SampleRun {
         return (killed ? nil : process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
     }
 
+    /// Runs `viz-workflow ARGS` in `dir` to the end, blocking, for short commands such as `status`: the exit
+    /// status and standard output and error together.
+    public static func capture(_ arguments: [String], in dir: String) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = out
+        try process.run()
+        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
     /// Runs the blocking `body` (waiting for a process, reading a pipe to its end, polling with `usleep`) on a
     /// thread of its own, so that it never holds one of the few threads of Swift's cooperative pool: the other
     /// suites of the test process, timing checks among them, run there at the same time.

@@ -38,19 +38,7 @@ import VizWorkflowTestSupport
         return (process, out, err)
     }
 
-    func status(in dir: String) throws -> (Int32, String) {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SampleRun.binary)
-        process.arguments = ["status", "--snapshot"]
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let out = Pipe()
-        process.standardOutput = out
-        process.standardError = out
-        try process.run()
-        let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, text)
-    }
+    func status(in dir: String) throws -> (Int32, String) { try SampleRun.capture(["status", "--snapshot"], in: dir) }
 
     func count(_ text: String, _ label: String) -> Int? {
         guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("tasks:") }) else { return nil }

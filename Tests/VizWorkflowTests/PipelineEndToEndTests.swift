@@ -169,19 +169,7 @@ extension PipelineEndToEndTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         #expect(try await run(in: dir).0 == 0)
         #expect(try await run(in: dir).0 == 0)
-        func status(_ argument: String) throws -> (Int32, String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: SampleRun.binary)
-            process.arguments = ["status", argument]
-            process.currentDirectoryURL = URL(fileURLWithPath: dir)
-            let out = Pipe()
-            process.standardOutput = out
-            process.standardError = out
-            try process.run()
-            let text = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, text)
-        }
+        func status(_ argument: String) throws -> (Int32, String) { try SampleRun.capture(["status", argument], in: dir) }
         let first = try status("runinfo/000")
         let second = try status("runinfo/001")
         let latest = try status("runinfo")

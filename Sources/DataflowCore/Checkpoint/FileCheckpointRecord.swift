@@ -29,7 +29,7 @@ struct FileCheckpointRecord: Codable, Sendable {
 
     /// The record in `bytes`, or nil when they are not one (an output stored before the app had files).
     static func decode(_ bytes: [UInt8]) -> FileCheckpointRecord? {
-        guard bytes.count > magic.count, Array(bytes.prefix(magic.count)) == magic else { return nil }
+        guard bytes.count > magic.count, bytes.starts(with: magic) else { return nil }
         return try? CompactDecoder().decode(FileCheckpointRecord.self, from: Array(bytes.dropFirst(magic.count)))
     }
 

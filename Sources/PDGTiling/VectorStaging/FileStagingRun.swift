@@ -251,10 +251,7 @@ struct FileStagingRun {
     /// returns those tiles, with the ones earlier stagings dropped that it still does not touch. Shards of
     /// tiles it still touches were just replaced by `finish()`.
     private func removeStaleShards(keeping current: Set<TileIndex>) -> [TileIndex] {
-        let path = stager.manifestPath(inputKey: inputKey)
-        guard let data = FileManager.default.contents(atPath: path),
-            let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data)
-        else { return [] }
+        guard let previous = stager.previousSummary(forInputPath: inputPath) else { return [] }
         for entry in previous.tiles where !current.contains(entry.tile) {
             unlink(stager.shardPath(filename: filename, tile: entry.tile))
         }
