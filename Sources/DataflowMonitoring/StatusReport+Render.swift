@@ -45,6 +45,10 @@ extension StatusReport {
             lines.append("")
             lines.append(contentsOf: self.renderFailures())
         }
+        if self.partialFailureCount > 0 {
+            lines.append("")
+            lines.append(contentsOf: self.renderPartialFailures())
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -89,6 +93,22 @@ extension StatusReport {
                 String(failure.taskID), failure.appName, failure.tryID.map(String.init) ?? "-",
                 failure.currentState, failure.hostname ?? "-", message,
             ])
+        }
+        lines.append(contentsOf: Self.table(rows, rightAligned: false))
+        return lines
+    }
+
+    private func renderPartialFailures() -> [String] {
+        var lines = [
+            "items that failed inside tasks that succeeded (\(self.partialFailures.count) of \(self.partialFailureCount) shown)"
+        ]
+        var rows: [[String]] = [["task", "app", "item", "message"]]
+        for failure in self.partialFailures {
+            var message = failure.message.split(whereSeparator: \.isNewline).joined(separator: " | ")
+            if message.count > 160 {
+                message = String(message.prefix(159)) + "…"
+            }
+            rows.append([String(failure.taskID), failure.appName, failure.item, message])
         }
         lines.append(contentsOf: Self.table(rows, rightAligned: false))
         return lines
