@@ -33,6 +33,10 @@ struct WorkerStateMachine {
         /// (``runsOnEventLoop(_:)``); longer ones run on the cooperative pool, so that heartbeats never wait
         /// for them.
         var eventLoopBodyLimit = Duration.milliseconds(1)
+        /// Short bodies in a row, and none long, after which an app's bodies run on the event loop. More than
+        /// one: a body that does real work now and then (a batch that was empty, an input that failed at once)
+        /// must not be taken for a short one, since a long body on the loop stalls heartbeats while it runs.
+        var shortBodiesToPromote = 16
         /// Short bodies in a row after which an app that once ran long goes back to the event loop (a body
         /// can take long once because the machine was busy, not because it is long).
         var shortBodiesToReturn = 64
@@ -330,16 +334,17 @@ struct WorkerStateMachine {
         return requestFlush(sendStarted: false)
     }
 
-    /// Whether a body of `app` runs on the connection's event loop instead of the cooperative pool: once a
-    /// body of `app` has run here in less than ``Configuration/eventLoopBodyLimit`` and none took longer,
-    /// or, after one did, once ``Configuration/shortBodiesToReturn`` in a row were short again.
+    /// Whether a body of `app` runs on the connection's event loop instead of the cooperative pool: once
+    /// ``Configuration/shortBodiesToPromote`` bodies of `app` in a row ran in less than
+    /// ``Configuration/eventLoopBodyLimit`` and none took longer, or, after one did, once
+    /// ``Configuration/shortBodiesToReturn`` in a row were short again.
     ///
     /// A short body then costs no thread hop (the task arrives, runs and its result is written on one
     /// thread). A body that unexpectedly runs long stalls the loop (heartbeats, reads) for its length, and
     /// sends its app's next bodies to the pool.
     func runsOnEventLoop(_ app: String) -> Bool {
         guard let times = bodyTimes[app] else { return false }
-        return times.shortInARow >= (times.everLong ? configuration.shortBodiesToReturn : 1)
+        return times.shortInARow >= (times.everLong ? configuration.shortBodiesToReturn : configuration.shortBodiesToPromote)
     }
 
     /// A body of `app` took `duration` (wall time, wherever it ran).

@@ -253,7 +253,9 @@ struct WorkerStateMachineTests {
 
     @Test func shortBodiesRunOnTheEventLoopLongOnesOnThePool() {
         var m = joined(capacity: 1)
-        // Unknown apps run on the pool; one short body is enough to move to the event loop.
+        // Unknown apps run on the pool; a run of short bodies moves them to the event loop.
+        #expect(!m.runsOnEventLoop("a"))
+        for _ in 1..<m.configuration.shortBodiesToPromote { m.bodyTook("a", .microseconds(20)) }
         #expect(!m.runsOnEventLoop("a"))
         m.bodyTook("a", .microseconds(20))
         #expect(m.runsOnEventLoop("a"))
