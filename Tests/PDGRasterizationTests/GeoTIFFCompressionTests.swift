@@ -95,6 +95,30 @@ struct GeoTIFFCompressionTests {
         }
     }
 
+    @Test("Reads ignore sidecar files: the tile is opened as alone in its directory")
+    func sidecarsIgnored() throws {
+        let directory = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let raster = Self.raster(dataType: .float64, size: 16)
+        let path = directory + "/0.tif"
+        try GeoTIFFFile.write(raster, to: path, crs: "EPSG:4326", compression: .zstd)
+        #expect(!FileManager.default.fileExists(atPath: path + ".aux.xml"), "writes leave no PAM sidecar")
+        // GTiff's default GEOREF_SOURCES put PAM first: a sidecar's geotransform wins when GDAL looks for sidecars.
+        let sidecar = "<PAMDataset><GeoTransform>1000, 1, 0, 2000, 0, -1</GeoTransform></PAMDataset>"
+        try Data(sidecar.utf8).write(to: URL(fileURLWithPath: path + ".aux.xml"))
+
+        GDALAllRegister()
+        let dataset = try #require(GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), nil, nil, nil))
+        var generic = [Double](repeating: 0, count: 6)
+        GDALGetGeoTransform(dataset, &generic)
+        GDALClose(dataset)
+        #expect(generic[0] == 1000, "GDAL's default open applies the sidecar (the premise of this test)")
+        let ours = try GeoTIFFFile.read(path: path, tile: raster.tile)
+        #expect(ours.grid.bounds.left == raster.grid.bounds.left)
+        #expect(ours.grid.bounds.top == raster.grid.bounds.top)
+        #expect(ours.grid.bounds.right == raster.grid.bounds.right)
+    }
+
     @Test("Compressed tiles are a fraction of the uncompressed size")
     func sizes() throws {
         let directory = try RasterTestSupport.temporaryDirectory()

@@ -117,17 +117,21 @@ public enum GeoTIFFFile {
         }
     }
 
-    /// Opens a GeoTIFF read-only with the GTiff driver alone, and an empty list of sibling files: GDAL neither asks
-    /// every other driver whether it knows the file nor lists the directory (which holds every tile of the column, so
-    /// an open would cost more the more tiles exist) to look for `.aux.xml`, `.ovr` or `.msk` files, which the
-    /// pipeline never writes.
+    /// Opens a GeoTIFF read-only with the GTiff driver alone, telling GDAL that the file is alone in its directory:
+    /// GDAL then neither asks every other driver whether it knows the file, nor lists the directory (which holds every
+    /// tile of the column, so an open would cost more the more tiles exist), nor probes for `.aux.xml`, `.aux`, `.ovr`
+    /// or `.msk` sidecars, which the pipeline never writes. (An empty list would not do: GDAL takes it for "unknown"
+    /// and probes each sidecar name.)
     static func openGeoTIFF(_ path: String) -> GDALDatasetH? {
-        "GTiff".withCString { name in
-            let drivers: [UnsafePointer<CChar>?] = [name, nil]
-            let siblings: [UnsafePointer<CChar>?] = [nil]
-            return drivers.withUnsafeBufferPointer { drivers in
-                siblings.withUnsafeBufferPointer { siblings in
-                    GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), drivers.baseAddress, nil, siblings.baseAddress)
+        let name = (path as NSString).lastPathComponent
+        return "GTiff".withCString { driver in
+            name.withCString { name in
+                let drivers: [UnsafePointer<CChar>?] = [driver, nil]
+                let siblings: [UnsafePointer<CChar>?] = [name, nil]
+                return drivers.withUnsafeBufferPointer { drivers in
+                    siblings.withUnsafeBufferPointer { siblings in
+                        GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), drivers.baseAddress, nil, siblings.baseAddress)
+                    }
                 }
             }
         }
