@@ -72,7 +72,7 @@ let package = Package(
         // MARK: The application
         .executableTarget(
             name: "VizWorkflow",
-            dependencies: ["Dataflow", "PDGTiling", "PDGRasterization", "PDGTilingApps", "PDGTileViewer", argumentParser]
+            dependencies: ["Dataflow", "PDGTiling", "PDGRasterization", "PDGTilingApps", "PDGTileViewer", "CVizSystemShims", argumentParser]
         ),
 
         // MARK: Benchmarks and examples: executables of this package only (`swift run runtime-bench`), not

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CVizSystemShims
 import Foundation
 import PDGRasterization
 import PDGTiling
@@ -35,6 +36,8 @@ struct RasterizeCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        // A worker process's malloc settings (`WorkerService`): these steps run here, in this process.
+        system_keep_large_allocations_in_heap(256 << 20)
         let workflow = try WorkflowConfigurationLoader.load(config, strict: strict)
         var settings = RasterizationRunner.Configuration()
         settings.workers = workers
