@@ -60,6 +60,38 @@ final class ShardStream {
         return row
     }
 
+    /// Hands the next record to `body` in place, without decoding it (valid only during the call); nil at the end.
+    /// - Throws: `TilingError.shardCorrupt` for a truncated record or rows out of input order, or what `body` throws.
+    func nextRecord<Result>(_ body: (ShardRecordView) throws(TilingError) -> Result) throws(TilingError) -> Result? {
+        try fill(offset + 4)
+        if offset == buffer.count && endOfFile { return nil }
+        guard offset + 4 <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record length") }
+        let length =
+            Int(buffer[offset]) | Int(buffer[offset + 1]) << 8 | Int(buffer[offset + 2]) << 16
+            | Int(buffer[offset + 3]) << 24
+        try fill(offset + 4 + length)
+        guard offset + 4 + length <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record") }
+        let start = offset + 4
+        let fieldCount = header.fields.count
+        let path = path
+        let lastSequence = lastSequence
+        let outcome: Swift.Result<(Result, UInt64), TilingError> = buffer.withUnsafeBytes { raw in
+            do throws(TilingError) {
+                let record = try ShardRecordView(UnsafeRawBufferPointer(rebasing: raw[start..<(start + length)]), fieldCount: fieldCount, path: path)
+                if let lastSequence, record.sequence <= lastSequence {
+                    throw TilingError(.shardCorrupt, "\(path): rows out of input order")
+                }
+                return .success((try body(record), record.sequence))
+            } catch {
+                return .failure(error)
+            }
+        }
+        let (result, sequence) = try outcome.get()
+        offset = start + length
+        self.lastSequence = sequence
+        return result
+    }
+
     /// Makes sure `buffer` holds bytes up to `end` (or the whole rest of the file). May drop consumed bytes and
     /// reset `offset`, so callers re-read `offset` afterwards.
     private func fill(_ end: Int) throws(TilingError) {
