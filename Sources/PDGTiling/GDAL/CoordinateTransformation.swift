@@ -28,6 +28,16 @@ final class CoordinateTransformation {
         }
     }
 
+    /// A copy of another transformation, for use on another thread (GDAL's objects are not thread-safe).
+    init(cloning other: CoordinateTransformation, description: String? = nil) throws(TilingError) {
+        guard let handle = OCTClone(other.handle) else {
+            throw TilingError(.projection, "could not clone the transformation \(other.description)")
+        }
+        self.handle = handle
+        self.description = description ?? other.description
+        polarStereographic = other.polarStereographic
+    }
+
     deinit {
         OCTDestroyCoordinateTransformation(handle)
     }

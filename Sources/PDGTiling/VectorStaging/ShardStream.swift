@@ -12,6 +12,11 @@ final class ShardStream {
     private var endOfFile = false
     private var lastSequence: UInt64?
     private static let chunkSize = 1 << 20
+    /// Bytes asked of each `read`: small for the header (the merge opens every shard of a tile for its header
+    /// first), a chunk once records are read.
+    private var readSize = 16 << 10
+    /// Where `read` puts bytes before they join `buffer`; allocated once, not zeroed per read.
+    private let chunk = UnsafeMutableRawBufferPointer.allocate(byteCount: ShardStream.chunkSize, alignment: 16)
 
     /// Opens a shard and reads its header.
     init(path: String) throws(TilingError) {
@@ -31,12 +36,15 @@ final class ShardStream {
             offset = reader.offset
         } catch {
             close(descriptor)
+            chunk.deallocate()
             throw error
         }
+        readSize = Self.chunkSize
     }
 
     deinit {
         close(descriptor)
+        chunk.deallocate()
     }
 
     /// The next row, or nil at the end of the shard.
@@ -106,18 +114,15 @@ final class ShardStream {
     }
 
     private func read(until end: Int) throws(TilingError) {
-        var chunk = [UInt8](repeating: 0, count: Self.chunkSize)
         while buffer.count < end, !endOfFile {
-            let count = chunk.withUnsafeMutableBytes { raw in
-                Foundation.read(descriptor, raw.baseAddress, raw.count)
-            }
+            let count = Foundation.read(descriptor, chunk.baseAddress, min(chunk.count, max(readSize, end - buffer.count)))
             if count < 0 {
                 throw TilingError(.shardCorrupt, "\(path): read failed: \(String(cString: strerror(errno)))")
             }
             if count == 0 {
                 endOfFile = true
             } else {
-                buffer.append(contentsOf: chunk[0..<count])
+                buffer.append(contentsOf: UnsafeRawBufferPointer(rebasing: chunk[0..<count]))
             }
         }
     }
