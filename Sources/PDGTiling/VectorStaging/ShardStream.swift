@@ -21,29 +21,24 @@ final class ShardStream {
     /// Opens a shard and reads its header.
     init(path: String) throws(TilingError) {
         self.path = path
+        header = ShardHeader(version: 0, filename: "", tile: TileIndex(x: 0, y: 0, z: 0), fields: [])
         descriptor = open(path, O_RDONLY)
+        // Every property is set from here on, so on a throw `deinit` closes the file and frees the chunk.
         guard descriptor >= 0 else {
             throw TilingError(.shardCorrupt, "\(path): cannot open shard: \(String(cString: strerror(errno)))")
         }
-        header = ShardHeader(version: 0, filename: "", tile: TileIndex(x: 0, y: 0, z: 0), fields: [])
-        do throws(TilingError) {
-            try fill(12)
-            guard buffer.count >= 12 else { throw TilingError(.shardCorrupt, "\(path): not a staging shard (too short)") }
-            let headerLength = Int(buffer[8]) | Int(buffer[9]) << 8 | Int(buffer[10]) << 16 | Int(buffer[11]) << 24
-            try fill(12 + headerLength)
-            var reader = ShardReader(bytes: Array(buffer[0..<min(buffer.count, 12 + headerLength)]), path: path)
-            header = try reader.header()
-            offset = reader.offset
-        } catch {
-            close(descriptor)
-            chunk.deallocate()
-            throw error
-        }
+        try fill(12)
+        guard buffer.count >= 12 else { throw TilingError(.shardCorrupt, "\(path): not a staging shard (too short)") }
+        let headerLength = Int(buffer[8]) | Int(buffer[9]) << 8 | Int(buffer[10]) << 16 | Int(buffer[11]) << 24
+        try fill(12 + headerLength)
+        var reader = ShardReader(bytes: Array(buffer[0..<min(buffer.count, 12 + headerLength)]), path: path)
+        header = try reader.header()
+        offset = reader.offset
         readSize = Self.chunkSize
     }
 
     deinit {
-        close(descriptor)
+        if descriptor >= 0 { close(descriptor) }
         chunk.deallocate()
     }
 
