@@ -1,7 +1,8 @@
 extension MonitoringStore {
     /// The schema version stored in `PRAGMA user_version`; bump it when a table changes.
     /// 2: `status` became a view derived from `task`, `try` and `status_event` (see ``statusViewSQL``).
-    static let schemaVersion = 2
+    /// 3: `file_check` and `partial_failure` tables (new tables only; a version-2 file gains them when opened).
+    static let schemaVersion = 3
 
     /// Parsl's monitoring tables, with Parsl's table and column names.
     ///
@@ -92,6 +93,13 @@ extension MonitoringStore {
             task_id INTEGER NOT NULL,
             reason TEXT NOT NULL,
             path TEXT NOT NULL,
+            timestamp REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS partial_failure (
+            run_id TEXT NOT NULL,
+            task_id INTEGER NOT NULL,
+            item TEXT NOT NULL,
+            message TEXT NOT NULL,
             timestamp REAL NOT NULL
         );
         """
@@ -299,6 +307,9 @@ extension MonitoringStore {
         """
     static let insertFileCheckSQL = """
         INSERT INTO file_check (run_id, task_id, reason, path, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)
+        """
+    static let insertPartialFailureSQL = """
+        INSERT INTO partial_failure (run_id, task_id, item, message, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)
         """
     static let insertNodeSQL = """
         INSERT INTO node (run_id, hostname, uid, block_id, worker_count, active, timestamp)

@@ -231,7 +231,7 @@ struct StatusViewTests {
         let store = try MonitoringStore(path: path)
         store.close()
         let db = try RawDatabase(path: path)
-        #expect(try db.scalar("PRAGMA user_version") == "2")
+        #expect(try db.scalar("PRAGMA user_version") == "3")
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'status'") == "view")
         #expect(try db.rows("SELECT \(columns) FROM status ORDER BY \(columns)") == before)
         #expect(
@@ -263,7 +263,7 @@ struct StatusViewTests {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
         try MonitoringStore(path: directory.databasePath).close()
-        try RawDatabase(path: directory.databasePath, writable: true).execute("PRAGMA user_version=3")
+        try RawDatabase(path: directory.databasePath, writable: true).execute("PRAGMA user_version=99")
         let error = try #require(throws: MonitoringError.self) {
             _ = try MonitoringStore(path: directory.databasePath)
         }
