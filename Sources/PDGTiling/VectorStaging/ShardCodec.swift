@@ -71,24 +71,80 @@ enum ShardCodec {
         }
     }
 
+    /// Appends one record. Its size is known in advance, so it is written with raw stores into one temporary
+    /// buffer and appended with one copy: a byte-array append per field cost more than the rest of staging's
+    /// shard writing.
     static func encode(_ row: StagedRow, to bytes: inout [UInt8]) {
-        let lengthOffset = bytes.count
-        append(UInt32(0), to: &bytes)
-        append(row.sequence, to: &bytes)
+        var size = 4 + 8 + 3 * 8 + 4 + row.identifier.utf8.count + 4 + 4 + 1 + 4
         for value in row.values {
-            append(value, to: &bytes)
+            switch value {
+            case .null: size += 1
+            case .integer, .real: size += 9
+            case .string(let text): size += 5 + text.utf8.count
+            }
         }
-        append(row.area, to: &bytes)
-        append(row.centroidX, to: &bytes)
-        append(row.centroidY, to: &bytes)
-        append(row.identifier, to: &bytes)
-        append(Int32(row.centroidTile.x), to: &bytes)
-        append(Int32(row.centroidTile.y), to: &bytes)
-        bytes.append(row.duplicated.map { $0 ? 2 : 1 } ?? 0)
-        appendPolygonBody(row.polygon, to: &bytes)
-        let length = UInt32(bytes.count - lengthOffset - 4).littleEndian
-        withUnsafeBytes(of: length) { raw in
-            for index in 0..<4 { bytes[lengthOffset + index] = raw[index] }
+        for ring in row.polygon.rings { size += 4 + 8 * ring.count }
+        withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+            var writer = RawWriter(base: buffer.baseAddress!)
+            writer.put(UInt32(size - 4))
+            writer.put(row.sequence)
+            for value in row.values {
+                switch value {
+                case .null: writer.put(UInt8(0))
+                case .integer(let number):
+                    writer.put(UInt8(1))
+                    writer.put(number)
+                case .real(let number):
+                    writer.put(UInt8(2))
+                    writer.put(number.bitPattern)
+                case .string(let text):
+                    writer.put(UInt8(3))
+                    writer.put(text)
+                }
+            }
+            writer.put(row.area.bitPattern)
+            writer.put(row.centroidX.bitPattern)
+            writer.put(row.centroidY.bitPattern)
+            writer.put(row.identifier)
+            writer.put(Int32(row.centroidTile.x))
+            writer.put(Int32(row.centroidTile.y))
+            writer.put(UInt8(row.duplicated.map { $0 ? 2 : 1 } ?? 0))
+            writer.put(UInt32(row.polygon.rings.count))
+            for ring in row.polygon.rings {
+                writer.put(UInt32(ring.count / 2))
+                // Doubles are stored in host order; every supported platform is little-endian.
+                ring.withUnsafeBytes { writer.put(raw: $0) }
+            }
+            precondition(writer.offset == size, "ShardCodec.encode: record size mismatch")
+            bytes.append(contentsOf: UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// Little-endian stores at a moving offset into memory the caller sized.
+    private struct RawWriter {
+        let base: UnsafeMutableRawPointer
+        var offset = 0
+
+        @inline(__always)
+        mutating func put<T: FixedWidthInteger>(_ value: T) {
+            base.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
+            offset += MemoryLayout<T>.size
+        }
+
+        @inline(__always)
+        mutating func put(raw: UnsafeRawBufferPointer) {
+            if let source = raw.baseAddress, raw.count > 0 {
+                (base + offset).copyMemory(from: source, byteCount: raw.count)
+            }
+            offset += raw.count
+        }
+
+        mutating func put(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                put(UInt32(utf8.count))
+                put(raw: UnsafeRawBufferPointer(utf8))
+            }
         }
     }
 
