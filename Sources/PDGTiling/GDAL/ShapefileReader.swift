@@ -190,6 +190,9 @@ final class ShapefileReader {
                 }
                 if column.kind == .integer {
                     values[index] = .integer(Self.leadingInteger(text))
+                } else if let parsed = DecimalText.double(text) {
+                    // Plain decimals: strtod's result without its slow path for 17+ digits.
+                    values[index] = .real(parsed)
                 } else {
                     // CPLAtof is strtod in the C locale; a NUL-terminated copy keeps it inside the field.
                     guard text.count < scratch.count else { return false }

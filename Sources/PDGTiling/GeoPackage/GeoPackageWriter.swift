@@ -21,7 +21,14 @@ final class GeoPackageWriter {
     /// One `INSERT` of `batchSize` rows: SQLite's per-statement work (VDBE set-up, the AUTOINCREMENT bookkeeping
     /// in `sqlite_sequence`) is paid once per batch instead of once per row.
     private var insertBatch: OpaquePointer?
-    private var pending: [(fid: Int64, geometry: [UInt8], values: [FieldValue])] = []
+    /// Rows waiting for the batch `INSERT`, back to back: per row the geometry blob (`u32` length, then the bytes),
+    /// then one cell per attribute column in the shard value encoding (tag 0 null, 1 `i64`, 2 `f64`, 3 `u32`
+    /// length + UTF-8). They are bound with `SQLITE_STATIC` straight from here: no value is copied again before
+    /// SQLite builds the record.
+    private var arena: [UInt8] = []
+    private var pendingRows = 0
+    private var rowBox = BoundingBox.empty
+    private var scratchBody: [UInt8] = []
     private let columnCount: Int
     private static let batchSize = 32
     private let scratch: ScratchFile
@@ -32,7 +39,6 @@ final class GeoPackageWriter {
     private var committed = false
     private var nextFID: Int64 = 1
     private var extent = BoundingBox.empty
-    private var blob: [UInt8] = []
     private var boxes: [(id: Int64, box: BoundingBox)] = []
 
     /// Creates the (temporary) file and the layer with the given columns.
@@ -63,13 +69,13 @@ final class GeoPackageWriter {
         }
         let quotedTable = Self.quote(table)
         var schema = """
-            PRAGMA application_id = 1196444487;
-            PRAGMA user_version = 10200;
             PRAGMA journal_mode = OFF;
             PRAGMA synchronous = OFF;
             PRAGMA locking_mode = EXCLUSIVE;
             PRAGMA cache_size = -32768;
             BEGIN;
+            PRAGMA application_id = 1196444487;
+            PRAGMA user_version = 10200;
             CREATE TABLE gpkg_spatial_ref_sys (srs_name TEXT NOT NULL,srs_id INTEGER NOT NULL PRIMARY KEY,organization TEXT NOT NULL,organization_coordsys_id INTEGER NOT NULL,definition  TEXT NOT NULL,description TEXT);
             CREATE TABLE gpkg_contents (table_name TEXT NOT NULL PRIMARY KEY,data_type TEXT NOT NULL,identifier TEXT UNIQUE,description TEXT DEFAULT '',last_change DATETIME NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')),min_x DOUBLE, min_y DOUBLE,max_x DOUBLE, max_y DOUBLE,srs_id INTEGER,CONSTRAINT fk_gc_r_srs_id FOREIGN KEY (srs_id) REFERENCES gpkg_spatial_ref_sys(srs_id));
             CREATE TABLE gpkg_ogr_contents(table_name TEXT NOT NULL PRIMARY KEY,feature_count INTEGER DEFAULT NULL);
@@ -119,51 +125,125 @@ final class GeoPackageWriter {
 
     /// Appends one feature; `values` follow the field order given at creation.
     func write(values: [FieldValue], polygon: Polygon) throws(TilingError) {
-        let box = polygon.boundingBox
-        extent.extend(box)
-        encodeGeometry(polygon, box: box)
-        let fid = nextFID
-        nextFID += 1
-        pending.append((fid, blob, values))
-        if pending.count == Self.batchSize {
-            for (row, entry) in pending.enumerated() {
-                bind(insertBatch, base: Int32(row * columnCount), fid: entry.fid, geometry: entry.geometry, values: entry.values)
-            }
-            try step(insertBatch)
-            pending.removeAll(keepingCapacity: true)
-        }
-        boxes.append((fid, box))
+        scratchBody.removeAll(keepingCapacity: true)
+        ShardCodec.appendPolygonBody(polygon, to: &scratchBody)
+        scratchBody.withUnsafeBytes { beginRow(polygonBody: $0, box: polygon.boundingBox) }
+        for value in values { ShardCodec.append(value, to: &arena) }
+        try endRow()
     }
 
-    private func bind(_ statement: OpaquePointer?, base: Int32, fid: Int64, geometry: [UInt8], values: [FieldValue]) {
-        sqlite3_bind_int64(statement, base + 1, fid)
-        geometry.withUnsafeBytes { raw in
-            _ = sqlite3_bind_blob(statement, base + 2, raw.baseAddress, Int32(raw.count), Self.transient)
+    // MARK: Rows cell by cell (the merge's path: cells copied from shard records)
+
+    /// Starts a row with its polygon: `polygonBody` is the WKB polygon after its type (`u32` ring count, then per
+    /// ring the `u32` point count and the coordinates, little-endian), `box` the box of its shell.
+    func beginRow(polygonBody: UnsafeRawBufferPointer, box: BoundingBox) {
+        rowBox = box
+        ShardCodec.append(UInt32(4 + 4 + 32 + 1 + 4 + polygonBody.count), to: &arena)
+        // GPKG geometry blob: "GP", version 0, flags (little-endian, envelope [minx, maxx, miny, maxy]), srs_id,
+        // envelope, then little-endian WKB Polygon.
+        arena.append(contentsOf: [0x47, 0x50, 0x00, 0x03])
+        ShardCodec.append(UInt32(bitPattern: srsID), to: &arena)
+        ShardCodec.append(box.left, to: &arena)
+        ShardCodec.append(box.right, to: &arena)
+        ShardCodec.append(box.bottom, to: &arena)
+        ShardCodec.append(box.top, to: &arena)
+        arena.append(0x01)
+        ShardCodec.append(UInt32(3), to: &arena)
+        arena.append(contentsOf: polygonBody)
+    }
+
+    /// Appends cells already in the shard value encoding (one per column, in column order).
+    func appendCells(_ cells: UnsafeRawBufferPointer) {
+        arena.append(contentsOf: cells)
+    }
+
+    /// Appends a REAL cell.
+    func appendReal(_ value: Double) {
+        arena.append(2)
+        ShardCodec.append(value, to: &arena)
+    }
+
+    /// Appends an INTEGER (or BOOLEAN) cell.
+    func appendInteger(_ value: Int64) {
+        arena.append(1)
+        ShardCodec.append(value, to: &arena)
+    }
+
+    /// Appends a TEXT cell from UTF-8 bytes.
+    func appendText(_ utf8: UnsafeRawBufferPointer) {
+        arena.append(3)
+        ShardCodec.append(UInt32(utf8.count), to: &arena)
+        arena.append(contentsOf: utf8)
+    }
+
+    /// Ends the row begun by ``beginRow(polygonBody:box:)``; every column must have had its cell.
+    func endRow() throws(TilingError) {
+        extent.extend(rowBox)
+        boxes.append((nextFID, rowBox))
+        nextFID += 1
+        pendingRows += 1
+        if pendingRows == Self.batchSize {
+            try insertPending(insertBatch, rowsPerStatement: Self.batchSize)
         }
-        for (index, value) in values.enumerated() {
-            let slot = base + Int32(index + 3)
-            switch value {
-            case .null: sqlite3_bind_null(statement, slot)
-            case .integer(let number): sqlite3_bind_int64(statement, slot, number)
-            case .real(let number): sqlite3_bind_double(statement, slot, number)
-            case .string(let text):
-                var copy = text
-                copy.withUTF8 { utf8 in
-                    _ = sqlite3_bind_text(
-                        statement, slot, utf8.baseAddress.map { UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self) },
-                        Int32(utf8.count), Self.transient)
+    }
+
+    /// Binds the pending rows (`rowsPerStatement` at a time) from the arena and steps the statement.
+    private func insertPending(_ statement: OpaquePointer?, rowsPerStatement: Int) throws(TilingError) {
+        let firstFID = nextFID - Int64(pendingRows)
+        let rows = pendingRows
+        let columns = columnCount
+        let status: Int32 = arena.withUnsafeBytes { raw in
+            var offset = 0
+            var row = 0
+            while row < rows {
+                for slotRow in 0..<rowsPerStatement {
+                    let base = Int32(slotRow * columns)
+                    sqlite3_bind_int64(statement, base + 1, firstFID + Int64(row))
+                    let length = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+                    sqlite3_bind_blob(statement, base + 2, raw.baseAddress! + offset + 4, Int32(length), nil)
+                    offset += 4 + length
+                    for column in 0..<(columns - 2) {
+                        let slot = base + Int32(column + 3)
+                        let tag = raw[offset]
+                        offset += 1
+                        switch tag {
+                        case 1:
+                            sqlite3_bind_int64(statement, slot, Int64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: Int64.self)))
+                            offset += 8
+                        case 2:
+                            let bits = UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+                            sqlite3_bind_double(statement, slot, Double(bitPattern: bits))
+                            offset += 8
+                        case 3:
+                            let count = Int(raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self).littleEndian)
+                            let text = (raw.baseAddress! + offset + 4).assumingMemoryBound(to: CChar.self)
+                            sqlite3_bind_text(statement, slot, text, Int32(count), nil)
+                            offset += 4 + count
+                        default:
+                            sqlite3_bind_null(statement, slot)
+                        }
+                    }
+                    row += 1
                 }
+                // SQLITE_STATIC (nil destructor): SQLite reads the cells in place while stepping.
+                let status = sqlite3_step(statement)
+                sqlite3_reset(statement)
+                if status != SQLITE_DONE { return status }
             }
+            precondition(offset == raw.count, "GeoPackageWriter: a row had more or fewer cells than columns")
+            return SQLITE_DONE
+        }
+        arena.removeAll(keepingCapacity: true)
+        pendingRows = 0
+        guard status == SQLITE_DONE else {
+            throw TilingError(.writeFailed, "\(finalPath): insert failed: \(String(cString: sqlite3_errmsg(database)))")
         }
     }
 
     /// Inserts the rows of a partly filled batch one by one.
     private func flushPartialBatch() throws(TilingError) {
-        for entry in pending {
-            bind(insertRow, base: 0, fid: entry.fid, geometry: entry.geometry, values: entry.values)
-            try step(insertRow)
-        }
-        pending.removeAll()
+        guard pendingRows > 0 else { return }
+        try insertPending(insertRow, rowsPerStatement: 1)
     }
 
     /// Records the extent and count, writes the packed R-tree, adds GDAL's triggers, commits and renames the
@@ -215,10 +295,15 @@ final class GeoPackageWriter {
         let name = "rtree_\(table)_geom"
         let nodes = try prepare("INSERT OR REPLACE INTO \(Self.quote(name + "_node")) VALUES (?, ?)")
         let rowids = try prepare("INSERT INTO \(Self.quote(name + "_rowid")) VALUES (?, ?)")
+        // One row per feature: many to a statement, as for the features themselves.
+        let rowidsPerStatement = 64
+        let rowidBatch = try prepare(
+            "INSERT INTO \(Self.quote(name + "_rowid")) VALUES " + Array(repeating: "(?, ?)", count: rowidsPerStatement).joined(separator: ","))
         let parents = try prepare("INSERT INTO \(Self.quote(name + "_parent")) VALUES (?, ?)")
         defer {
             sqlite3_finalize(nodes)
             sqlite3_finalize(rowids)
+            sqlite3_finalize(rowidBatch)
             sqlite3_finalize(parents)
         }
         for node in tree.nodes {
@@ -229,7 +314,17 @@ final class GeoPackageWriter {
             }
             try step(nodes)
         }
-        for entry in tree.leafOfID {
+        let leaves = tree.leafOfID
+        var start = 0
+        while start + rowidsPerStatement <= leaves.count {
+            for index in 0..<rowidsPerStatement {
+                sqlite3_bind_int64(rowidBatch, Int32(2 * index + 1), leaves[start + index].id)
+                sqlite3_bind_int64(rowidBatch, Int32(2 * index + 2), leaves[start + index].node)
+            }
+            try step(rowidBatch)
+            start += rowidsPerStatement
+        }
+        for entry in leaves[start...] {
             sqlite3_bind_int64(rowids, 1, entry.id)
             sqlite3_bind_int64(rowids, 2, entry.node)
             try step(rowids)
@@ -239,32 +334,6 @@ final class GeoPackageWriter {
             sqlite3_bind_int64(parents, 2, entry.parent)
             try step(parents)
         }
-    }
-
-    // MARK: Geometry blob
-
-    /// GPKG geometry blob: "GP", version 0, flags (little-endian, envelope [minx, maxx, miny, maxy]), srs_id,
-    /// envelope, then little-endian WKB Polygon.
-    private func encodeGeometry(_ polygon: Polygon, box: BoundingBox) {
-        blob.removeAll(keepingCapacity: true)
-        blob.append(contentsOf: [0x47, 0x50, 0x00, 0x03])
-        append(UInt32(bitPattern: srsID))
-        append(box.left.bitPattern)
-        append(box.right.bitPattern)
-        append(box.bottom.bitPattern)
-        append(box.top.bitPattern)
-        blob.append(0x01)
-        append(UInt32(3))
-        append(UInt32(polygon.rings.count))
-        for ring in polygon.rings {
-            append(UInt32(ring.count / 2))
-            ring.withUnsafeBytes { blob.append(contentsOf: $0) }
-        }
-    }
-
-    @inline(__always)
-    private func append<T: FixedWidthInteger>(_ value: T) {
-        withUnsafeBytes(of: value.littleEndian) { blob.append(contentsOf: $0) }
     }
 
     // MARK: SQLite helpers

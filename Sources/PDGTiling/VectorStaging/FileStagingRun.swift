@@ -22,19 +22,37 @@ struct FileStagingRun {
         let layer = try dataset.firstLayer()
         try checkPropertyNames(layer.fields)
 
+        // CRSs and the transformation come from the process's cache: the inputs of a layer share their `.prj`.
+        let cache = ProjectionCache.shared
         let source: SpatialReference
+        let sourceKey: String?
         if let inputCRS = configuration.inputCRS {
-            source = try SpatialReference(definition: inputCRS)
+            sourceKey = "crs:" + inputCRS
+            source = try cache.reference(key: "crs:" + inputCRS) { () throws(TilingError) in try SpatialReference(definition: inputCRS) }!
+        } else if let key = ProjectionCache.prjKey(forShapefile: inputPath),
+            let own = try cache.reference(key: key, make: { () throws(TilingError) in try layer.spatialReference() })
+        {
+            sourceKey = key
+            source = own
         } else if let own = try layer.spatialReference() {
+            sourceKey = nil
             source = own
         } else {
             throw TilingError(.inputMissingCRS, "\(inputPath): the file has no CRS (missing .prj?) and no input_crs is configured")
         }
-        let target = try SpatialReference(definition: stager.tileMatrixSet.crs)
-        let transformation =
-            source.isSame(as: target)
-            ? nil
-            : try CoordinateTransformation(from: source, to: target, description: "\(inputPath) → \(stager.tileMatrixSet.crs)")
+        let targetCRS = stager.tileMatrixSet.crs
+        let target = try cache.reference(key: "crs:" + targetCRS) { () throws(TilingError) in try SpatialReference(definition: targetCRS) }!
+        let description = "\(inputPath) → \(targetCRS)"
+        let transformation: CoordinateTransformation?
+        if source.isSame(as: target) {
+            transformation = nil
+        } else if let sourceKey {
+            transformation = try cache.transformation(from: sourceKey, to: "crs:" + targetCRS, description: description) { () throws(TilingError) in
+                try CoordinateTransformation(from: source, to: target, description: description)
+            }
+        } else {
+            transformation = try CoordinateTransformation(from: source, to: target, description: description)
+        }
 
         // Always an engine: every polygon is checked for validity (and repaired) before staging.
         let engine = try GeometryEngine()

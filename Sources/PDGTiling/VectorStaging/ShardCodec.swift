@@ -41,42 +41,110 @@ enum ShardCodec {
         bytes.append(contentsOf: utf8)
     }
 
-    static func encode(_ row: StagedRow, to bytes: inout [UInt8]) {
-        let lengthOffset = bytes.count
-        append(UInt32(0), to: &bytes)
-        append(row.sequence, to: &bytes)
-        for value in row.values {
-            switch value {
-            case .null: bytes.append(0)
-            case .integer(let number):
-                bytes.append(1)
-                append(number, to: &bytes)
-            case .real(let number):
-                bytes.append(2)
-                append(number, to: &bytes)
-            case .string(let text):
-                bytes.append(3)
-                append(text, to: &bytes)
-            }
+    /// One attribute value: tag byte (0 null, 1 integer `i64`, 2 real `f64`, 3 string `u32` length + UTF-8), payload.
+    @inline(__always)
+    static func append(_ value: FieldValue, to bytes: inout [UInt8]) {
+        switch value {
+        case .null: bytes.append(0)
+        case .integer(let number):
+            bytes.append(1)
+            append(number, to: &bytes)
+        case .real(let number):
+            bytes.append(2)
+            append(number, to: &bytes)
+        case .string(let text):
+            bytes.append(3)
+            append(text, to: &bytes)
         }
-        append(row.area, to: &bytes)
-        append(row.centroidX, to: &bytes)
-        append(row.centroidY, to: &bytes)
-        append(row.identifier, to: &bytes)
-        append(Int32(row.centroidTile.x), to: &bytes)
-        append(Int32(row.centroidTile.y), to: &bytes)
-        bytes.append(row.duplicated.map { $0 ? 2 : 1 } ?? 0)
-        append(UInt32(row.polygon.rings.count), to: &bytes)
-        for ring in row.polygon.rings {
+    }
+
+    /// `u32` ring count, then per ring `u32` point count and the interleaved `f64` coordinates: the body of a
+    /// little-endian WKB Polygon after its type.
+    static func appendPolygonBody(_ polygon: Polygon, to bytes: inout [UInt8]) {
+        append(UInt32(polygon.rings.count), to: &bytes)
+        for ring in polygon.rings {
             append(UInt32(ring.count / 2), to: &bytes)
             ring.withUnsafeBytes { raw in
                 // Doubles are stored in host order; every supported platform is little-endian.
                 bytes.append(contentsOf: raw)
             }
         }
-        let length = UInt32(bytes.count - lengthOffset - 4).littleEndian
-        withUnsafeBytes(of: length) { raw in
-            for index in 0..<4 { bytes[lengthOffset + index] = raw[index] }
+    }
+
+    /// Appends one record. Its size is known in advance, so it is written with raw stores into one temporary
+    /// buffer and appended with one copy: a byte-array append per field cost more than the rest of staging's
+    /// shard writing.
+    static func encode(_ row: StagedRow, to bytes: inout [UInt8]) {
+        var size = 4 + 8 + 3 * 8 + 4 + row.identifier.utf8.count + 4 + 4 + 1 + 4
+        for value in row.values {
+            switch value {
+            case .null: size += 1
+            case .integer, .real: size += 9
+            case .string(let text): size += 5 + text.utf8.count
+            }
+        }
+        for ring in row.polygon.rings { size += 4 + 8 * ring.count }
+        withUnsafeTemporaryAllocation(byteCount: size, alignment: 8) { buffer in
+            var writer = RawWriter(base: buffer.baseAddress!)
+            writer.put(UInt32(size - 4))
+            writer.put(row.sequence)
+            for value in row.values {
+                switch value {
+                case .null: writer.put(UInt8(0))
+                case .integer(let number):
+                    writer.put(UInt8(1))
+                    writer.put(number)
+                case .real(let number):
+                    writer.put(UInt8(2))
+                    writer.put(number.bitPattern)
+                case .string(let text):
+                    writer.put(UInt8(3))
+                    writer.put(text)
+                }
+            }
+            writer.put(row.area.bitPattern)
+            writer.put(row.centroidX.bitPattern)
+            writer.put(row.centroidY.bitPattern)
+            writer.put(row.identifier)
+            writer.put(Int32(row.centroidTile.x))
+            writer.put(Int32(row.centroidTile.y))
+            writer.put(UInt8(row.duplicated.map { $0 ? 2 : 1 } ?? 0))
+            writer.put(UInt32(row.polygon.rings.count))
+            for ring in row.polygon.rings {
+                writer.put(UInt32(ring.count / 2))
+                // Doubles are stored in host order; every supported platform is little-endian.
+                ring.withUnsafeBytes { writer.put(raw: $0) }
+            }
+            precondition(writer.offset == size, "ShardCodec.encode: record size mismatch")
+            bytes.append(contentsOf: UnsafeRawBufferPointer(buffer))
+        }
+    }
+
+    /// Little-endian stores at a moving offset into memory the caller sized.
+    private struct RawWriter {
+        let base: UnsafeMutableRawPointer
+        var offset = 0
+
+        @inline(__always)
+        mutating func put<T: FixedWidthInteger>(_ value: T) {
+            base.storeBytes(of: value.littleEndian, toByteOffset: offset, as: T.self)
+            offset += MemoryLayout<T>.size
+        }
+
+        @inline(__always)
+        mutating func put(raw: UnsafeRawBufferPointer) {
+            if let source = raw.baseAddress, raw.count > 0 {
+                (base + offset).copyMemory(from: source, byteCount: raw.count)
+            }
+            offset += raw.count
+        }
+
+        mutating func put(_ text: String) {
+            var text = text
+            text.withUTF8 { utf8 in
+                put(UInt32(utf8.count))
+                put(raw: UnsafeRawBufferPointer(utf8))
+            }
         }
     }
 
@@ -202,5 +270,108 @@ struct ShardReader {
             duplicated: duplicatedTag == 0 ? nil : duplicatedTag == 2,
             polygon: Polygon(rings: rings)
         )
+    }
+}
+
+/// One encoded shard record (the bytes after its length prefix), located in place without decoding it: the
+/// merge's streaming path copies its attribute cells, identifier and polygon straight into the GeoPackage rows.
+/// Every length is checked against the record's size.
+struct ShardRecordView {
+    /// The record.
+    let bytes: UnsafeRawBufferPointer
+    /// Position of the polygon in its input.
+    let sequence: UInt64
+    /// The attribute values, one tagged cell per shard field, as `ShardCodec` encodes values.
+    let values: Range<Int>
+    /// `staging_area`, `staging_centroid_x`, `staging_centroid_y`.
+    let area: Double
+    let centroidX: Double
+    let centroidY: Double
+    /// The UTF-8 bytes of `staging_identifier`.
+    let identifier: Range<Int>
+    /// `staging_centroid_tile` (its zoom is the shard's).
+    let centroidTileX: Int
+    let centroidTileY: Int
+    /// The polygon as a WKB body, as `ShardCodec.appendPolygonBody` writes it.
+    let polygonBody: Range<Int>
+    /// The box of the polygon's shell, as ``Polygon/boundingBox`` computes it.
+    let box: BoundingBox
+
+    init(_ bytes: UnsafeRawBufferPointer, fieldCount: Int, path: String) throws(TilingError) {
+        self.bytes = bytes
+        let count = bytes.count
+        var offset = 0
+        func need(_ size: Int) throws(TilingError) {
+            guard size >= 0, offset + size <= count else {
+                throw TilingError(.shardCorrupt, "\(path): truncated or corrupt shard record")
+            }
+        }
+        func u32() throws(TilingError) -> Int {
+            try need(4)
+            defer { offset += 4 }
+            return Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt32.self)))
+        }
+        func f64() throws(TilingError) -> Double {
+            try need(8)
+            defer { offset += 8 }
+            return Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+        }
+        try need(8)
+        sequence = UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        offset = 8
+        let valuesStart = offset
+        for _ in 0..<fieldCount {
+            try need(1)
+            let tag = bytes[offset]
+            offset += 1
+            switch tag {
+            case 0: break
+            case 1, 2:
+                try need(8)
+                offset += 8
+            case 3:
+                let length = try u32()
+                try need(length)
+                offset += length
+            default:
+                throw TilingError(.shardCorrupt, "\(path): unknown value tag \(tag) in a shard record")
+            }
+        }
+        values = valuesStart..<offset
+        area = try f64()
+        centroidX = try f64()
+        centroidY = try f64()
+        let identifierLength = try u32()
+        try need(identifierLength)
+        identifier = offset..<(offset + identifierLength)
+        offset += identifierLength
+        try need(9)
+        centroidTileX = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset, as: Int32.self)))
+        centroidTileY = Int(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 4, as: Int32.self)))
+        offset += 9  // tile x, y and the duplicated tag (the merge labels rows itself)
+        let bodyStart = offset
+        let rings = try u32()
+        var box = BoundingBox.empty
+        for ring in 0..<rings {
+            let points = try u32()
+            try need(points * 16)
+            if ring == 0 {
+                for point in 0..<points {
+                    box.extend(
+                        x: Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 16 * point, as: UInt64.self))),
+                        y: Double(bitPattern: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 16 * point + 8, as: UInt64.self))))
+                }
+            }
+            offset += points * 16
+        }
+        guard offset == count else { throw TilingError(.shardCorrupt, "\(path): shard record longer than its polygon") }
+        polygonBody = bodyStart..<offset
+        self.box = box
+    }
+
+    /// A part of the record.
+    @inline(__always)
+    subscript(range: Range<Int>) -> UnsafeRawBufferPointer {
+        UnsafeRawBufferPointer(rebasing: bytes[range])
     }
 }

@@ -3,8 +3,8 @@ import Foundation
 
 /// The per-tile shard files of one input, written with bounded memory.
 ///
-/// Rows are encoded into one buffer per tile; when all buffers together exceed `flushThreshold` bytes they are
-/// appended to a scratch file per tile (``ScratchFile``: `<shard>.<random>.partial` on POSIX, a local file on object
+/// Rows are encoded into one buffer per tile; when a tile's buffer reaches `tileFlushSize` bytes, or all buffers
+/// together exceed `flushThreshold`, they are appended to a scratch file per tile (``ScratchFile``: `<shard>.<random>.partial` on POSIX, a local file on object
 /// storage; created, truncating, on first use). ``finish()`` flushes and publishes every scratch file to its final
 /// name (a rename, or one create-write-close on a bucket), so a killed task leaves only `.partial` files, which
 /// merges ignore, and a bucket never sees an append.
@@ -22,6 +22,9 @@ final class ShardWriterSet {
     private let fileName: String
     private let headerFor: (TileIndex) -> [UInt8]
     private let flushThreshold: Int
+    /// Bytes a tile's buffer collects before they are appended to its file. Small, so that each tile's buffer is
+    /// reused: a buffer grown to megabytes is reallocated and copied on the way, and each fresh page faults in.
+    private let tileFlushSize: Int
     private var entries: [TileIndex: Entry] = [:]
     /// Scratch names are unique per attempt, so that two attempts of the same task (a retry racing a slow first
     /// try) never write the same partial file; the last complete publish wins.
@@ -39,8 +42,10 @@ final class ShardWriterSet {
         layout: TilePathLayout,
         inputKey: String,
         flushThreshold: Int = 32 << 20,
+        tileFlushSize: Int = 256 << 10,
         header: @escaping (TileIndex) -> [UInt8]
     ) {
+        self.tileFlushSize = tileFlushSize
         self.directory = shardRoot
         self.layout = layout
         self.fileName = inputKey + ".shard"
@@ -55,14 +60,21 @@ final class ShardWriterSet {
 
     /// Appends one row to a tile's shard.
     func append(_ row: StagedRow, to tile: TileIndex) throws(TilingError) {
-        if entries[tile] == nil {
+        let index: [TileIndex: Entry].Index
+        if let existing = entries.index(forKey: tile) {
+            index = existing
+        } else {
             entries[tile] = Entry(buffer: headerFor(tile), rows: 0, created: false, path: path(for: tile))
+            index = entries.index(forKey: tile)!
         }
-        let before = entries[tile]!.buffer.count
-        ShardCodec.encode(row, to: &entries[tile]!.buffer)
-        entries[tile]!.rows += 1
-        bufferedBytes += entries[tile]!.buffer.count - before
-        if bufferedBytes > flushThreshold {
+        let before = entries.values[index].buffer.count
+        ShardCodec.encode(row, to: &entries.values[index].buffer)
+        entries.values[index].rows += 1
+        let size = entries.values[index].buffer.count
+        bufferedBytes += size - before
+        if size >= tileFlushSize {
+            try flush(tile)
+        } else if bufferedBytes > flushThreshold {
             try flushAll()
         }
     }
@@ -71,14 +83,18 @@ final class ShardWriterSet {
     var rowCounts: [TileIndex: Int] { entries.mapValues(\.rows) }
 
     private func flushAll() throws(TilingError) {
-        for tile in entries.keys {
+        // The keys alone: a view of the dictionary would share its storage and so every buffer.
+        for tile in Array(entries.keys) {
             try flush(tile)
         }
         bufferedBytes = 0
     }
 
     private func flush(_ tile: TileIndex) throws(TilingError) {
-        guard var entry = entries[tile], !entry.buffer.isEmpty else { return }
+        // Taken out of the dictionary while written, so that its buffer is not shared and is emptied in place.
+        guard var entry = entries.removeValue(forKey: tile) else { return }
+        defer { entries[tile] = entry }
+        guard !entry.buffer.isEmpty else { return }
         if entry.scratch == nil {
             do {
                 entry.scratch = try publisher.scratch(for: entry.path)
@@ -106,8 +122,9 @@ final class ShardWriterSet {
             throw TilingError(.writeFailed, "\(partial): write failed: \(String(cString: strerror(errno)))")
         }
         entry.created = true
-        entry.buffer.removeAll(keepingCapacity: false)
-        entries[tile] = entry
+        bufferedBytes = max(0, bufferedBytes - entry.buffer.count)
+        // Buffers are kept for reuse while they cannot add up to more than the memory bound.
+        entry.buffer.removeAll(keepingCapacity: (entries.count + 1) * 2 * tileFlushSize <= flushThreshold)
     }
 
     /// Flushes everything and renames each shard into place. Returns the tiles written, ascending.

@@ -99,14 +99,21 @@ public struct TileMerger: Sendable {
                 try output.write(entry.row, filename: entry.filename, duplicated: labels[index])
             }
         } else {
-            // Streamed, shard after shard in filename order; rows keep their input order.
+            // Streamed, shard after shard in filename order; rows keep their input order. Shards with the tile's
+            // columns are copied record by record without decoding them.
             for entry in headers {
                 let stream = try ShardStream(path: entry.path)
-                let mapping = Self.mapping(from: entry.header.fields, to: fields, index: fieldIndex)
-                while var row = try stream.next() {
-                    rowsRead += 1
-                    if let mapping { row.values = Self.remap(row.values, mapping, fields) }
-                    try output.write(row, filename: entry.header.filename, duplicated: false)
+                if let mapping = Self.mapping(from: entry.header.fields, to: fields, index: fieldIndex) {
+                    while var row = try stream.next() {
+                        rowsRead += 1
+                        row.values = Self.remap(row.values, mapping, fields)
+                        try output.write(row, filename: entry.header.filename, duplicated: false)
+                    }
+                } else {
+                    let file = output.file(named: entry.header.filename)
+                    while try stream.nextRecord({ (record) throws(TilingError) in try output.write(record, file: file, duplicated: false) }) != nil {
+                        rowsRead += 1
+                    }
                 }
             }
         }
