@@ -86,7 +86,7 @@ let package = Package(
 
         // MARK: Tests
         .testTarget(name: "DataflowAppsTests", dependencies: ["DataflowApps"]),
-        .testTarget(name: "PDGTilingTests", dependencies: ["PDGTiling"]),
+        .testTarget(name: "PDGTilingTests", dependencies: ["PDGTiling", "CVizSQLite"]),
         .testTarget(
             name: "VizWorkflowTests",
             dependencies: [

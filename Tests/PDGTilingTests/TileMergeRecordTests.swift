@@ -1,3 +1,4 @@
+import CVizSQLite
 import Foundation
 import Testing
 
@@ -102,5 +103,50 @@ struct TileMergeRecordTests {
         bytes.withUnsafeBytes { raw -> Void in
             #expect(throws: TilingError.self) { _ = try ShardRecordView(UnsafeRawBufferPointer(rebasing: raw[4...]), fieldCount: 2, path: "t") }
         }
+    }
+}
+
+extension TileMergeRecordTests {
+    /// A tile merged again from the same shards is the same bytes (its `last_change` is its newest shard's time,
+    /// not the clock), so the publisher keeps the file and its time, and nothing made from it runs again.
+    @Test func aTileMergedAgainFromTheSameShardsKeepsItsFile() async throws {
+        let root = try TestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let features = (0..<12).map { step in
+            TestSupport.Feature(
+                properties: ["Class": "\(step % 3)"],
+                polygons: [[TestSupport.square(VectorStagingTests.corner.x + Double(step) * 0.0004, VectorStagingTests.corner.y, size: 0.001)]])
+        }
+        try TestSupport.writeGeoJSON(root + "/input/a.geojson", features: features)
+        let config = try TestSupport.syntheticConfiguration(root: root)
+        let report = try await StagingRunner(workflow: config).run()
+        let summary = try #require(report.merged.first)
+        let merger = try TileMerger(configuration: config)
+        let before = try Data(contentsOf: URL(fileURLWithPath: summary.path))
+        let modified = try FileManager.default.attributesOfItem(atPath: summary.path)[.modificationDate] as? Date
+        usleep(20_000)
+        _ = try merger.mergeTile(summary.tile)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: summary.path)) == before)
+        #expect(try FileManager.default.attributesOfItem(atPath: summary.path)[.modificationDate] as? Date == modified)
+
+        // last_change is the newest shard's modification time.
+        let directory = "\(merger.stager.shardRoot)/\(merger.layout.relativeStem(for: summary.tile))"
+        let shards = try FileManager.default.contentsOfDirectory(atPath: directory)
+        let shard = try #require(shards.first { $0.hasSuffix(".shard") })
+        let shardAttributes = try FileManager.default.attributesOfItem(atPath: directory + "/" + shard)
+        let shardTime = try #require(shardAttributes[.modificationDate] as? Date)
+        var database: OpaquePointer?
+        try #require(sqlite3_open_v2(summary.path, &database, SQLITE_OPEN_READONLY, nil) == SQLITE_OK)
+        defer { sqlite3_close(database) }
+        var statement: OpaquePointer?
+        try #require(sqlite3_prepare_v2(database, "SELECT last_change FROM gpkg_contents", -1, &statement, nil) == SQLITE_OK)
+        defer { sqlite3_finalize(statement) }
+        try #require(sqlite3_step(statement) == SQLITE_ROW)
+        let stamp = sqlite3_column_text(statement, 0).map { String(cString: $0) }
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let text = try #require(stamp)
+        let recorded = try #require(formatter.date(from: text))
+        #expect(abs(recorded.timeIntervalSince(shardTime)) < 0.002, "\(text) vs \(shardTime)")
     }
 }

@@ -47,7 +47,11 @@ final class GeoPackageWriter {
     ///   - layerName: The layer (table) name (PDG uses the file stem, e.g. `908`).
     ///   - crs: The layer CRS as given (e.g. `OGC:CRS84`).
     ///   - fields: The attribute columns in order.
-    init(path: String, layerName: String, crs: String, fields: [FieldDefinition]) throws(TilingError) {
+    /// - Parameter lastChange: `gpkg_contents.last_change` as unix seconds; `nil` is now. A time taken from
+    ///   the data (the merge passes its newest shard's modification time) makes the file the same bytes each
+    ///   time the same rows are written, so a re-merge that changes nothing leaves the tile and what is made
+    ///   from it alone.
+    init(path: String, layerName: String, crs: String, fields: [FieldDefinition], lastChange: Double? = nil) throws(TilingError) {
         let spatialReference = try SpatialReference(definition: crs)
         do {
             scratch = try FilePublisher().scratch(for: path)
@@ -103,7 +107,7 @@ final class GeoPackageWriter {
         }
         schema += """
             CREATE TABLE \(quotedTable) ( \(columns));
-            INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (\(Self.literal(table)),'features',\(Self.literal(table)),'',\(srs.id));
+            INSERT INTO gpkg_contents (table_name, data_type, identifier, description, last_change, srs_id) VALUES (\(Self.literal(table)),'features',\(Self.literal(table)),'',strftime('%Y-%m-%dT%H:%M:%fZ',\(lastChange.map { String(format: "%.3f", $0) + ",'unixepoch'" } ?? "'now'")),\(srs.id));
             INSERT INTO gpkg_geometry_columns VALUES (\(Self.literal(table)),'geom','POLYGON',\(srs.id),0,0);
             CREATE VIRTUAL TABLE \(Self.quote("rtree_\(table)_geom")) USING rtree(id, minx, maxx, miny, maxy);
             INSERT INTO gpkg_extensions VALUES (\(Self.literal(table)),'geom','gpkg_rtree_index','http://www.geopackage.org/spec120/#extension_rtree','write-only');

@@ -73,9 +73,15 @@ public struct TileMerger: Sendable {
                 }
             }
         }
+        // The tile changed when its newest shard did (a shard rewritten with the same bytes keeps its time).
+        var newestShard = 0.0
+        for path in paths {
+            var info = stat()
+            if stat(path, &info) == 0 { newestShard = max(newestShard, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) }
+        }
         let output = TileOutputWriter(
             tile: tile, outputPath: layout.path(for: tile), inputFields: fields, configuration: configuration,
-            crs: tileMatrixSet.crs)
+            crs: tileMatrixSet.crs, lastChange: newestShard > 0 ? newestShard : nil)
         let drop = configuration.deduplicatesAtStaging
         var rowsRead = 0
         var labelled = 0

@@ -24,9 +24,15 @@ final class TileOutputWriter {
     private var fileCompensation: [Double] = []
     private var encoded: [UInt8] = []
     private(set) var written = 0
+    /// The GeoPackage's `last_change` (unix seconds), or now.
+    private let lastChange: Double?
 
-    init(tile: TileIndex, outputPath: String, inputFields: [FieldDefinition], configuration: WorkflowConfiguration, crs: String) {
+    init(
+        tile: TileIndex, outputPath: String, inputFields: [FieldDefinition], configuration: WorkflowConfiguration, crs: String,
+        lastChange: Double? = nil
+    ) {
         self.tile = tile
+        self.lastChange = lastChange
         self.outputPath = outputPath
         self.crs = crs
         labelsDuplicates = configuration.labelsDuplicates
@@ -84,7 +90,7 @@ final class TileOutputWriter {
     func write(_ record: ShardRecordView, file: Int, duplicated: Bool) throws(TilingError) {
         if writer == nil {
             let layerName = ((outputPath as NSString).lastPathComponent as NSString).deletingPathExtension
-            writer = try GeoPackageWriter(path: outputPath, layerName: layerName, crs: crs, fields: columns)
+            writer = try GeoPackageWriter(path: outputPath, layerName: layerName, crs: crs, fields: columns, lastChange: lastChange)
         }
         let writer = writer!
         writer.beginRow(polygonBody: record[record.polygonBody], box: record.box)
