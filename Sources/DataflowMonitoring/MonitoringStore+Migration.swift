@@ -77,4 +77,29 @@ extension MonitoringStore {
             code: .schema
         )
     }
+
+    /// Upgrades a v2 database's `try` table, updated in place as a try went on, to v3 (in the caller's
+    /// transaction, after ``migrateTaskTable(_:)``): every row's launch columns go to `try_launch`, the other
+    /// columns of rows that have any to `try_end`, and the table is dropped so that the view can take its name.
+    /// `select * from try` shows the same rows before and after. Does nothing on a new or v3 database.
+    static func migrateTryTable(_ connection: SQLiteConnection) throws(MonitoringError) {
+        guard try connection.scalarText("SELECT type FROM sqlite_master WHERE name = 'try'") == "table" else {
+            return
+        }
+        try connection.execute(
+            """
+            INSERT OR REPLACE INTO try_launch (try_id, task_id, run_id, task_executor, task_try_time_launched)
+                SELECT try_id, task_id, run_id, task_executor, task_try_time_launched FROM try;
+            INSERT OR REPLACE INTO try_end (try_id, task_id, run_id, block_id, hostname, task_try_time_running,
+                    task_try_time_returned, task_fail_history)
+                SELECT try_id, task_id, run_id, block_id, hostname, task_try_time_running, task_try_time_returned,
+                       task_fail_history
+                FROM try
+                WHERE block_id IS NOT NULL OR hostname IS NOT NULL OR task_try_time_running IS NOT NULL
+                   OR task_try_time_returned IS NOT NULL OR task_fail_history IS NOT NULL;
+            DROP TABLE try;
+            """,
+            code: .schema
+        )
+    }
 }

@@ -1,16 +1,19 @@
 extension MonitoringStore {
     /// The schema version stored in `PRAGMA user_version`; bump it when a table changes.
     /// 2: `status` became a view derived from `task`, `try` and `status_event` (see ``statusViewSQL``).
-    /// 3: `task` became a view over the insert-only tables `task_submit` and `task_end` (see ``taskViewSQL``).
+    /// 3: `task` and `try` became views over tables that are inserted into, not updated: `task_submit` and
+    /// `task_end` (see ``taskViewSQL``), `try_launch` and `try_end` (see ``tryViewSQL``).
     static let schemaVersion = 3
 
     /// Parsl's monitoring tables, with Parsl's table and column names.
     ///
     /// Differences from Parsl, and why:
     /// - times are REAL unix seconds (Parsl stores datetimes); the `*_utc` views show them as text;
-    /// - `task` is a view, not a table (see ``taskViewSQL``): a task's row is written in two inserts, one at
-    ///   submission (`task_submit`) and one at its end (`task_end`), because updating the submitted row when
-    ///   the task ended (usually in a later batch) was half of the writer's time;
+    /// - `task` and `try` are views, not tables (see ``taskViewSQL`` and ``tryViewSQL``): a task's row is
+    ///   written in two inserts, one at submission (`task_submit`) and one at its end (`task_end`), and a
+    ///   try's in two, at launch (`try_launch`) and when it ran (`try_end`), because updating the row
+    ///   written at submission or launch when the task ended (usually in a later batch) was half of the
+    ///   writer's time;
     /// - `status` is a view, not a table (see ``statusViewSQL``): the five calls of a task's usual life
     ///   already put every timestamp of its `pending`, `launched`, `running` and final rows into the task and
     ///   `try` rows, so writing them again as rows cost the writer two thirds of its inserts; only states that
@@ -56,14 +59,20 @@ extension MonitoringStore {
             task_final_try_id INTEGER,
             PRIMARY KEY (run_id, task_id)
         ) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS try (
+        CREATE TABLE IF NOT EXISTS try_launch (
+            try_id INTEGER NOT NULL,
+            task_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
+            task_executor TEXT,
+            task_try_time_launched REAL,
+            PRIMARY KEY (run_id, task_id, try_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS try_end (
             try_id INTEGER NOT NULL,
             task_id INTEGER NOT NULL,
             run_id TEXT NOT NULL,
             block_id TEXT,
             hostname TEXT,
-            task_executor TEXT,
-            task_try_time_launched REAL,
             task_try_time_running REAL,
             task_try_time_returned REAL,
             task_fail_history TEXT,
@@ -120,6 +129,23 @@ extension MonitoringStore {
             LEFT JOIN task_end AS e ON e.run_id = s.run_id AND e.task_id = s.task_id;
         """
 
+    /// Parsl's `try` table as a view, in the table's column order: a launched try with what is known of its
+    /// run, and a try known only from its run (a worker's `running` may be recorded before the leader's
+    /// `launched`).
+    static let tryViewSQL = """
+        CREATE VIEW try AS
+            SELECT l.try_id, l.task_id, l.run_id, e.block_id, e.hostname, l.task_executor,
+                   l.task_try_time_launched, e.task_try_time_running, e.task_try_time_returned, e.task_fail_history
+            FROM try_launch AS l
+            LEFT JOIN try_end AS e ON e.run_id = l.run_id AND e.task_id = l.task_id AND e.try_id = l.try_id
+            UNION ALL
+            SELECT e.try_id, e.task_id, e.run_id, e.block_id, e.hostname, NULL, NULL, e.task_try_time_running,
+                   e.task_try_time_returned, e.task_fail_history
+            FROM try_end AS e
+            WHERE NOT EXISTS (SELECT 1 FROM try_launch AS l
+                              WHERE l.run_id = e.run_id AND l.task_id = e.task_id AND l.try_id = e.try_id);
+        """
+
     /// The ended tasks' final rows (run_id, task_id, task_func_name, task_status_name, timestamp, try_id).
     static let endedTasksSQL = """
         SELECT e.run_id, e.task_id, s.task_func_name, e.task_status_name, e.task_time_returned AS timestamp,
@@ -141,10 +167,10 @@ extension MonitoringStore {
             FROM task_submit WHERE task_time_invoked IS NOT NULL
             UNION ALL
             SELECT task_id, run_id, 'launched', task_try_time_launched, try_id
-            FROM try WHERE task_try_time_launched IS NOT NULL
+            FROM try_launch WHERE task_try_time_launched IS NOT NULL
             UNION ALL
             SELECT task_id, run_id, 'running', task_try_time_running, try_id
-            FROM try WHERE task_try_time_running IS NOT NULL
+            FROM try_end WHERE task_try_time_running IS NOT NULL
             UNION ALL
             SELECT task_id, run_id, task_status_name, timestamp, try_id FROM status_event
             UNION ALL
@@ -163,10 +189,10 @@ extension MonitoringStore {
         FROM task_submit WHERE task_time_invoked IS NOT NULL
         UNION ALL
         SELECT task_id, run_id, 'launched', task_try_time_launched, try_id, 1, 0
-        FROM try WHERE task_try_time_launched IS NOT NULL
+        FROM try_launch WHERE task_try_time_launched IS NOT NULL
         UNION ALL
         SELECT task_id, run_id, 'running', task_try_time_running, try_id, 2, 0
-        FROM try WHERE task_try_time_running IS NOT NULL
+        FROM try_end WHERE task_try_time_running IS NOT NULL
         UNION ALL
         SELECT task_id, run_id, task_status_name, timestamp, try_id, 3, rowid FROM status_event
         """
@@ -193,6 +219,7 @@ extension MonitoringStore {
     /// Views for people with `sqlite3`: Parsl's `task` and `status`, each task's current state, and UTC times.
     static let viewsSQL = """
         \(taskViewSQL)
+        \(tryViewSQL)
         \(statusViewSQL)
         \(taskCurrentStatusViewSQL)
         CREATE VIEW status_utc AS
@@ -207,9 +234,9 @@ extension MonitoringStore {
             FROM workflow;
         """
 
-    /// The views ``viewsSQL`` creates, dropped and recreated on every schema upgrade (before v3, `task` and
-    /// `status` were tables; only views are dropped).
-    static let viewNames = ["status_utc", "task_current_status", "workflow_utc", "status", "task"]
+    /// The views ``viewsSQL`` creates, dropped and recreated on every schema upgrade (before v3, `task`, `try`
+    /// and `status` were tables; only views are dropped).
+    static let viewNames = ["status_utc", "task_current_status", "workflow_utc", "status", "task", "try"]
 
     /// Sets the connection up for the writer and creates (or upgrades) the schema.
     static func prepareDatabase(
@@ -248,6 +275,7 @@ extension MonitoringStore {
             try connection.execute(tablesSQL, code: .schema)
             try Self.migrateStatusTable(connection)
             try Self.migrateTaskTable(connection)
+            try Self.migrateTryTable(connection)
             try connection.execute(viewsSQL, code: .schema)
             try connection.execute("PRAGMA user_version=\(schemaVersion)", code: .schema)
             try connection.execute("COMMIT", code: .schema)
@@ -294,19 +322,28 @@ extension MonitoringStore {
     static let insertStatusEventPrefix = """
         INSERT INTO status_event (run_id, task_id, try_id, task_status_name, timestamp) VALUES
         """
-    /// A try row gets every column the batch saw; NULL means "not seen in this batch". The upsert keeps the
-    /// existing value for those, so the pieces may arrive in any order and in different batches (a worker's
-    /// "running" may be recorded before "launched").
-    static let upsertTryColumns = 9
-    static let upsertTryPrefix = """
-        INSERT INTO try (run_id, task_id, try_id, task_executor, task_try_time_launched, hostname, block_id,
-            task_try_time_running, task_try_time_returned, task_fail_history)
+    /// A try's launch and the rest of it are two rows (the `try` view joins them), each with every column the
+    /// batch saw; NULL means "not seen in this batch". The upserts keep the existing value for those, so the
+    /// pieces may arrive in any order and in different batches (a worker's "running" may be recorded before
+    /// "launched", or in an earlier batch than "returned"); usually each is a plain insert.
+    static let upsertTryLaunchColumns = 4
+    static let upsertTryLaunchPrefix = """
+        INSERT INTO try_launch (run_id, task_id, try_id, task_executor, task_try_time_launched)
         VALUES
         """
-    static let upsertTrySuffix = """
+    static let upsertTryLaunchSuffix = """
         ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
             task_executor = coalesce(excluded.task_executor, task_executor),
-            task_try_time_launched = coalesce(excluded.task_try_time_launched, task_try_time_launched),
+            task_try_time_launched = coalesce(excluded.task_try_time_launched, task_try_time_launched)
+        """
+    static let upsertTryEndColumns = 7
+    static let upsertTryEndPrefix = """
+        INSERT INTO try_end (run_id, task_id, try_id, hostname, block_id, task_try_time_running,
+            task_try_time_returned, task_fail_history)
+        VALUES
+        """
+    static let upsertTryEndSuffix = """
+        ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
             hostname = coalesce(excluded.hostname, hostname), block_id = coalesce(excluded.block_id, block_id),
             task_try_time_running = coalesce(excluded.task_try_time_running, task_try_time_running),
             task_try_time_returned = coalesce(excluded.task_try_time_returned, task_try_time_returned),

@@ -19,7 +19,8 @@ final class MonitoringWriter: @unchecked Sendable {
     private let endWorkflow: SQLiteStatement
     private let insertTaskSubmits: MultiRowInsert
     private let insertTaskEnds: MultiRowInsert
-    private let upsertTries: MultiRowInsert
+    private let upsertTryLaunches: MultiRowInsert
+    private let upsertTryEnds: MultiRowInsert
     private let insertStatusEvents: MultiRowInsert
     private let insertBlock: SQLiteStatement
     private let insertFileCheck: SQLiteStatement
@@ -58,12 +59,19 @@ final class MonitoringWriter: @unchecked Sendable {
             prefix: Store.insertTaskEndPrefix,
             suffix: ""
         )
-        self.upsertTries = try MultiRowInsert(
+        self.upsertTryLaunches = try MultiRowInsert(
             connection: connection,
-            columns: Store.upsertTryColumns,
+            columns: Store.upsertTryLaunchColumns,
             rowsPerStatement: Store.rowsPerInsert,
-            prefix: Store.upsertTryPrefix,
-            suffix: Store.upsertTrySuffix
+            prefix: Store.upsertTryLaunchPrefix,
+            suffix: Store.upsertTryLaunchSuffix
+        )
+        self.upsertTryEnds = try MultiRowInsert(
+            connection: connection,
+            columns: Store.upsertTryEndColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.upsertTryEndPrefix,
+            suffix: Store.upsertTryEndSuffix
         )
         self.insertStatusEvents = try MultiRowInsert(
             connection: connection,
@@ -220,21 +228,40 @@ final class MonitoringWriter: @unchecked Sendable {
         }
     }
 
+    /// A try's launch (executor, time) and the rest (where, when it ran and returned, its failure) go to their
+    /// own tables: the launch is recorded at submission and the rest after the try ran, usually in a later
+    /// batch, and one row for both was an insert and then an update (the largest cost left after `task`'s
+    /// split).
     private func writeTries(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
         let tries = plan.tries
         let runIDs = plan.runIDs
-        Self.forEachRun(tries, run: \.run) { run, range in
-            self.upsertTries.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let row = range.lowerBound + index
+        var launches: [Int] = []
+        var ends: [Int] = []
+        launches.reserveCapacity(tries.count)
+        ends.reserveCapacity(tries.count)
+        for index in tries.indices {
+            if tries[index].hasLaunch { launches.append(index) }
+            if tries[index].hasEnd { ends.append(index) }
+        }
+        Self.forEachRun(launches, run: { tries[$0].run }) { run, range in
+            self.upsertTryLaunches.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = launches[range.lowerBound + index]
                 statement.bind(first, tries[row].taskID)
                 statement.bind(first + 1, tries[row].tryID)
                 statement.bind(first + 2, tries[row].executor)
                 statement.bind(first + 3, tries[row].launched)
-                statement.bind(first + 4, tries[row].hostname)
-                statement.bind(first + 5, tries[row].blockID)
-                statement.bind(first + 6, tries[row].running)
-                statement.bind(first + 7, tries[row].returned)
-                statement.bind(first + 8, tries[row].failure)
+            }
+        }
+        Self.forEachRun(ends, run: { tries[$0].run }) { run, range in
+            self.upsertTryEnds.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = ends[range.lowerBound + index]
+                statement.bind(first, tries[row].taskID)
+                statement.bind(first + 1, tries[row].tryID)
+                statement.bind(first + 2, tries[row].hostname)
+                statement.bind(first + 3, tries[row].blockID)
+                statement.bind(first + 4, tries[row].running)
+                statement.bind(first + 5, tries[row].returned)
+                statement.bind(first + 6, tries[row].failure)
             }
         }
     }

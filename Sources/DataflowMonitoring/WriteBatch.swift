@@ -1,7 +1,8 @@
 /// One batch of events turned into the rows to write, built on the writer thread before the transaction.
 ///
 /// Why: a task's five calls each used to be a statement (insert, upserts, update). Events of the same
-/// try that arrive in one batch are merged here into one `try` row, so the common case is a plain insert.
+/// try that arrive in one batch are merged here into one row (written as its launch and end parts, see
+/// `MonitoringWriter.writeTries`), so the common case is a plain insert of each.
 /// A task's submission and its end are separate rows (`task_submit`, `task_end`; the `task` view joins
 /// them), each a plain insert whichever batch it arrives in. The state changes those calls imply are not
 /// rows of their own (the `status` view derives them); only explicit `taskState` calls are collected, in
@@ -53,6 +54,11 @@ struct WriteBatch {
         var running: Double?
         var returned: Double?
         var failure: String?
+
+        /// Whether the batch saw the try's launch (a `try_launch` row).
+        var hasLaunch: Bool { executor != nil || launched != nil }
+        /// Whether the batch saw anything after the launch (a `try_end` row).
+        var hasEnd: Bool { hostname != nil || blockID != nil || running != nil || returned != nil || failure != nil }
     }
 
     /// The run ids of this batch; rows refer to them by index (usually there is exactly one).

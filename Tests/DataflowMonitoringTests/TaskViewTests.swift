@@ -2,8 +2,9 @@ import DataflowMonitoring
 import Foundation
 import Testing
 
-/// Schema v3: `task` is a view over the insert-only `task_submit` and `task_end`, and v2 databases (where
-/// `task` was a table updated when a task ended) are upgraded in place.
+/// Schema v3: `task` is a view over `task_submit` and `task_end`, `try` over `try_launch` and `try_end`, each
+/// row inserted once in the usual case, and v2 databases (where both were tables updated in place) are
+/// upgraded in place.
 struct TaskViewTests {
     let runID = "3f2a9c1e-0000-4000-8000-000000000003"
 
@@ -46,6 +47,42 @@ struct TaskViewTests {
         let report = try StatusReport.load(databasePath: path, runID: run)
         #expect(report.totals == ["failed": 1, "pending": 1])
         #expect(report.failures.map(\.message) == ["boom"])
+    }
+
+    @Test func aTrysLaunchAndItsRunAreTwoRowsAndTheViewJoinsThem() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.databasePath
+        let store = try MonitoringStore(path: path)
+        let run = self.runID
+        store.tryLaunched(runID: run, taskID: 1, tryID: 0, executor: "htex", time: 11)
+        store.flush()
+        // Running and returned in a later commit than the launch (the usual case in a burst).
+        store.tryRunning(runID: run, taskID: 1, tryID: 0, hostname: "node1", blockID: "0", time: 12)
+        store.tryReturned(runID: run, taskID: 1, tryID: 0, time: 13, failure: "boom")
+        // A worker's report before the leader's launch: a try known only from its run, then completed.
+        store.tryRunning(runID: run, taskID: 2, tryID: 0, hostname: "node2", blockID: nil, time: 22)
+        store.flush()
+        store.tryLaunched(runID: run, taskID: 2, tryID: 0, executor: "htex", time: 21)
+        store.tryRunning(runID: run, taskID: 3, tryID: 1, hostname: "node3", blockID: nil, time: 32)
+        store.close()
+
+        let db = try RawDatabase(path: path)
+        #expect(try db.scalar("SELECT count(*) FROM try_launch") == "2")
+        #expect(try db.scalar("SELECT count(*) FROM try_end") == "3")
+        #expect(
+            try db.rows("SELECT * FROM try ORDER BY task_id, try_id") == [
+                ["0", "1", run, "0", "node1", "htex", "11.0", "12.0", "13.0", "boom"],
+                ["0", "2", run, nil, "node2", "htex", "21.0", "22.0", nil, nil],
+                ["1", "3", run, nil, "node3", nil, nil, "32.0", nil, nil],
+            ]
+        )
+        #expect(
+            try db.rows("SELECT task_id, task_status_name, try_id FROM status ORDER BY task_id, timestamp") == [
+                ["1", "launched", "0"], ["1", "running", "0"], ["2", "launched", "0"], ["2", "running", "0"],
+                ["3", "running", "1"],
+            ]
+        )
     }
 
     @Test func anEndWhoseSubmissionWasLostIsNoTask() throws {
@@ -145,6 +182,7 @@ struct TaskViewTests {
         try self.writeVersion2Database(path)
         let statusColumns = "task_id, run_id, task_status_name, timestamp, try_id"
         let tasksBefore = try RawDatabase(path: path).rows("SELECT * FROM task ORDER BY task_id")
+        let triesBefore = try RawDatabase(path: path).rows("SELECT * FROM try ORDER BY task_id, try_id")
         let statusBefore = try RawDatabase(path: path).rows("SELECT \(statusColumns) FROM status ORDER BY \(statusColumns)")
         #expect(tasksBefore.count == 4)
         #expect(statusBefore.count == 16)
@@ -155,6 +193,10 @@ struct TaskViewTests {
         #expect(try db.scalar("PRAGMA user_version") == "3")
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'task'") == "view")
         #expect(try db.rows("SELECT * FROM task ORDER BY task_id") == tasksBefore)
+        #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'try'") == "view")
+        #expect(try db.rows("SELECT * FROM try ORDER BY task_id, try_id") == triesBefore)
+        #expect(try db.scalar("SELECT count(*) FROM try_launch") == "4")
+        #expect(try db.scalar("SELECT count(*) FROM try_end") == "4")
         #expect(try db.rows("SELECT \(statusColumns) FROM status ORDER BY \(statusColumns)") == statusBefore)
         #expect(try db.scalar("SELECT count(*) FROM task_submit") == "4")
         #expect(try db.scalar("SELECT count(*) FROM task_end") == "3")
