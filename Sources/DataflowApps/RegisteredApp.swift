@@ -15,6 +15,8 @@ public final class RegisteredApp: Sendable {
     public let declaresFiles: Bool
     /// Whether the output type lists the files it wrote (``ProducesFiles``).
     public let producesFiles: Bool
+    /// Whether the output type lists items that failed inside a successful task (``ReportsPartialFailures``).
+    public let reportsPartialFailures: Bool
 
     let body: @Sendable (any Sendable, TaskContext) async throws -> any Sendable
     let inputCoder: ValueCoder
@@ -37,6 +39,7 @@ public final class RegisteredApp: Sendable {
         let declaresFiles = Input.self is any DeclaresFiles.Type
         self.declaresFiles = declaresFiles
         self.producesFiles = Output.self is any ProducesFiles.Type
+        self.reportsPartialFailures = Output.self is any ReportsPartialFailures.Type
         self.body = { input, context in
             guard let typed = input as? Input else {
                 throw AppError(
@@ -70,6 +73,12 @@ public final class RegisteredApp: Sendable {
     public func producedFiles(of output: any Sendable) -> [DataFile] {
         guard producesFiles, let files = output as? any ProducesFiles else { return [] }
         return files.producedFiles
+    }
+
+    /// The items an output of this app says failed (empty unless the output type is ``ReportsPartialFailures``).
+    public func partialFailures(of output: any Sendable) -> [PartialFailure] {
+        guard reportsPartialFailures, let report = output as? any ReportsPartialFailures else { return [] }
+        return report.partialFailures
     }
 
     /// Runs the app on an in-memory input.

@@ -245,6 +245,11 @@ extension DataFlowKernel: TaskSink {
                 finalState: final,
                 failure: failureText
             )
+            if record.app.reportsPartialFailures, case .success(let output) = result {
+                for failure in record.app.partialFailures(of: output) {
+                    monitoring.partialFailure(runID: runID, taskID: record.id, item: failure.item, message: failure.message, time: Self.now())
+                }
+            }
         }
         record.input = nil
         record.complete(result)

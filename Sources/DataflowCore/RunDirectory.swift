@@ -29,8 +29,9 @@ enum RunDirectory {
     }
 
     /// Checkpoint files of earlier runs under `root`, oldest first: each run's append log `tasks.ckpt` (POSIX)
-    /// and its segments `segment-NNNNNN.ckpt` (object storage) in order. A segment that is missing (never
-    /// published) leaves a gap, which is fine: every segment is complete on its own.
+    /// and its segments `segment-NNNNNN.ckpt` and merged segments `segment-FIRST-LAST.ckpt` (object storage) in
+    /// name order, which is record order. A segment that is missing (never published) leaves a gap, which is
+    /// fine: every segment is complete on its own.
     static func earlierCheckpoints(under root: String, excluding current: String) -> [String] {
         runs(under: root).map { "\(root)/\($0)" }
             .filter { $0 != current }

@@ -11,6 +11,8 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
     private let connectionID: Int
     private var nonce: [UInt8] = []
     private var registered = false
+    /// Whether the server holds this connection as a worker: only then does its close make the worker leave.
+    private var joined = false
     private var closeReason: String?
     private var handshakeTimeout: Scheduled<Void>?
     private let handshake: HandshakeGuard
@@ -72,9 +74,14 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
             close(context, "refused worker \(registration.workerID): \(reason)")
             return
         }
+        guard server.leftHandshake(connectionID) else {
+            // Turned away at the handshake cap while this registration was in flight: the close under way
+            // ends the connection, and the worker dials again.
+            close(context, "turned away at the handshake limit")
+            return
+        }
         registered = true
         handshake.authenticated()
-        server.leftHandshake(connectionID)
         handshakeTimeout?.cancel()
         let acceptance = Acceptance(
             proof: server.authenticator.acceptanceProof(workerNonce: registration.nonce),
@@ -86,13 +93,17 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
                     / 1_000_000_000_000_000)
         )
         context.writeAndFlush(Self.wrapOutboundOut(.accepted(acceptance)), promise: nil)
+        // A write to a connection that is closing can close it at once, inactive event and all: then it
+        // never joins (joining it after would leave a worker that no close ever removes).
+        guard context.channel.isActive, closeReason == nil else { return }
+        joined = true
         server.register(connectionID, channel: context.channel, registration)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimeout?.cancel()
         server.leftHandshake(connectionID)
-        if registered { server.disconnected(connectionID, reason: closeReason ?? "connection closed") }
+        if joined { server.disconnected(connectionID, reason: closeReason ?? "connection closed") }
         context.fireChannelInactive()
     }
 

@@ -111,9 +111,12 @@ final class InterchangeServer: Sendable {
         evicted?.close(promise: nil)
     }
 
-    /// The connection authenticated or closed: it no longer counts against the cap.
-    func leftHandshake(_ id: Int) {
-        _ = unauthenticated.withLock { $0.removeValue(forKey: id) }
+    /// The connection authenticated or closed: it no longer counts against the cap. Returns whether it still
+    /// counted, that is, was not turned away at the cap (whose close, over TLS, can take a while, during which a
+    /// registration already in flight may still be read).
+    @discardableResult
+    func leftHandshake(_ id: Int) -> Bool {
+        unauthenticated.withLock { $0.removeValue(forKey: id) } != nil
     }
 
     /// Connections still in the handshake now (for tests and diagnostics).

@@ -45,6 +45,7 @@ enum MonitoringEvent: Sendable {
         time: Double
     )
     indirect case fileCheck(runID: String, taskID: Int, reason: String, path: String, time: Double)
+    indirect case partialFailure(runID: String, taskID: Int, item: String, message: String, time: Double)
     indirect case node(
         runID: String,
         hostname: String,

@@ -51,11 +51,11 @@ extension MonitoringStore {
         )
     }
 
-    /// Upgrades a v2 database, whose `task` was a table updated in place when a task ended, to v3 (in the
+    /// Upgrades a v2 or v3 database, whose `task` was a table updated in place when a task ended, to v4 (in the
     /// caller's transaction, after ``migrateStatusTable(_:)`` and after ``tablesSQL`` made the new tables):
     /// every row's submission columns go to `task_submit`, the end columns of ended tasks to `task_end`, and
     /// the table (with its index) is dropped so that the view can take its name. `select * from task` shows
-    /// the same rows before and after. Does nothing on a new or v3 database.
+    /// the same rows before and after. Does nothing on a new or v4 database.
     static func migrateTaskTable(_ connection: SQLiteConnection) throws(MonitoringError) {
         guard try connection.scalarText("SELECT type FROM sqlite_master WHERE name = 'task'") == "table" else {
             return
@@ -78,10 +78,10 @@ extension MonitoringStore {
         )
     }
 
-    /// Upgrades a v2 database's `try` table, updated in place as a try went on, to v3 (in the caller's
+    /// Upgrades a v2 or v3 database's `try` table, updated in place as a try went on, to v4 (in the caller's
     /// transaction, after ``migrateTaskTable(_:)``): every row's launch columns go to `try_launch`, the other
     /// columns of rows that have any to `try_end`, and the table is dropped so that the view can take its name.
-    /// `select * from try` shows the same rows before and after. Does nothing on a new or v3 database.
+    /// `select * from try` shows the same rows before and after. Does nothing on a new or v4 database.
     static func migrateTryTable(_ connection: SQLiteConnection) throws(MonitoringError) {
         guard try connection.scalarText("SELECT type FROM sqlite_master WHERE name = 'try'") == "table" else {
             return

@@ -1,9 +1,10 @@
 extension MonitoringStore {
     /// The schema version stored in `PRAGMA user_version`; bump it when a table changes.
     /// 2: `status` became a view derived from `task`, `try` and `status_event` (see ``statusViewSQL``).
-    /// 3: `task` and `try` became views over tables that are inserted into, not updated: `task_submit` and
+    /// 3: `file_check` and `partial_failure` tables (new tables only; a version-2 file gains them when opened).
+    /// 4: `task` and `try` became views over tables that are inserted into, not updated: `task_submit` and
     /// `task_end` (see ``taskViewSQL``), `try_launch` and `try_end` (see ``tryViewSQL``).
-    static let schemaVersion = 3
+    static let schemaVersion = 4
 
     /// Parsl's monitoring tables, with Parsl's table and column names.
     ///
@@ -111,6 +112,13 @@ extension MonitoringStore {
             task_id INTEGER NOT NULL,
             reason TEXT NOT NULL,
             path TEXT NOT NULL,
+            timestamp REAL NOT NULL
+        );
+        CREATE TABLE IF NOT EXISTS partial_failure (
+            run_id TEXT NOT NULL,
+            task_id INTEGER NOT NULL,
+            item TEXT NOT NULL,
+            message TEXT NOT NULL,
             timestamp REAL NOT NULL
         );
         """
@@ -234,8 +242,8 @@ extension MonitoringStore {
             FROM workflow;
         """
 
-    /// The views ``viewsSQL`` creates, dropped and recreated on every schema upgrade (before v3, `task`, `try`
-    /// and `status` were tables; only views are dropped).
+    /// The views ``viewsSQL`` creates, dropped and recreated on every schema upgrade (before v4, `task` and `try`,
+    /// before v2 `status`, were tables; only views are dropped).
     static let viewNames = ["status_utc", "task_current_status", "workflow_utc", "status", "task", "try"]
 
     /// Sets the connection up for the writer and creates (or upgrades) the schema.
@@ -355,6 +363,9 @@ extension MonitoringStore {
         """
     static let insertFileCheckSQL = """
         INSERT INTO file_check (run_id, task_id, reason, path, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)
+        """
+    static let insertPartialFailureSQL = """
+        INSERT INTO partial_failure (run_id, task_id, item, message, timestamp) VALUES (?1, ?2, ?3, ?4, ?5)
         """
     static let insertNodeSQL = """
         INSERT INTO node (run_id, hostname, uid, block_id, worker_count, active, timestamp)

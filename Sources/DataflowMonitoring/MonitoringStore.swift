@@ -231,6 +231,12 @@ public final class MonitoringStore: Sendable {
         self.buffer.append(.fileCheck(runID: runID, taskID: taskID, reason: reason, path: path, time: time))
     }
 
+    /// Records an item that failed inside a task that succeeded (``ReportsPartialFailures``): one
+    /// `partial_failure` row.
+    public func partialFailure(runID: String, taskID: Int, item: String, message: String, time: Double) {
+        self.buffer.append(.partialFailure(runID: runID, taskID: taskID, item: item, message: message, time: time))
+    }
+
     /// Records a block status change (one `block` row per change).
     public func blockStatus(
         runID: String,

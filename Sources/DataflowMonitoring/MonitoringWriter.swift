@@ -24,6 +24,7 @@ final class MonitoringWriter: @unchecked Sendable {
     private let insertStatusEvents: MultiRowInsert
     private let insertBlock: SQLiteStatement
     private let insertFileCheck: SQLiteStatement
+    private let insertPartialFailure: SQLiteStatement
     private let insertNode: SQLiteStatement
 
     /// Events merged at a time (see `write`).
@@ -82,6 +83,7 @@ final class MonitoringWriter: @unchecked Sendable {
         )
         self.insertBlock = try connection.prepare(Store.insertBlockSQL, code: .schema)
         self.insertFileCheck = try connection.prepare(Store.insertFileCheckSQL, code: .schema)
+        self.insertPartialFailure = try connection.prepare(Store.insertPartialFailureSQL, code: .schema)
         self.insertNode = try connection.prepare(Store.insertNodeSQL, code: .schema)
     }
 
@@ -348,6 +350,15 @@ final class MonitoringWriter: @unchecked Sendable {
             statement.bind(2, taskID)
             statement.bind(3, reason)
             statement.bind(4, path)
+            statement.bind(5, time)
+            try statement.run()
+
+        case .partialFailure(let runID, let taskID, let item, let message, let time):
+            let statement = self.insertPartialFailure
+            statement.bind(1, runID)
+            statement.bind(2, taskID)
+            statement.bind(3, item)
+            statement.bind(4, message)
             statement.bind(5, time)
             try statement.run()
 

@@ -45,6 +45,10 @@ extension StatusReport {
             lines.append("")
             lines.append(contentsOf: self.renderFailures())
         }
+        if self.partialFailureCount > 0 {
+            lines.append("")
+            lines.append(contentsOf: self.renderPartialFailures())
+        }
         return lines.joined(separator: "\n") + "\n"
     }
 
@@ -80,18 +84,31 @@ extension StatusReport {
         var lines = ["failures (\(self.failures.count) of \(self.failureCount) shown)"]
         var rows: [[String]] = [["task", "app", "try", "state", "host", "message"]]
         for failure in self.failures {
-            // One line per failure: tracebacks are folded and cut; the JSON keeps the whole message.
-            var message = failure.message.split(whereSeparator: \.isNewline).joined(separator: " | ")
-            if message.count > 160 {
-                message = String(message.prefix(159)) + "…"
-            }
             rows.append([
                 String(failure.taskID), failure.appName, failure.tryID.map(String.init) ?? "-",
-                failure.currentState, failure.hostname ?? "-", message,
+                failure.currentState, failure.hostname ?? "-", Self.oneLine(failure.message),
             ])
         }
         lines.append(contentsOf: Self.table(rows, rightAligned: false))
         return lines
+    }
+
+    private func renderPartialFailures() -> [String] {
+        var lines = [
+            "items that failed inside tasks that succeeded (\(self.partialFailures.count) of \(self.partialFailureCount) shown)"
+        ]
+        var rows: [[String]] = [["task", "app", "item", "message"]]
+        for failure in self.partialFailures {
+            rows.append([String(failure.taskID), failure.appName, failure.item, Self.oneLine(failure.message)])
+        }
+        lines.append(contentsOf: Self.table(rows, rightAligned: false))
+        return lines
+    }
+
+    /// One line per failure: tracebacks are folded and cut; the JSON keeps the whole message.
+    private static func oneLine(_ message: String) -> String {
+        let line = message.split(whereSeparator: \.isNewline).joined(separator: " | ")
+        return line.count > 160 ? String(line.prefix(159)) + "…" : line
     }
 
     /// Pads cells into columns; numbers right-aligned when `rightAligned` (all but the first column).

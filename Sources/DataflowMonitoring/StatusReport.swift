@@ -46,6 +46,27 @@ public struct StatusReport: Sendable, Codable, Equatable {
         }
     }
 
+    /// An item that failed inside a task that succeeded (a `partial_failure` row): the task went on with
+    /// its other items, so it counts as done in the table of states.
+    public struct PartialFailure: Sendable, Codable, Equatable {
+        /// The task's id within the run.
+        public var taskID: Int
+        /// The app (`task_func_name`).
+        public var appName: String
+        /// What failed: a file, a tile, a record.
+        public var item: String
+        /// Why.
+        public var message: String
+
+        /// Creates a partial failure entry.
+        public init(taskID: Int, appName: String, item: String, message: String) {
+            self.taskID = taskID
+            self.appName = appName
+            self.item = item
+            self.message = message
+        }
+    }
+
     /// The latest state of one block of workers (the last `block` row of the run for that block).
     public struct Block: Sendable, Codable, Equatable {
         /// The executor the block belongs to.
@@ -106,6 +127,11 @@ public struct StatusReport: Sendable, Codable, Equatable {
     /// `output_changed`, `input_changed`).
     public var reruns: [String: Int] = [:]
 
+    /// Items that failed inside tasks that succeeded, ordered by task, at most `failureLimit` of them.
+    public var partialFailures: [PartialFailure] = []
+    /// The number of partial failures in the database, which may exceed `partialFailures.count`.
+    public var partialFailureCount = 0
+
     /// Whether the run has not recorded its end.
     public var isRunning: Bool { self.ended == nil }
 
@@ -113,7 +139,8 @@ public struct StatusReport: Sendable, Codable, Equatable {
     /// - Parameters:
     ///   - databasePath: The `monitoring.db` file.
     ///   - runID: The run to report on; `nil` picks the run that started last.
-    ///   - failureLimit: Most failures to list; ``failureCount`` still counts them all.
+    ///   - failureLimit: Most failures (and, apart, partial failures) to list; ``failureCount`` and
+    ///     ``partialFailureCount`` still count them all.
     ///   - immutable: Open it as a file nobody changes (a published snapshot): no locks, `-shm` or WAL.
     /// - Throws: ``MonitoringError`` (`.openFailed`, `.query`, or `.notFound` when there is no such run).
     public static func load(databasePath: String, runID: String? = nil, failureLimit: Int = 1_000, immutable: Bool = false) throws

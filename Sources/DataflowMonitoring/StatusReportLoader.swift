@@ -121,8 +121,28 @@ struct StatusReportLoader {
             reruns.bind(1, report.runID)
             while try reruns.step() { report.reruns[reruns.text(0) ?? "?"] = reruns.int(1) }
         }
+        // Absent in databases written before partial failures existed (opened read-only, never migrated).
+        if let partial = try? self.connection.prepare(Self.partialFailuresSQL) {
+            partial.bind(1, report.runID)
+            partial.bind(2, max(0, failureLimit))
+            while try partial.step() {
+                report.partialFailures.append(
+                    StatusReport.PartialFailure(
+                        taskID: partial.int(0), appName: partial.text(1) ?? "?", item: partial.text(2) ?? "", message: partial.text(3) ?? ""))
+                report.partialFailureCount = partial.int(4)
+            }
+        }
         return report
     }
+
+    /// Items that failed inside successful tasks, with their app, in the order their tasks reported them.
+    private static let partialFailuresSQL = """
+        SELECT p.task_id, coalesce(t.task_func_name, '?'), p.item, p.message, count(*) OVER ()
+        FROM partial_failure AS p
+        LEFT JOIN task AS t ON t.run_id = p.run_id AND t.task_id = p.task_id
+        WHERE p.run_id = ?1
+        ORDER BY p.task_id, p.rowid LIMIT ?2
+        """
 
     /// Reads the run's `workflow` row into an otherwise empty report.
     private func workflow(runID: String?) throws(MonitoringError) -> StatusReport {

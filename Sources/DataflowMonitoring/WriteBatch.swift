@@ -157,7 +157,7 @@ struct WriteBatch {
             self.lastTries[runID] = nil
             self.others.append(event)
 
-        case .workflowStarted, .block, .node, .fileCheck:
+        case .workflowStarted, .block, .node, .fileCheck, .partialFailure:
             self.others.append(event)
         }
     }

@@ -49,7 +49,9 @@ public struct WebTileBatch: Codable, Sendable, Hashable, DeclaresFiles {
 ///
 /// `written` lists the files the batch wrote: the runtime records their fingerprints with the checkpointed
 /// result and reuses it only while they are all still there, unchanged.
-public struct TilingBatchResult<Output: Codable & Sendable & Hashable>: Codable, Sendable, Hashable, ProducesFiles {
+public struct TilingBatchResult<Output: Codable & Sendable & Hashable>: Codable, Sendable, Hashable, ProducesFiles,
+    ReportsPartialFailures
+{
     public var outputs: [Output]
     public var failures: [ItemFailure]
     /// The files written by the items that worked.
@@ -63,6 +65,12 @@ public struct TilingBatchResult<Output: Codable & Sendable & Hashable>: Codable,
 
     /// ``written`` as the runtime's produced files.
     public var producedFiles: [DataFile] { written.map(DataFile.init) }
+
+    /// ``failures`` for the runtime's monitoring, so `viz-workflow status` lists them: the input file or the
+    /// tile's output as the item, the step and error as the message.
+    public var partialFailures: [PartialFailure] {
+        failures.map { PartialFailure(item: $0.path, message: "[\($0.step.rawValue)] \($0.message)") }
+    }
 }
 
 /// An input file or tile that could not be processed, and why: the pipeline's one failure type, shared with the

@@ -128,29 +128,9 @@ public struct TilingWorkflowPlan: Sendable {
 
         // Tiles that no input touches any more lose their outputs.
         var dropped = Set(staged.flatMap { $0.tilesDropped ?? [] })
-        dropped.formUnion(removeShardsOfRemovedInputs(stager, keeping: Set(inputs)))
+        dropped.formUnion(stager.forgetInputs(notIn: inputs))
         dropped.subtract(tiles)
         return (merged.filter { $0.rowsWritten > 0 }.map(\.tile).sorted(), dropped)
-    }
-
-    /// Deletes the shards and manifests of inputs that are no longer in the input set, and returns the tiles
-    /// they touched.
-    private func removeShardsOfRemovedInputs(_ stager: VectorTileStager, keeping inputs: Set<String>) -> Set<TileIndex> {
-        let manifests = "\(stager.shardRoot)/_inputs"
-        let current = Set(inputs.map { stager.filename(forInputPath: $0) })
-        var tiles: Set<TileIndex> = []
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: manifests)) ?? [] where name.hasSuffix(".json") {
-            guard let data = FileManager.default.contents(atPath: "\(manifests)/\(name)"),
-                let previous = try? JSONDecoder().decode(StagedShardSummary.self, from: data), !current.contains(previous.filename)
-            else { continue }
-            for entry in previous.tiles {
-                unlink(stager.shardPath(filename: previous.filename, tile: entry.tile))
-                tiles.insert(entry.tile)
-            }
-            tiles.formUnion(previous.tilesDropped ?? [])
-            unlink("\(manifests)/\(name)")
-        }
-        return tiles
     }
 
     /// Deletes every output of `tiles` (staged tile, GeoTIFF, web tiles); missing ones are fine.

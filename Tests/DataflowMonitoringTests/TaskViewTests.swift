@@ -2,9 +2,9 @@ import DataflowMonitoring
 import Foundation
 import Testing
 
-/// Schema v3: `task` is a view over `task_submit` and `task_end`, `try` over `try_launch` and `try_end`, each
+/// Schema v4: `task` is a view over `task_submit` and `task_end`, `try` over `try_launch` and `try_end`, each
 /// row inserted once in the usual case, and v2 databases (where both were tables updated in place) are
-/// upgraded in place.
+/// upgraded in place (v3 differs from v2 only by two new tables, which the upgrade creates).
 struct TaskViewTests {
     let runID = "3f2a9c1e-0000-4000-8000-000000000003"
 
@@ -190,7 +190,7 @@ struct TaskViewTests {
         let store = try MonitoringStore(path: path)
         store.close()
         let db = try RawDatabase(path: path)
-        #expect(try db.scalar("PRAGMA user_version") == "3")
+        #expect(try db.scalar("PRAGMA user_version") == "4")
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'task'") == "view")
         #expect(try db.rows("SELECT * FROM task ORDER BY task_id") == tasksBefore)
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'try'") == "view")

@@ -24,40 +24,6 @@ extension RealSlurmTests {
         return try SampleRun.makeDirectory(prefix: "viz-slurm", executor: executor)
     }
 
-    /// Starts `viz-workflow ARGS` in `dir` with stdout and stderr going to files there.
-    func startVizWorkflow(_ arguments: [String], in dir: String, tag: String) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: SampleRun.binary)
-        process.arguments = arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: dir)
-        _ = FileManager.default.createFile(atPath: "\(dir)/\(tag).stdout", contents: nil)
-        _ = FileManager.default.createFile(atPath: "\(dir)/\(tag).stderr", contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/\(tag).stdout"))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/\(tag).stderr"))
-        try process.run()
-        return process
-    }
-
-    /// Runs `viz-workflow ARGS` in `dir` to the end (killed after `limit`): status (nil when killed), stdout, stderr.
-    func runVizWorkflow(_ arguments: [String], in dir: String, limit: Duration = .seconds(120)) async throws -> (Int32?, String, String) {
-        let tag = "run-\(UUID().uuidString.prefix(8))"
-        let process = try startVizWorkflow(arguments, in: dir, tag: tag)
-        let deadline = ContinuousClock.now + limit
-        var killed = false
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                killed = true
-                break
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
-        process.waitUntilExit()
-        let out = (try? String(contentsOfFile: "\(dir)/\(tag).stdout", encoding: .utf8)) ?? ""
-        let err = (try? String(contentsOfFile: "\(dir)/\(tag).stderr", encoding: .utf8)) ?? ""
-        return (killed ? nil : process.terminationStatus, out, err)
-    }
-
     /// The instance of the run's jobs, from the scripts it left in runinfo/slurm.
     func jobPrefixes(in dir: String, jobName: String) -> Set<String> {
         let scripts = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/runinfo/slurm")) ?? []
@@ -77,10 +43,10 @@ extension RealSlurmTests {
             try? FileManager.default.removeItem(atPath: dir)
             try? FileManager.default.removeItem(atPath: reference)
         }
-        let (status, text, errors) = try await runVizWorkflow(["run", "--provider", "slurm", "--address-interface", "lo"], in: dir)
+        let (status, text, errors) = try await SampleRun.run(["run", "--provider", "slurm", "--address-interface", "lo"], in: dir)
         #expect(status == 0, "stdout:\n\(text)\nstderr:\n\(errors)")
         #expect(text.contains("polygons staged: 14281"))
-        #expect(try await runVizWorkflow(["run"], in: reference).0 == 0)
+        #expect(try await SampleRun.run(["run"], in: reference).0 == 0)
         let a = try SampleRun.outputs(dir)
         let b = try SampleRun.outputs(reference)
         #expect(a.count == 33)
@@ -99,7 +65,7 @@ extension RealSlurmTests {
         let script = try String(contentsOfFile: "\(dir)/runinfo/slurm/\(prefix)0.sbatch", encoding: .utf8)
         #expect(script.contains("worker --address 127.0.0.1:"))  // --address-interface lo
         // viz-workflow status lists the blocks with their Slurm job ids.
-        let (_, report, _) = try await runVizWorkflow(["status"], in: dir, limit: .seconds(60))
+        let (_, report, _) = try await SampleRun.run(["status"], in: dir, limit: .seconds(60))
         #expect(report.contains("blocks"), "\(report)")
         for job in try await SlurmTestCluster.jobs(named: prefix) { #expect(report.contains(" \(job.jobID) "), "\(report)") }
     }
@@ -109,7 +75,7 @@ extension RealSlurmTests {
         let dir = try makeRun(slurm: #""worker_init": "echo 'module: gdal/9.9 not found' >&2; exit 3""#, jobName: jobName)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let start = ContinuousClock.now
-        let (status, text, errors) = try await runVizWorkflow(["run", "--provider", "slurm", "--address", "127.0.0.1"], in: dir)
+        let (status, text, errors) = try await SampleRun.run(["run", "--provider", "slurm", "--address", "127.0.0.1"], in: dir)
         #expect(status != nil && status != 0, "the run did not end by itself")
         #expect(ContinuousClock.now - start < .seconds(60))
         // As it happens on stderr, with the job's exit status and the script's stderr ...
@@ -119,7 +85,7 @@ extension RealSlurmTests {
         // ... in the summary ...
         #expect(text.contains("block(s) in a row failed before any worker connected"), "\(text)")
         // ... and in viz-workflow status.
-        let (_, report, _) = try await runVizWorkflow(["status"], in: dir, limit: .seconds(60))
+        let (_, report, _) = try await SampleRun.run(["status"], in: dir, limit: .seconds(60))
         #expect(report.contains("FAILED"), "\(report)")
         #expect(report.contains("module: gdal/9.9 not found"), "\(report)")
         for prefix in jobPrefixes(in: dir, jobName: jobName) { #expect(try await SlurmTestCluster.activeJobs(named: prefix).isEmpty) }
@@ -129,7 +95,7 @@ extension RealSlurmTests {
         let jobName = SlurmTestCluster.uniqueJobName()
         let dir = try makeRun(slurm: #""max_blocks": 1"#, jobName: jobName)
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let leader = try startVizWorkflow(["run", "--provider", "slurm", "--address", "127.0.0.1"], in: dir, tag: "first")
+        let leader = try SampleRun.start(["run", "--provider", "slurm", "--address", "127.0.0.1"], in: dir, tag: "first")
         // Kill -9 once its block runs and some tasks are durably checkpointed, before the run can end.
         let checkpoint = dir + "/runinfo/000/checkpoint/tasks.ckpt"
         // Polled on a thread of its own every millisecond: a poll on the shared pool can lag behind the run.
@@ -160,7 +126,7 @@ extension RealSlurmTests {
         // A job an earlier leader left queued (say it was killed before its workers could start) ...
         let leftover = try await SlurmTestCluster.submitSleeper(named: "\(jobName)-0badcafe-block-3")
         // ... is cancelled by the next run, which resumes from the checkpoints.
-        let (status, text, errors) = try await runVizWorkflow(["run", "--provider", "slurm", "--address", "127.0.0.1"], in: dir)
+        let (status, text, errors) = try await SampleRun.run(["run", "--provider", "slurm", "--address", "127.0.0.1"], in: dir)
         #expect(status == 0, "stdout:\n\(text)\nstderr:\n\(errors)")
         #expect(errors.contains("cancelling 1 job(s) left by an earlier leader of '\(jobName)': \(leftover)"), "\(errors)")
         #expect(try await SlurmTestCluster.state(of: leftover) == "CANCELLED")

@@ -44,12 +44,12 @@ public enum SampleRun {
         for case let relative as String in FileManager.default.enumerator(atPath: dir)! { chown(dir + "/" + relative, 1000, 1000) }
     }
 
-    /// Runs `viz-workflow ARGS` in `dir` to the end, killed after `limit`; as uid/gid 1000 (setpriv drops
-    /// every capability) when `asImageUser`. Returns the status (`nil` when killed), stdout and stderr.
-    public static func run(
-        _ arguments: [String], in dir: String, asImageUser: Bool = false, environment extra: [String: String] = [:],
-        limit: Duration = .seconds(240)
-    ) async throws -> (status: Int32?, stdout: String, stderr: String) {
+    /// Starts `viz-workflow ARGS` in `dir`, as uid/gid 1000 (setpriv drops every capability) when `asImageUser`,
+    /// with standard output and error going to `dir/<tag>.stdout` and `dir/<tag>.stderr`: files, not pipes, so
+    /// that nobody has to block a thread reading them while the run goes on.
+    public static func start(
+        _ arguments: [String], in dir: String, tag: String, asImageUser: Bool = false, environment extra: [String: String] = [:]
+    ) throws -> Process {
         let process = Process()
         if asImageUser {
             process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
@@ -60,27 +60,44 @@ public enum SampleRun {
         }
         process.currentDirectoryURL = URL(fileURLWithPath: dir)
         process.environment = ProcessInfo.processInfo.environment.merging(extra.merging(["HOME": dir]) { $1 }) { $1 }
-        let out = Pipe()
-        let err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
+        for stream in ["stdout", "stderr"] { _ = FileManager.default.createFile(atPath: "\(dir)/\(tag).\(stream)", contents: nil) }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/\(tag).stdout"))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(dir)/\(tag).stderr"))
         try process.run()
-        // Drain both pipes while waiting, so a chatty run cannot block on a full pipe.
-        async let stdout = Task.detached { out.fileHandleForReading.readDataToEndOfFile() }.value
-        async let stderr = Task.detached { err.fileHandleForReading.readDataToEndOfFile() }.value
-        let deadline = ContinuousClock.now + limit
-        var killed = false
-        while process.isRunning {
-            if ContinuousClock.now > deadline {
-                kill(process.processIdentifier, SIGKILL)
-                killed = true
-                break
+        return process
+    }
+
+    /// Waits for `process` on a thread of its own (see ``onThread(_:)``), killing it with SIGKILL after `limit`;
+    /// returns whether it was killed.
+    public static func wait(for process: Process, limit: Duration) async throws -> Bool {
+        try await onThread {
+            let deadline = ContinuousClock.now + limit
+            while process.isRunning {
+                if ContinuousClock.now > deadline {
+                    kill(process.processIdentifier, SIGKILL)
+                    process.waitUntilExit()
+                    return true
+                }
+                usleep(5_000)
             }
-            try await Task.sleep(for: .milliseconds(50))
+            process.waitUntilExit()
+            return false
         }
-        process.waitUntilExit()
-        let (o, e) = await (stdout, stderr)
-        return (killed ? nil : process.terminationStatus, String(decoding: o, as: UTF8.self), String(decoding: e, as: UTF8.self))
+    }
+
+    /// Runs `viz-workflow ARGS` in `dir` to the end, killed after `limit`; as uid/gid 1000 when `asImageUser`.
+    /// Returns the status (`nil` when killed), stdout and stderr.
+    public static func run(
+        _ arguments: [String], in dir: String, asImageUser: Bool = false, environment extra: [String: String] = [:],
+        limit: Duration = .seconds(240)
+    ) async throws -> (status: Int32?, stdout: String, stderr: String) {
+        let tag = ".viz-workflow-\(UUID().uuidString.prefix(8))"
+        let process = try start(arguments, in: dir, tag: tag, asImageUser: asImageUser, environment: extra)
+        let killed = try await wait(for: process, limit: limit)
+        let stdout = (try? String(contentsOfFile: "\(dir)/\(tag).stdout", encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: "\(dir)/\(tag).stderr", encoding: .utf8)) ?? ""
+        for stream in ["stdout", "stderr"] { unlink("\(dir)/\(tag).\(stream)") }
+        return (killed ? nil : process.terminationStatus, stdout, stderr)
     }
 
     /// Runs `viz-workflow ARGS` in `dir` to the end, blocking, for short commands such as `status`: the exit

@@ -180,3 +180,29 @@ extension PipelineEndToEndTests {
         #expect(missing.0 != 0 && missing.1.contains("no run recorded for runinfo/007"))
     }
 }
+
+extension PipelineEndToEndTests {
+    @Test func statusListsInputsThatFailedInsideSuccessfulTasks() async throws {
+        let dir = try makeRun(.htex(workers: 2))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // The sample plus one file that is not a shapefile: its staging task goes on with the others.
+        let input = dir + "/input"
+        try FileManager.default.copyItem(atPath: SampleRun.packageRoot + "/Examples/sample-data/input", toPath: input)
+        try Data("not a shapefile".utf8).write(to: URL(fileURLWithPath: input + "/broken.shp"))
+        let configPath = dir + "/parameters/workflow_config.json"
+        var workflow = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: configPath))) as? [String: Any])
+        workflow["dir_input"] = input
+        try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: configPath))
+
+        let (_, summary) = try await run(in: dir)
+        #expect(summary.contains("broken.shp"), "\(summary)")
+        let (code, text) = try SampleRun.capture(["status", "runinfo"], in: dir)
+        #expect(code == 0, "\(text)")
+        #expect(text.contains("items that failed inside tasks that succeeded (1 of 1 shown)"), "\(text)")
+        let line = try #require(text.split(separator: "\n").first { $0.contains("broken.shp") })
+        #expect(line.contains("stage_files") && line.contains("[stage]"), "\(line)")
+        let (_, json) = try SampleRun.capture(["status", "runinfo", "--json"], in: dir)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        #expect(object["partialFailureCount"] as? Int == 1)
+    }
+}

@@ -21,6 +21,14 @@ import Synchronization
 ///   one small object, waiting would cost every dependent `interval`). A record is durable when its segment
 ///   is published (gcsfuse has uploaded it at `close()`), so a killed leader loses at most the records of the
 ///   last `interval`, and none whose task a dependent or the user saw complete.
+///
+///   Segments are compacted as the run goes: once ``Compaction/segments`` of them (or ``Compaction/bytes``)
+///   are published, a helper thread writes their records, in order, as one object
+///   `segment-FIRST-LAST.ckpt` and then deletes them. That name sorts just before `segment-FIRST.ckpt` and
+///   after every earlier segment, so a reader that takes `segment-*.ckpt` in name order sees the records in
+///   their order; one killed between the write and the deletes sees some records twice, which loading
+///   tolerates (the same key, the same result). A 10-hour run thus leaves about one object per 256 segments
+///   instead of one every 2 s, and the next run starts by reading tens of objects, not tens of thousands.
 final class CheckpointWriter: @unchecked Sendable {
     /// Where batches go.
     enum Target: Sendable {
@@ -28,6 +36,15 @@ final class CheckpointWriter: @unchecked Sendable {
         case appendLog(path: String)
         /// Publish write-once segment files into `directory` (object storage).
         case segments(directory: String, interval: Duration, maxBytes: Int, isStalled: @Sendable () -> Bool)
+    }
+
+    /// When published segments are merged into one object (segments only).
+    struct Compaction: Sendable {
+        /// Merge once this many segments are waiting. Default 256 (about 8 minutes at one segment per 2 s).
+        var segments = 256
+        /// Or once their records take this many bytes: the writer keeps them in memory until then. A segment
+        /// bigger than this is left alone. Default 32 MiB.
+        var bytes = 32 << 20
     }
 
     // @unchecked: all mutable state is guarded by `condition` (an NSCondition, which is a lock).
@@ -47,10 +64,18 @@ final class CheckpointWriter: @unchecked Sendable {
     /// When the oldest record of the segment being gathered was queued (segments only).
     private var segmentStarted: ContinuousClock.Instant?
     private var nextSegment = 1
+    private let compaction: Compaction
+    /// Published segments not compacted yet (numbers, in order) and their records (without the magic): touched
+    /// by the writer thread only.
+    private var uncompacted: [Int] = []
+    private var uncompactedRecords: [UInt8] = []
+    /// The compaction running on its helper thread, if any; guarded by `condition`.
+    private var compacting = false
     let path: String
 
-    init(target: Target) throws {
+    init(target: Target, compaction: Compaction = Compaction()) throws {
         self.target = target
+        self.compaction = compaction
         switch target {
         case .appendLog(let path):
             self.path = path
@@ -112,9 +137,16 @@ final class CheckpointWriter: @unchecked Sendable {
         }
         stopping = true
         condition.broadcast()
-        while !stopped { condition.wait() }
+        while !stopped || compacting { condition.wait() }
         condition.unlock()
         if fd >= 0 { Glibc.close(fd) }
+    }
+
+    /// Blocks while a compaction runs (for tests: makes the merges deterministic).
+    func waitForCompaction() {
+        condition.lock()
+        while compacting { condition.wait() }
+        condition.unlock()
     }
 
     /// The first write error, if any: checkpointing stops being durable but the run goes on.
@@ -188,10 +220,12 @@ final class CheckpointWriter: @unchecked Sendable {
         bytes.append(contentsOf: batch)
         var failure: String?
         for attempt in 0..<3 {
-            let name = "\(directory)/segment-\(String(format: "%06d", nextSegment)).ckpt"
+            let number = nextSegment
+            let name = Self.segmentPath(directory, number)
             nextSegment += 1
             do {
                 try FilePublisher().create(bytes, at: name)
+                noteForCompaction(number, records: batch, in: directory)
                 return
             } catch {
                 failure = "\(error)"
@@ -201,6 +235,57 @@ final class CheckpointWriter: @unchecked Sendable {
         condition.lock()
         if writeError == nil { writeError = failure }
         condition.unlock()
+    }
+
+    static func segmentPath(_ directory: String, _ number: Int) -> String {
+        "\(directory)/segment-\(String(format: "%06d", number)).ckpt"
+    }
+
+    /// Keeps a published segment's records for the next compaction, and starts one when enough are waiting and
+    /// none is running. Writer thread only.
+    private func noteForCompaction(_ number: Int, records: [UInt8], in directory: String) {
+        let fits = records.count <= compaction.bytes
+        if !fits || uncompactedRecords.count + records.count > compaction.bytes {
+            startCompaction(in: directory)
+            // A merged range must hold every segment between its ends. What could not be handed over (a
+            // compaction is still running) stays as separate segments, and so does a segment too big to keep.
+            if !fits || uncompactedRecords.count + records.count > compaction.bytes {
+                uncompacted = []
+                uncompactedRecords = []
+            }
+            guard fits else { return }
+        }
+        uncompacted.append(number)
+        uncompactedRecords.append(contentsOf: records)
+        if uncompacted.count >= compaction.segments { startCompaction(in: directory) }
+    }
+
+    private func startCompaction(in directory: String) {
+        guard uncompacted.count >= 2, let first = uncompacted.first, let last = uncompacted.last else { return }
+        condition.lock()
+        let busy = compacting
+        compacting = true
+        condition.unlock()
+        // One at a time; the next try merges what gathered meanwhile too (up to the byte bound).
+        guard !busy else { return }
+        let numbers = uncompacted
+        let bytes = CheckpointFile.magic + uncompactedRecords
+        uncompacted = []
+        uncompactedRecords = []
+        // Deleting hundreds of objects takes seconds on a bucket: not on the thread that makes tasks durable.
+        let thread = Thread { [self] in
+            let name = "\(directory)/segment-\(String(format: "%06d", first))-\(String(format: "%06d", last)).ckpt"
+            // Without the merged object the segments stay: they hold the same records.
+            if (try? FilePublisher().create(bytes, at: name)) != nil {
+                for number in numbers { unlink(Self.segmentPath(directory, number)) }
+            }
+            condition.lock()
+            compacting = false
+            condition.broadcast()
+            condition.unlock()
+        }
+        thread.name = "checkpoint-compaction"
+        thread.start()
     }
 
     private func writeAll(_ bytes: [UInt8]) {

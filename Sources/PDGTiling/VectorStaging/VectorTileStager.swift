@@ -117,8 +117,30 @@ public struct VectorTileStager: Sendable {
 
     /// What the last successful staging of `inputPath` wrote (its manifest), if it was ever staged.
     public func previousSummary(forInputPath inputPath: String) -> StagedShardSummary? {
-        let key = StableIdentifier.inputKey(filename: filename(forInputPath: inputPath))
-        guard let data = FileManager.default.contents(atPath: manifestPath(inputKey: key)) else { return nil }
+        Self.readManifest(manifestPath(inputKey: StableIdentifier.inputKey(filename: filename(forInputPath: inputPath))))
+    }
+
+    /// Forgets every staged input whose file name is not among `inputPaths`' (an input removed from the input
+    /// set): deletes its shards and manifest, and returns the tiles it had reached, whose merged outputs are
+    /// now stale.
+    public func forgetInputs(notIn inputPaths: some Sequence<String>) -> Set<TileIndex> {
+        let folder = "\(shardRoot)/_inputs"
+        let current = Set(inputPaths.map { filename(forInputPath: $0) })
+        var tiles: Set<TileIndex> = []
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] where name.hasSuffix(".json") {
+            guard let previous = Self.readManifest("\(folder)/\(name)"), !current.contains(previous.filename) else { continue }
+            for entry in previous.tiles {
+                unlink(shardPath(filename: previous.filename, tile: entry.tile))
+                tiles.insert(entry.tile)
+            }
+            tiles.formUnion(previous.tilesDropped ?? [])
+            unlink("\(folder)/\(name)")
+        }
+        return tiles
+    }
+
+    private static func readManifest(_ path: String) -> StagedShardSummary? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
         return try? JSONDecoder().decode(StagedShardSummary.self, from: data)
     }
 
@@ -127,7 +149,6 @@ public struct VectorTileStager: Sendable {
         "\(shardRoot)/\(layout.relativeStem(for: tile))/\(StableIdentifier.inputKey(filename: filename)).shard"
     }
 
-    /// The manifest recording what the last successful `stageFile` of an input wrote.
     /// Where staging records what one input wrote (`<shardRoot>/_inputs/<input key>.json`).
     public func manifestPath(inputKey: String) -> String {
         "\(shardRoot)/_inputs/\(inputKey).json"
