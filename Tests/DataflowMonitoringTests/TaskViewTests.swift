@@ -185,6 +185,10 @@ struct TaskViewTests {
         let triesBefore = try RawDatabase(path: path).rows("SELECT * FROM try ORDER BY task_id, try_id")
         let statusBefore = try RawDatabase(path: path).rows("SELECT \(statusColumns) FROM status ORDER BY \(statusColumns)")
         #expect(tasksBefore.count == 4)
+        // A reader of an old file (a snapshot published by an older leader) reads its tables as they are.
+        let reportBefore = try StatusReport.load(databasePath: path, runID: self.runID)
+        #expect(reportBefore.totals == ["exec_done": 2, "running": 1, "dep_fail": 1])
+        #expect(reportBefore.failures.map(\.taskID) == [2, 5])
         #expect(statusBefore.count == 16)
 
         let store = try MonitoringStore(path: path)
@@ -209,6 +213,10 @@ struct TaskViewTests {
                 ["1", "exec_done", "0"], ["2", "exec_done", "1"], ["4", "running", "0"], ["5", "dep_fail", "0"],
             ]
         )
+
+        let upgraded = try StatusReport.load(databasePath: path, runID: self.runID)
+        #expect(upgraded.totals == reportBefore.totals)
+        #expect(upgraded.failures == reportBefore.failures)
 
         // The upgraded database takes new rows and reports on old and new ones alike; reopening is a no-op.
         let again = try MonitoringStore(path: path)
