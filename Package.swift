@@ -78,7 +78,8 @@ let package = Package(
         // MARK: Benchmarks and examples: executables of this package only (`swift run runtime-bench`), not
         // products, so a package that depends on this one never sees them.
         .executableTarget(name: "tiling-bench", dependencies: ["PDGTiling", "CVizGDAL", argumentParser], path: "Sources/TilingBench"),
-        .executableTarget(name: "raster-bench", dependencies: ["PDGRasterization", "PDGTiling", argumentParser], path: "Sources/RasterBench"),
+        .executableTarget(
+            name: "raster-bench", dependencies: ["PDGRasterization", "PDGTiling", "CVizSystemShims", argumentParser], path: "Sources/RasterBench"),
         .executableTarget(name: "runtime-bench", dependencies: ["Dataflow"], path: "Sources/RuntimeBench"),
         .executableTarget(name: "dataflow-example", dependencies: ["DataflowCore"], path: "Examples/Dataflow", exclude: ["README.md"]),
         .executableTarget(name: "htex-example", dependencies: ["Dataflow"], path: "Examples/HighThroughput"),

@@ -10,9 +10,10 @@ import Synchronization
 /// ``WorkerStateMachine``, which makes every decision.
 ///
 /// The driver dials, feeds the machine what happens (frames, closes, SIGTERM, finished bodies, timer
-/// ticks, each with the time) and does what it answers. Inbound frames arrive on the channel's event loop;
-/// task bodies run as Swift tasks; their results and "started" notices are collected and written in one
-/// batch per event-loop turn.
+/// ticks, each with the time) and does what it answers. Inbound frames arrive on the channel's event loop.
+/// Runners are Swift tasks on that loop (``EventLoopTaskExecutor``): a body the machine calls short runs
+/// there, others on the cooperative pool; a result is written from the loop at once when the runner has
+/// nothing else to run, else with the loop's next batch (one write per turn, with "started" notices).
 final class WorkerConnection: Sendable {
     let configuration: WorkerService.Configuration
     let capacity: Int
@@ -26,11 +27,15 @@ final class WorkerConnection: Sendable {
         var outcomeWaiters: [CheckedContinuation<WorkerStateMachine.Outcome, Never>] = []
         /// Sends "started" notices for tasks still running a moment after they arrived.
         var startedTimer: Scheduled<Void>?
+        /// Runs the runners on the connection's event loop.
+        var runnerExecutor: EventLoopTaskExecutor?
     }
 
     private let state: Mutex<State>
     /// The machine's times are durations since this instant.
     private let origin = ContinuousClock.now
+    /// The tasks' run directory: this process's working directory, read once (not a `getcwd` per task).
+    private let runDirectory = FileManager.default.currentDirectoryPath
 
     init(configuration: WorkerService.Configuration, capacity: Int, apps: AppRegistry) {
         self.configuration = configuration
@@ -161,6 +166,7 @@ final class WorkerConnection: Sendable {
         let nonce = Authenticator.nonce()
         state.withLock { s in
             s.channel = channel
+            s.runnerExecutor = EventLoopTaskExecutor(eventLoop: channel.eventLoop)
             s.machine.connected(nonce: nonce, now: now)
         }
     }
@@ -196,7 +202,9 @@ final class WorkerConnection: Sendable {
             guard let channel = state.withLock({ $0.channel }) else { return }
             channel.writeAndFlush(WireMessage.drained).whenComplete { [self] _ in perform(state.withLock { $0.machine.drainedWritten() }) }
         case .startRunners(let count):
-            for _ in 0..<count { Task { [self] in await runnerLoop() } }
+            // Started from the loop (a frame just arrived) onto the loop: no thread is woken.
+            let executor = state.withLock { $0.runnerExecutor }
+            for _ in 0..<count { Task(executorPreference: executor) { [self] in await runnerLoop() } }
         case .scheduleFlush:
             if let channel = state.withLock({ $0.channel }) { scheduleFlush(on: channel) }
         case .armStartedTimer(let delay):
@@ -231,25 +239,47 @@ final class WorkerConnection: Sendable {
 
     // MARK: Running tasks
 
+    /// Runs on the connection's event loop (the task prefers its executor): short bodies run right here,
+    /// others on the cooperative pool, and the runner comes back here to report.
     private func runnerLoop() async {
-        while let task = state.withLock({ $0.machine.nextTask() }) {
-            let result = await execute(task)
-            // One lock per result: the machine says whether a flush is due, and where it goes.
-            let channel = state.withLock { s in s.machine.taskFinished(result) ? s.channel : nil }
-            if let channel { scheduleFlush(on: channel) }
+        var next = state.withLock { $0.machine.nextTask() }
+        while let task = next {
+            let app = apps[task.app]
+            let onLoop = app?.options.walltime == nil && state.withLock { $0.machine.runsOnEventLoop(task.app) }
+            let start = ContinuousClock.now
+            let result: TaskResult
+            if onLoop {
+                result = await execute(task)
+            } else {
+                result = await withTaskExecutorPreference(globalConcurrentExecutor) { await execute(task) }
+            }
+            let took = ContinuousClock.now - start
+            // One lock per result: the machine hands out the next task and says how the result goes out.
+            let (after, channel) = state.withLock { s in
+                s.machine.bodyTook(task.app, took)
+                return (s.machine.finished(result), s.channel)
+            }
+            next = after.next
+            guard let channel else { continue }
+            if let flush = after.write {
+                write(flush, on: channel)
+            } else if after.scheduleFlush {
+                scheduleFlush(on: channel)
+            }
         }
         perform(state.withLock { $0.machine.runnerEnded() })
     }
 
-    /// Coalesces results into one write per event-loop turn.
+    /// Coalesces results and notices into one write per event-loop turn.
     private func scheduleFlush(on channel: any Channel) {
-        channel.eventLoop.execute { [self] in
-            let flush = state.withLock { $0.machine.flush() }
-            if !flush.started.isEmpty { channel.write(WireMessage.started(flush.started), promise: nil) }
-            if !flush.results.isEmpty { channel.write(WireMessage.results(flush.results), promise: nil) }
-            channel.flush()
-            perform(flush.actions)
-        }
+        channel.eventLoop.execute { [self] in write(state.withLock { $0.machine.flush() }, on: channel) }
+    }
+
+    private func write(_ flush: WorkerStateMachine.Flush, on channel: any Channel) {
+        if !flush.started.isEmpty { channel.write(WireMessage.started(flush.started), promise: nil) }
+        if !flush.results.isEmpty { channel.write(WireMessage.results(flush.results), promise: nil) }
+        if !flush.started.isEmpty || !flush.results.isEmpty { channel.flush() }
+        perform(flush.actions)
     }
 
     private func execute(_ task: TaskAssignment) async -> TaskResult {
@@ -262,7 +292,7 @@ final class WorkerConnection: Sendable {
         let context = TaskContext(
             taskID: Int(task.key.taskID),
             tryID: Int(task.key.tryID),
-            runDirectory: FileManager.default.currentDirectoryPath,
+            runDirectory: runDirectory,
             location: "worker \(workerID)"
         )
         let outcome: Result<[UInt8], any Error>

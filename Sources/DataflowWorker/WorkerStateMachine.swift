@@ -29,6 +29,17 @@ struct WorkerStateMachine {
         /// proved the key, and a close before acceptance is the interchange turning connections away (its
         /// limit on handshakes at once evicts the oldest), so the worker dials again.
         var encrypted = false
+        /// Bodies of an app whose bodies take less than this run on the connection's event loop
+        /// (``runsOnEventLoop(_:)``); longer ones run on the cooperative pool, so that heartbeats never wait
+        /// for them.
+        var eventLoopBodyLimit = Duration.milliseconds(1)
+        /// Short bodies in a row, and none long, after which an app's bodies run on the event loop. More than
+        /// one: a body that does real work now and then (a batch that was empty, an input that failed at once)
+        /// must not be taken for a short one, since a long body on the loop stalls heartbeats while it runs.
+        var shortBodiesToPromote = 16
+        /// Short bodies in a row after which an app that once ran long goes back to the event loop (a body
+        /// can take long once because the machine was busy, not because it is long).
+        var shortBodiesToReturn = 64
     }
 
     enum Phase: Sendable, Equatable { case connecting, awaitingAcceptance, running, closing }
@@ -101,6 +112,14 @@ struct WorkerStateMachine {
     private var reconnectRequested = false
     /// Set when the TLS handshake failed: the interchange has another key (or no encryption).
     private var tlsFailure: String?
+    /// Per app seen: how its bodies took.
+    private var bodyTimes: [String: BodyTimes] = [:]
+
+    private struct BodyTimes {
+        /// Bodies in a row shorter than ``Configuration/eventLoopBodyLimit``.
+        var shortInARow = 0
+        var everLong = false
+    }
     private var connectDeadline = Duration.zero
     private var retryDelay = Duration.milliseconds(50)
     private var lastConnectError = "no attempt made"
@@ -313,6 +332,54 @@ struct WorkerStateMachine {
     mutating func taskFinished(_ result: TaskResult) -> Bool {
         pendingResults.append(result)
         return requestFlush(sendStarted: false)
+    }
+
+    /// Whether a body of `app` runs on the connection's event loop instead of the cooperative pool: once
+    /// ``Configuration/shortBodiesToPromote`` bodies of `app` in a row ran in less than
+    /// ``Configuration/eventLoopBodyLimit`` and none took longer, or, after one did, once
+    /// ``Configuration/shortBodiesToReturn`` in a row were short again.
+    ///
+    /// A short body then costs no thread hop (the task arrives, runs and its result is written on one
+    /// thread). A body that unexpectedly runs long stalls the loop (heartbeats, reads) for its length, and
+    /// sends its app's next bodies to the pool.
+    func runsOnEventLoop(_ app: String) -> Bool {
+        guard let times = bodyTimes[app] else { return false }
+        return times.shortInARow >= (times.everLong ? configuration.shortBodiesToReturn : configuration.shortBodiesToPromote)
+    }
+
+    /// A body of `app` took `duration` (wall time, wherever it ran).
+    mutating func bodyTook(_ app: String, _ duration: Duration) {
+        if duration >= configuration.eventLoopBodyLimit {
+            bodyTimes[app] = BodyTimes(shortInARow: 0, everLong: true)
+        } else {
+            bodyTimes[app, default: BodyTimes()].shortInARow += 1
+        }
+    }
+
+    /// What a runner on the event loop does after a body: its next task (`nil` ends the runner, as from
+    /// ``nextTask()``), and the result's way out.
+    struct AfterBody: Sendable, Equatable {
+        var next: TaskAssignment?
+        /// Write this at once: no other task waits, so nothing is gained by waiting for the loop's turn
+        /// (or enough results have piled up to send a batch).
+        var write: Flush?
+        /// Schedule a flush on the event loop, then call ``flush()`` there (as for ``taskFinished(_:)``).
+        var scheduleFlush = false
+    }
+
+    /// Results held back at most while a runner on the event loop goes on to the next task.
+    static let resultsPerWrite = 32
+
+    /// A runner on the event loop finished a body: records the result and hands it its next task. The
+    /// result goes out at once when the runner has no next task or enough results are pending; otherwise
+    /// with the next flush.
+    mutating func finished(_ result: TaskResult) -> AfterBody {
+        pendingResults.append(result)
+        let next = nextTask()
+        if next == nil || pendingResults.count >= Self.resultsPerWrite, hasConnection {
+            return AfterBody(next: next, write: flush())
+        }
+        return AfterBody(next: next, scheduleFlush: requestFlush(sendStarted: false))
     }
 
     /// A body ran past its walltime: with one slot it may still be running, so take no more work and leave

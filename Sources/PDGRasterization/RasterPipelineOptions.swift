@@ -8,7 +8,7 @@ public struct RasterPipelineOptions: Sendable, Hashable, Codable {
         case perTileLegacy
     }
 
-    /// GeoTIFF compression (default ZSTD level 1 with a predictor, tiled; `.none` for pdgraster's uncompressed strips).
+    /// GeoTIFF compression (default ZSTD level 1, 256 × 256 tiles, band-interleaved, no predictor; `.none` for pdgraster's uncompressed strips).
     public var compression: GeoTIFFCompression = .zstd
     /// Range completion for web tiles (default per zoom).
     public var rangeMode: RangeMode = .perZoom

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CVizSystemShims
 import Foundation
 import PDGRasterization
 import PDGTiling
@@ -34,6 +35,10 @@ struct RasterBench: ParsableCommand {
     var compression: String?
 
     func run() throws {
+        // The malloc settings of a worker process (`WorkerService`), where the raster steps run in production: large
+        // blocks (GDAL's block cache, libzstd's contexts, SQLite's pages, the bands) are reused from the heap
+        // instead of being mapped fresh, with a page fault per 4 KiB, for every tile.
+        system_keep_large_allocations_in_heap(256 << 20)
         var workflow = try WorkflowConfiguration(contentsOf: config)
         try? FileManager.default.removeItem(atPath: output)
         try FileManager.default.createDirectory(atPath: output, withIntermediateDirectories: true)

@@ -25,6 +25,27 @@ import Testing
         }
     }
 
+    @Test func shortBodiesRunOnTheWorkersEventLoopAndALongOneSendsItsAppBackToThePool() async throws {
+        try await withTemporaryDirectory { root in
+            let cluster = try await startCluster(root: root, workers: 1)
+            let threadName = TestApps.app("thread_name", Int.self, String.self, in: cluster.apps)
+            func onLoop(_ ms: Int) async throws -> Bool { try await cluster.kernel.submit(threadName, ms).value.hasPrefix("NIO-") }
+            // An app the worker has not run yet runs on the pool.
+            #expect(try await onLoop(0) == false)
+            // Once its bodies were short, on the event loop (a busy machine may stretch one past the limit,
+            // which sends the next ones to the pool for a while: allow for that).
+            var short: [Bool] = []
+            for _ in 0..<300 where short.last != true { short.append(try await onLoop(0)) }
+            #expect(short.last == true, "never on the event loop: \(short)")
+            // A body of 20 ms (on the loop, unless the last short one was stretched) sends the app back to
+            // the pool.
+            _ = try await onLoop(20)
+            #expect(try await onLoop(0) == false)
+            #expect(try await onLoop(0) == false)
+            await cluster.kernel.shutdown()
+        }
+    }
+
     @Test func appErrorsComeBackWithTypeMessageAndWorker() async throws {
         try await withTemporaryDirectory { root in
             let cluster = try await startCluster(root: root, workers: 1)

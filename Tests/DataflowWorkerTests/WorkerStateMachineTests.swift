@@ -219,6 +219,59 @@ struct WorkerStateMachineTests {
         #expect(m.running == 0 && m.queued == 0)
     }
 
+    @Test func aRunnerOnTheEventLoopSendsItsResultAtOnceWhenNothingElseWaits() {
+        var m = joined(capacity: 1)
+        // One task: its result goes out as soon as the body ends, and the runner ends (the timer with it).
+        _ = m.received(.tasks([task(0)]), now: .zero)
+        #expect(m.nextTask() == task(0))
+        #expect(m.finished(result(0)) == .init(next: nil, write: .init(results: [result(0)], actions: [.cancelStartedTimer])))
+        #expect(m.running == 0)
+        // Several queued: results wait for the loop's turn (one flush scheduled) while the runner goes on;
+        // the last one goes out with the batch at once.
+        _ = m.received(.tasks([task(1), task(2), task(3)]), now: .zero)
+        #expect(m.nextTask() == task(1))
+        #expect(m.finished(result(1)) == .init(next: task(2), scheduleFlush: true))
+        #expect(m.finished(result(2)) == .init(next: task(3), scheduleFlush: false))
+        #expect(m.finished(result(3)) == .init(next: nil, write: .init(results: [result(1), result(2), result(3)], actions: [.cancelStartedTimer])))
+        // The flush scheduled meanwhile finds nothing left to write.
+        #expect(m.flush() == .init())
+    }
+
+    @Test func aLongQueueOnTheEventLoopSendsResultsInBatches() {
+        var m = joined(capacity: 1)
+        let count = Machine.resultsPerWrite + 2
+        _ = m.received(.tasks((0..<UInt64(count)).map(task)), now: .zero)
+        var next = m.nextTask()
+        var written: [[TaskResult]] = []
+        while let current = next {
+            let after = m.finished(result(current.key.taskID))
+            if let write = after.write { written.append(write.results) }
+            next = after.next
+        }
+        #expect(written.map(\.count) == [Machine.resultsPerWrite, 2])
+    }
+
+    @Test func shortBodiesRunOnTheEventLoopLongOnesOnThePool() {
+        var m = joined(capacity: 1)
+        // Unknown apps run on the pool; a run of short bodies moves them to the event loop.
+        #expect(!m.runsOnEventLoop("a"))
+        for _ in 1..<m.configuration.shortBodiesToPromote { m.bodyTook("a", .microseconds(20)) }
+        #expect(!m.runsOnEventLoop("a"))
+        m.bodyTook("a", .microseconds(20))
+        #expect(m.runsOnEventLoop("a"))
+        #expect(!m.runsOnEventLoop("b"))
+        // A long body sends the app back to the pool; it returns only after many short ones in a row.
+        m.bodyTook("a", .milliseconds(5))
+        #expect(!m.runsOnEventLoop("a"))
+        for _ in 1..<m.configuration.shortBodiesToReturn { m.bodyTook("a", .microseconds(20)) }
+        #expect(!m.runsOnEventLoop("a"))
+        m.bodyTook("a", .microseconds(20))
+        #expect(m.runsOnEventLoop("a"))
+        // An app that is long from the start never runs on the event loop.
+        m.bodyTook("b", .seconds(2))
+        #expect(!m.runsOnEventLoop("b"))
+    }
+
     @Test func aTimerFiringWhileAFlushIsPendingAddsItsNoticesToThatFlush() {
         var m = joined(capacity: 1)
         _ = m.received(.tasks([task(0), task(1)]), now: .zero)

@@ -43,6 +43,14 @@ public enum TestApps {
             try await Task.sleep(for: .milliseconds(ms))
             return ms
         }
+        // Busy for `ms` milliseconds without yielding (as a CPU-bound body), then names the thread it ran on:
+        // the worker's event loop ("NIO-…") or the cooperative pool.
+        b.register("thread_name") { (ms: Int) -> String in
+            let end = ContinuousClock.now + .milliseconds(ms)
+            while ContinuousClock.now < end {}
+            let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+            return name.trimmingCharacters(in: .whitespacesAndNewlines)
+        }
         if extraApp { b.register("extra") { (x: Int) in x } }
         return try! b.build()
     }

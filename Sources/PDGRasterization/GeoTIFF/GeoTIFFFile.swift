@@ -4,8 +4,9 @@ import Foundation
 import PDGTiling
 import Synchronization
 
-/// Reads and writes tile GeoTIFFs through GDAL (GTiff, the tile matrix set's CRS, pixel-interleaved strips, band
-/// descriptions, `AREA_OR_POINT=Area`, no nodata), the layout pdgraster writes. Each call opens its own handles.
+/// Reads and writes tile GeoTIFFs through GDAL (GTiff, the tile matrix set's CRS, band descriptions,
+/// `AREA_OR_POINT=Area`, no nodata, as pdgraster writes them; compression and layout from ``GeoTIFFCompression``).
+/// Each call opens its own handles.
 public enum GeoTIFFFile {
     private static let setUp: Bool = {
         CPLSetErrorHandler(CPLQuietErrorHandler)
@@ -64,13 +65,17 @@ public enum GeoTIFFFile {
             throw RasterizationError(.writeFailed, "\(path): GDAL has no GTiff driver")
         }
         var options: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = nil
-        options = CSLSetNameValue(options, "INTERLEAVE", "PIXEL")
-        for (key, value) in compression.creationOptions(for: raster.dataType) {
+        for (key, value) in compression.creationOptions {
             options = CSLSetNameValue(options, key, value)
         }
         defer { CSLDestroy(options) }
         let rows = raster.grid.rows
         let columns = raster.grid.columns
+        // Everything the pipeline writes fits in the TIFF itself: no `.aux.xml` sidecar to look for or write (GDAL's
+        // PAM would probe for `.aux`, `.AUX`, `.tif.aux`… next to every new file). Thread-local, restored below.
+        let previousPAM = CPLGetThreadLocalConfigOption("GDAL_PAM_ENABLED", nil).map { String(cString: $0) }
+        CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO")
+        defer { CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", previousPAM) }
         guard let dataset = GDALCreate(driver, temporary, Int32(columns), Int32(rows), Int32(raster.bands.count), raster.dataType.gdalType, options)
         else {
             throw RasterizationError(.writeFailed, "\(path): GDALCreate failed: \(lastError("unknown error"))")
@@ -86,9 +91,11 @@ public enum GeoTIFFFile {
             let error: CPLErr
             switch raster.dataType {
             case .float64:
-                var values = band
-                error = values.withUnsafeMutableBytes {
-                    GDALRasterIO(handle, GF_Write, 0, 0, Int32(columns), Int32(rows), $0.baseAddress, Int32(columns), Int32(rows), GDT_Float64, 0, 0)
+                // GDAL only reads the buffer on GF_Write: no copy of the band.
+                error = band.withUnsafeBytes {
+                    GDALRasterIO(
+                        handle, GF_Write, 0, 0, Int32(columns), Int32(rows), UnsafeMutableRawPointer(mutating: $0.baseAddress), Int32(columns),
+                        Int32(rows), GDT_Float64, 0, 0)
                 }
             case .int32:
                 var values = band.map { Int32(clamping: Int64($0.isFinite ? $0.rounded() : 0)) }
@@ -110,13 +117,33 @@ public enum GeoTIFFFile {
         }
     }
 
+    /// Opens a GeoTIFF read-only with the GTiff driver alone, telling GDAL that the file is alone in its directory:
+    /// GDAL then neither asks every other driver whether it knows the file, nor lists the directory (which holds every
+    /// tile of the column, so an open would cost more the more tiles exist), nor probes for `.aux.xml`, `.aux`, `.ovr`
+    /// or `.msk` sidecars, which the pipeline never writes. (An empty list would not do: GDAL takes it for "unknown"
+    /// and probes each sidecar name.)
+    static func openGeoTIFF(_ path: String) -> GDALDatasetH? {
+        let name = (path as NSString).lastPathComponent
+        return "GTiff".withCString { driver in
+            name.withCString { name in
+                let drivers: [UnsafePointer<CChar>?] = [driver, nil]
+                let siblings: [UnsafePointer<CChar>?] = [name, nil]
+                return drivers.withUnsafeBufferPointer { drivers in
+                    siblings.withUnsafeBufferPointer { siblings in
+                        GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), drivers.baseAddress, nil, siblings.baseAddress)
+                    }
+                }
+            }
+        }
+    }
+
     /// Reads a tile GeoTIFF: every band as doubles, descriptions, data type, size and geotransform.
     public static func read(path: String, tile: TileIndex) throws(RasterizationError) -> RasterTile {
         _ = setUp
         guard FileManager.default.fileExists(atPath: path) else {
             throw RasterizationError(.rasterUnreadable, "\(path): no such GeoTIFF")
         }
-        guard let dataset = GDALOpenEx(path, UInt32(GDAL_OF_RASTER | GDAL_OF_READONLY), nil, nil, nil) else {
+        guard let dataset = openGeoTIFF(path) else {
             throw RasterizationError(.rasterUnreadable, "\(path): GDAL cannot open it: \(lastError("unknown error"))")
         }
         defer { GDALClose(dataset) }
@@ -139,9 +166,12 @@ public enum GeoTIFFFile {
                 let type = GDALGetRasterDataType(handle)
                 dataType = (type == GDT_Float64 || type == GDT_Float32) ? .float64 : .int32
             }
-            var values = [Double](repeating: 0, count: rows * columns)
-            let error = values.withUnsafeMutableBytes {
-                GDALRasterIO(handle, GF_Read, 0, 0, Int32(columns), Int32(rows), $0.baseAddress, Int32(columns), Int32(rows), GDT_Float64, 0, 0)
+            // RasterIO fills every value (no zero-fill first).
+            var error = CE_None
+            let values = [Double](unsafeUninitializedCapacity: rows * columns) { buffer, initialized in
+                error = GDALRasterIO(
+                    handle, GF_Read, 0, 0, Int32(columns), Int32(rows), buffer.baseAddress, Int32(columns), Int32(rows), GDT_Float64, 0, 0)
+                initialized = error == CE_None ? rows * columns : 0
             }
             guard error == CE_None else {
                 throw RasterizationError(.rasterUnreadable, "\(path): band \(index): \(lastError("RasterIO failed"))")

@@ -17,10 +17,21 @@ public struct BandSummary: Sendable, Hashable, Codable {
         var low = Double.infinity
         var high = -Double.infinity
         var total = 0.0
+        var negatives = 0
+        var zeros = 0
+        var plainZeros = true  // no -0.0 and no NaN, whose place in the order quickselect leaves open
         for value in values {
             low = Swift.min(low, value)
             high = Swift.max(high, value)
             total += value
+            if value < 0 {
+                negatives += 1
+            } else if value == 0 {
+                zeros += 1
+                if value.sign == .minus { plainZeros = false }
+            } else if value.isNaN {
+                plainZeros = false
+            }
         }
         let count = Double(values.count)
         let average = total / count
@@ -35,7 +46,14 @@ public struct BandSummary: Sendable, Hashable, Codable {
         mean = average
         `var` = squares / count
         std = `var`.squareRoot()
-        median = Self.median(values)
+        // PDG bands are mostly zeros: when the middle value(s) fall among them, the median is 0 without a copy of
+        // the band and a quickselect.
+        let middle = values.count % 2 == 1 ? values.count / 2...values.count / 2 : values.count / 2 - 1...values.count / 2
+        if plainZeros, !values.isEmpty, middle.lowerBound >= negatives, middle.upperBound < negatives + zeros {
+            median = 0
+        } else {
+            median = Self.median(values)
+        }
     }
 
     /// numpy's median (mean of the two middle values for even counts) by quickselect: O(n), no full sort.

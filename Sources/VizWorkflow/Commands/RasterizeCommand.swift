@@ -18,7 +18,9 @@ struct RasterizeCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Concurrent tiles (default: number of cores).")
     var workers: Int = ProcessInfo.processInfo.activeProcessorCount
 
-    @Option(name: .long, help: "GeoTIFF compression: zstd (default, lossless with a predictor, tiled), deflate, or none (uncompressed strips, as pdgraster).")
+    @Option(
+        name: .long,
+        help: "GeoTIFF compression: zstd (default, lossless, 256x256 tiles, band-interleaved), deflate, or none (uncompressed strips, as pdgraster).")
     var compression: String = "zstd"
 
     @Flag(name: .long, help: "Refuse the config when it has unknown keys or keys of features not made here (3D tiles), instead of warning.")
