@@ -23,6 +23,9 @@ extension MonitoringStore {
     /// that the view can take its name. `select * from status` shows the same rows before and after.
     /// Does nothing on a new or v2 database.
     static func migrateStatusTable(_ connection: SQLiteConnection) throws(MonitoringError) {
+        guard try connection.scalarText("SELECT type FROM sqlite_master WHERE name = 'task'") == "table" else {
+            return
+        }
         let hasColumn = try connection.scalarText(
             "SELECT count(*) FROM pragma_table_info('task') WHERE name = 'task_final_try_id'"
         )
@@ -43,6 +46,58 @@ extension MonitoringStore {
                 WHERE NOT (\(impliedV1StatusSQL))
                 ORDER BY s.rowid;
             DROP TABLE status;
+            """,
+            code: .schema
+        )
+    }
+
+    /// Upgrades a v2 or v3 database, whose `task` was a table updated in place when a task ended, to v4 (in the
+    /// caller's transaction, after ``migrateStatusTable(_:)`` and after ``tablesSQL`` made the new tables):
+    /// every row's submission columns go to `task_submit`, the end columns of ended tasks to `task_end`, and
+    /// the table (with its index) is dropped so that the view can take its name. `select * from task` shows
+    /// the same rows before and after. Does nothing on a new or v4 database.
+    static func migrateTaskTable(_ connection: SQLiteConnection) throws(MonitoringError) {
+        guard try connection.scalarText("SELECT type FROM sqlite_master WHERE name = 'task'") == "table" else {
+            return
+        }
+        try connection.execute(
+            """
+            INSERT OR REPLACE INTO task_submit (task_id, run_id, task_depends, task_func_name, task_memoize,
+                    task_hashsum, task_executor, task_time_invoked)
+                SELECT task_id, run_id, task_depends, task_func_name, task_memoize, task_hashsum, task_executor,
+                       task_time_invoked
+                FROM task;
+            INSERT OR REPLACE INTO task_end (task_id, run_id, task_time_returned, task_fail_count, task_fail_cost,
+                    task_status_name, task_fail_message, task_final_try_id)
+                SELECT task_id, run_id, task_time_returned, task_fail_count, task_fail_cost, task_status_name,
+                       task_fail_message, task_final_try_id
+                FROM task WHERE task_status_name IS NOT NULL;
+            DROP TABLE task;
+            """,
+            code: .schema
+        )
+    }
+
+    /// Upgrades a v2 or v3 database's `try` table, updated in place as a try went on, to v4 (in the caller's
+    /// transaction, after ``migrateTaskTable(_:)``): every row's launch columns go to `try_launch`, the other
+    /// columns of rows that have any to `try_end`, and the table is dropped so that the view can take its name.
+    /// `select * from try` shows the same rows before and after. Does nothing on a new or v4 database.
+    static func migrateTryTable(_ connection: SQLiteConnection) throws(MonitoringError) {
+        guard try connection.scalarText("SELECT type FROM sqlite_master WHERE name = 'try'") == "table" else {
+            return
+        }
+        try connection.execute(
+            """
+            INSERT OR REPLACE INTO try_launch (try_id, task_id, run_id, task_executor, task_try_time_launched)
+                SELECT try_id, task_id, run_id, task_executor, task_try_time_launched FROM try;
+            INSERT OR REPLACE INTO try_end (try_id, task_id, run_id, block_id, hostname, task_try_time_running,
+                    task_try_time_returned, task_fail_history)
+                SELECT try_id, task_id, run_id, block_id, hostname, task_try_time_running, task_try_time_returned,
+                       task_fail_history
+                FROM try
+                WHERE block_id IS NOT NULL OR hostname IS NOT NULL OR task_try_time_running IS NOT NULL
+                   OR task_try_time_returned IS NOT NULL OR task_fail_history IS NOT NULL;
+            DROP TABLE try;
             """,
             code: .schema
         )

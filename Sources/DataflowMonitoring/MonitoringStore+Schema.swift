@@ -2,16 +2,23 @@ extension MonitoringStore {
     /// The schema version stored in `PRAGMA user_version`; bump it when a table changes.
     /// 2: `status` became a view derived from `task`, `try` and `status_event` (see ``statusViewSQL``).
     /// 3: `file_check` and `partial_failure` tables (new tables only; a version-2 file gains them when opened).
-    static let schemaVersion = 3
+    /// 4: `task` and `try` became views over tables that are inserted into, not updated: `task_submit` and
+    /// `task_end` (see ``taskViewSQL``), `try_launch` and `try_end` (see ``tryViewSQL``).
+    static let schemaVersion = 4
 
     /// Parsl's monitoring tables, with Parsl's table and column names.
     ///
     /// Differences from Parsl, and why:
     /// - times are REAL unix seconds (Parsl stores datetimes); the `*_utc` views show them as text;
+    /// - `task` and `try` are views, not tables (see ``taskViewSQL`` and ``tryViewSQL``): a task's row is
+    ///   written in two inserts, one at submission (`task_submit`) and one at its end (`task_end`), and a
+    ///   try's in two, at launch (`try_launch`) and when it ran (`try_end`), because updating the row
+    ///   written at submission or launch when the task ended (usually in a later batch) was half of the
+    ///   writer's time;
     /// - `status` is a view, not a table (see ``statusViewSQL``): the five calls of a task's usual life
-    ///   already put every timestamp of its `pending`, `launched`, `running` and final rows into `task` and
-    ///   `try`, so writing them again as rows cost the writer two thirds of its inserts; only states that no
-    ///   other row implies (`fail_retryable`, `joining`, ...) are stored, in `status_event`;
+    ///   already put every timestamp of its `pending`, `launched`, `running` and final rows into the task and
+    ///   `try` rows, so writing them again as rows cost the writer two thirds of its inserts; only states that
+    ///   no other row implies (`fail_retryable`, `joining`, ...) are stored, in `status_event`;
     /// - `task` gains `task_executor`, `task_status_name` (final state), `task_fail_message` and
     ///   `task_final_try_id` (the try of the final `status` row), and `block` gains `reason`, so a status
     ///   report needs no other source;
@@ -29,7 +36,7 @@ extension MonitoringStore {
             tasks_failed_count INTEGER NOT NULL DEFAULT 0,
             tasks_completed_count INTEGER NOT NULL DEFAULT 0
         );
-        CREATE TABLE IF NOT EXISTS task (
+        CREATE TABLE IF NOT EXISTS task_submit (
             task_id INTEGER NOT NULL,
             run_id TEXT NOT NULL,
             task_depends TEXT,
@@ -38,23 +45,35 @@ extension MonitoringStore {
             task_hashsum TEXT,
             task_executor TEXT,
             task_time_invoked REAL,
+            PRIMARY KEY (run_id, task_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS task_submit_hashsum_idx ON task_submit (task_hashsum)
+            WHERE task_hashsum IS NOT NULL;
+        CREATE TABLE IF NOT EXISTS task_end (
+            task_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
             task_time_returned REAL,
             task_fail_count INTEGER NOT NULL DEFAULT 0,
             task_fail_cost REAL NOT NULL DEFAULT 0,
-            task_status_name TEXT,
+            task_status_name TEXT NOT NULL,
             task_fail_message TEXT,
             task_final_try_id INTEGER,
             PRIMARY KEY (run_id, task_id)
         ) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS task_hashsum_idx ON task (task_hashsum) WHERE task_hashsum IS NOT NULL;
-        CREATE TABLE IF NOT EXISTS try (
+        CREATE TABLE IF NOT EXISTS try_launch (
+            try_id INTEGER NOT NULL,
+            task_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
+            task_executor TEXT,
+            task_try_time_launched REAL,
+            PRIMARY KEY (run_id, task_id, try_id)
+        ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS try_end (
             try_id INTEGER NOT NULL,
             task_id INTEGER NOT NULL,
             run_id TEXT NOT NULL,
             block_id TEXT,
             hostname TEXT,
-            task_executor TEXT,
-            task_try_time_launched REAL,
             task_try_time_running REAL,
             task_try_time_returned REAL,
             task_fail_history TEXT,
@@ -104,6 +123,45 @@ extension MonitoringStore {
         );
         """
 
+    /// Parsl's `task` table as a view: a submitted task with the columns of its end (NULL, and 0 fail count
+    /// and cost, until it ends), in the table's column order. A `task_end` row without its `task_submit` row
+    /// (possible only if the writer lost the submission) is not a task, here or in the other views.
+    static let taskViewSQL = """
+        CREATE VIEW task AS
+            SELECT s.task_id, s.run_id, s.task_depends, s.task_func_name, s.task_memoize, s.task_hashsum,
+                   s.task_executor, s.task_time_invoked, e.task_time_returned,
+                   coalesce(e.task_fail_count, 0) AS task_fail_count,
+                   coalesce(e.task_fail_cost, 0.0) AS task_fail_cost, e.task_status_name, e.task_fail_message,
+                   e.task_final_try_id
+            FROM task_submit AS s
+            LEFT JOIN task_end AS e ON e.run_id = s.run_id AND e.task_id = s.task_id;
+        """
+
+    /// Parsl's `try` table as a view, in the table's column order: a launched try with what is known of its
+    /// run, and a try known only from its run (a worker's `running` may be recorded before the leader's
+    /// `launched`).
+    static let tryViewSQL = """
+        CREATE VIEW try AS
+            SELECT l.try_id, l.task_id, l.run_id, e.block_id, e.hostname, l.task_executor,
+                   l.task_try_time_launched, e.task_try_time_running, e.task_try_time_returned, e.task_fail_history
+            FROM try_launch AS l
+            LEFT JOIN try_end AS e ON e.run_id = l.run_id AND e.task_id = l.task_id AND e.try_id = l.try_id
+            UNION ALL
+            SELECT e.try_id, e.task_id, e.run_id, e.block_id, e.hostname, NULL, NULL, e.task_try_time_running,
+                   e.task_try_time_returned, e.task_fail_history
+            FROM try_end AS e
+            WHERE NOT EXISTS (SELECT 1 FROM try_launch AS l
+                              WHERE l.run_id = e.run_id AND l.task_id = e.task_id AND l.try_id = e.try_id);
+        """
+
+    /// The ended tasks' final rows (run_id, task_id, task_func_name, task_status_name, timestamp, try_id).
+    static let endedTasksSQL = """
+        SELECT e.run_id, e.task_id, s.task_func_name, e.task_status_name, e.task_time_returned AS timestamp,
+               coalesce(e.task_final_try_id, 0) AS try_id
+        FROM task_end AS e
+        JOIN task_submit AS s ON s.run_id = e.run_id AND s.task_id = e.task_id
+        """
+
     /// Parsl's `status` table as a view: one row per state change, with Parsl's columns.
     ///
     /// The rows: `pending` (try 0) at `task_time_invoked`; `launched` and `running` of each try at its
@@ -114,18 +172,17 @@ extension MonitoringStore {
     static let statusViewSQL = """
         CREATE VIEW status AS
             SELECT task_id, run_id, 'pending' AS task_status_name, task_time_invoked AS timestamp, 0 AS try_id
-            FROM task WHERE task_time_invoked IS NOT NULL
+            FROM task_submit WHERE task_time_invoked IS NOT NULL
             UNION ALL
             SELECT task_id, run_id, 'launched', task_try_time_launched, try_id
-            FROM try WHERE task_try_time_launched IS NOT NULL
+            FROM try_launch WHERE task_try_time_launched IS NOT NULL
             UNION ALL
             SELECT task_id, run_id, 'running', task_try_time_running, try_id
-            FROM try WHERE task_try_time_running IS NOT NULL
+            FROM try_end WHERE task_try_time_running IS NOT NULL
             UNION ALL
             SELECT task_id, run_id, task_status_name, timestamp, try_id FROM status_event
             UNION ALL
-            SELECT task_id, run_id, task_status_name, task_time_returned, coalesce(task_final_try_id, 0)
-            FROM task WHERE task_status_name IS NOT NULL;
+            SELECT task_id, run_id, task_status_name, timestamp, try_id FROM (\(endedTasksSQL));
         """
 
     /// A task's state changes other than its final one, each with its place in the task's history: the
@@ -137,13 +194,13 @@ extension MonitoringStore {
     static let unfinishedStatusRowsSQL = """
         SELECT task_id, run_id, 'pending' AS task_status_name, task_time_invoked AS timestamp, 0 AS try_id,
                0 AS rank, 0 AS seq
-        FROM task WHERE task_time_invoked IS NOT NULL
+        FROM task_submit WHERE task_time_invoked IS NOT NULL
         UNION ALL
         SELECT task_id, run_id, 'launched', task_try_time_launched, try_id, 1, 0
-        FROM try WHERE task_try_time_launched IS NOT NULL
+        FROM try_launch WHERE task_try_time_launched IS NOT NULL
         UNION ALL
         SELECT task_id, run_id, 'running', task_try_time_running, try_id, 2, 0
-        FROM try WHERE task_try_time_running IS NOT NULL
+        FROM try_end WHERE task_try_time_running IS NOT NULL
         UNION ALL
         SELECT task_id, run_id, task_status_name, timestamp, try_id, 3, rowid FROM status_event
         """
@@ -153,23 +210,24 @@ extension MonitoringStore {
     /// `WHERE run_id = ... AND task_id = ...` reaches the tables' keys).
     static let taskCurrentStatusViewSQL = """
         CREATE VIEW task_current_status AS
-            SELECT run_id, task_id, task_func_name, task_status_name, task_time_returned AS timestamp,
-                   coalesce(task_final_try_id, 0) AS try_id
-            FROM task WHERE task_status_name IS NOT NULL
+            \(endedTasksSQL)
             UNION ALL
             SELECT run_id, task_id, task_func_name, task_status_name, timestamp, try_id FROM (
                 SELECT s.run_id, s.task_id, f.task_func_name, s.task_status_name, s.timestamp, s.try_id,
                        row_number() OVER (PARTITION BY s.run_id, s.task_id
                                           ORDER BY s.try_id DESC, s.timestamp DESC, s.rank DESC, s.seq DESC) AS n
                 FROM (\(unfinishedStatusRowsSQL)) AS s
-                LEFT JOIN task AS f ON f.run_id = s.run_id AND f.task_id = s.task_id
-                WHERE f.task_status_name IS NULL
+                LEFT JOIN task_submit AS f ON f.run_id = s.run_id AND f.task_id = s.task_id
+                WHERE f.task_id IS NULL
+                   OR NOT EXISTS (SELECT 1 FROM task_end AS e WHERE e.run_id = s.run_id AND e.task_id = s.task_id)
             )
             WHERE n = 1;
         """
 
-    /// Views for people with `sqlite3`: Parsl's `status`, each task's current state, and UTC times.
+    /// Views for people with `sqlite3`: Parsl's `task` and `status`, each task's current state, and UTC times.
     static let viewsSQL = """
+        \(taskViewSQL)
+        \(tryViewSQL)
         \(statusViewSQL)
         \(taskCurrentStatusViewSQL)
         CREATE VIEW status_utc AS
@@ -184,8 +242,9 @@ extension MonitoringStore {
             FROM workflow;
         """
 
-    /// The views ``viewsSQL`` creates, dropped and recreated on every schema upgrade.
-    static let viewNames = ["status_utc", "task_current_status", "workflow_utc", "status"]
+    /// The views ``viewsSQL`` creates, dropped and recreated on every schema upgrade (before v4, `task` and `try`,
+    /// before v2 `status`, were tables; only views are dropped).
+    static let viewNames = ["status_utc", "task_current_status", "workflow_utc", "status", "task", "try"]
 
     /// Sets the connection up for the writer and creates (or upgrades) the schema.
     static func prepareDatabase(
@@ -215,13 +274,16 @@ extension MonitoringStore {
         guard version < schemaVersion else { return }
         try connection.execute("BEGIN IMMEDIATE", code: .schema)
         do {
-            // v1's `status` is a table ("DROP VIEW IF EXISTS status" would fail): drop only real views.
+            // v1's `status` and v2's `task` are tables ("DROP VIEW IF EXISTS status" would fail): drop only
+            // real views.
             for view in viewNames
             where try connection.scalarText("SELECT type FROM sqlite_master WHERE name = '\(view)'") == "view" {
                 try connection.execute("DROP VIEW \(view)", code: .schema)
             }
             try connection.execute(tablesSQL, code: .schema)
             try Self.migrateStatusTable(connection)
+            try Self.migrateTaskTable(connection)
+            try Self.migrateTryTable(connection)
             try connection.execute(viewsSQL, code: .schema)
             try connection.execute("PRAGMA user_version=\(schemaVersion)", code: .schema)
             try connection.execute("COMMIT", code: .schema)
@@ -247,35 +309,20 @@ extension MonitoringStore {
     /// Rows per multi-row `INSERT` (see ``MultiRowInsert``); the remainder of a batch goes one row at a time.
     static let rowsPerInsert = 128
 
-    /// Task inserts carry every column; the writer merges a task's submit and end when one batch holds both.
-    static let insertTaskColumns = 13
-    static let insertTaskPrefix = """
-        INSERT INTO task (run_id, task_id, task_func_name, task_memoize, task_hashsum, task_depends, task_executor,
-            task_time_invoked, task_time_returned, task_fail_count, task_fail_cost, task_status_name,
-            task_fail_message, task_final_try_id)
+    /// A task's submission, one insert (the `task` view joins it with the task's end).
+    /// `OR REPLACE`: a submission recorded again (not done by the kernel) keeps its latest values.
+    static let insertTaskSubmitColumns = 7
+    static let insertTaskSubmitPrefix = """
+        INSERT OR REPLACE INTO task_submit (run_id, task_id, task_func_name, task_memoize, task_hashsum,
+            task_depends, task_executor, task_time_invoked)
         VALUES
         """
-    // A NULL task_status_name means "not ended in this batch": an existing row keeps its end columns.
-    // (SET expressions see the row's old values, so the iif tests excluded's state, not the new one.)
-    static let insertTaskSuffix = """
-        ON CONFLICT (run_id, task_id) DO UPDATE SET task_func_name = excluded.task_func_name,
-            task_memoize = excluded.task_memoize, task_hashsum = excluded.task_hashsum,
-            task_depends = excluded.task_depends, task_executor = excluded.task_executor,
-            task_time_invoked = excluded.task_time_invoked,
-            task_time_returned = iif(excluded.task_status_name IS NULL, task_time_returned,
-                                     excluded.task_time_returned),
-            task_fail_count = iif(excluded.task_status_name IS NULL, task_fail_count, excluded.task_fail_count),
-            task_fail_cost = iif(excluded.task_status_name IS NULL, task_fail_cost, excluded.task_fail_cost),
-            task_fail_message = iif(excluded.task_status_name IS NULL, task_fail_message,
-                                    excluded.task_fail_message),
-            task_final_try_id = iif(excluded.task_status_name IS NULL, task_final_try_id,
-                                    excluded.task_final_try_id),
-            task_status_name = coalesce(excluded.task_status_name, task_status_name)
-        """
-    static let endTaskSQL = """
-        UPDATE task SET task_time_returned = ?3, task_fail_count = ?4, task_fail_cost = ?5,
-            task_status_name = ?6, task_fail_message = ?7, task_final_try_id = ?8
-        WHERE run_id = ?1 AND task_id = ?2
+    /// A task's end, one insert whether or not its submission is in the same batch.
+    static let insertTaskEndColumns = 7
+    static let insertTaskEndPrefix = """
+        INSERT OR REPLACE INTO task_end (run_id, task_id, task_time_returned, task_fail_count, task_fail_cost,
+            task_status_name, task_fail_message, task_final_try_id)
+        VALUES
         """
     /// Only explicit ``MonitoringStore/taskState(runID:taskID:tryID:state:time:)`` calls become rows;
     /// the `status` view derives the rest.
@@ -283,19 +330,28 @@ extension MonitoringStore {
     static let insertStatusEventPrefix = """
         INSERT INTO status_event (run_id, task_id, try_id, task_status_name, timestamp) VALUES
         """
-    /// A try row gets every column the batch saw; NULL means "not seen in this batch". The upsert keeps the
-    /// existing value for those, so the pieces may arrive in any order and in different batches (a worker's
-    /// "running" may be recorded before "launched").
-    static let upsertTryColumns = 9
-    static let upsertTryPrefix = """
-        INSERT INTO try (run_id, task_id, try_id, task_executor, task_try_time_launched, hostname, block_id,
-            task_try_time_running, task_try_time_returned, task_fail_history)
+    /// A try's launch and the rest of it are two rows (the `try` view joins them), each with every column the
+    /// batch saw; NULL means "not seen in this batch". The upserts keep the existing value for those, so the
+    /// pieces may arrive in any order and in different batches (a worker's "running" may be recorded before
+    /// "launched", or in an earlier batch than "returned"); usually each is a plain insert.
+    static let upsertTryLaunchColumns = 4
+    static let upsertTryLaunchPrefix = """
+        INSERT INTO try_launch (run_id, task_id, try_id, task_executor, task_try_time_launched)
         VALUES
         """
-    static let upsertTrySuffix = """
+    static let upsertTryLaunchSuffix = """
         ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
             task_executor = coalesce(excluded.task_executor, task_executor),
-            task_try_time_launched = coalesce(excluded.task_try_time_launched, task_try_time_launched),
+            task_try_time_launched = coalesce(excluded.task_try_time_launched, task_try_time_launched)
+        """
+    static let upsertTryEndColumns = 7
+    static let upsertTryEndPrefix = """
+        INSERT INTO try_end (run_id, task_id, try_id, hostname, block_id, task_try_time_running,
+            task_try_time_returned, task_fail_history)
+        VALUES
+        """
+    static let upsertTryEndSuffix = """
+        ON CONFLICT (run_id, task_id, try_id) DO UPDATE SET
             hostname = coalesce(excluded.hostname, hostname), block_id = coalesce(excluded.block_id, block_id),
             task_try_time_running = coalesce(excluded.task_try_time_running, task_try_time_running),
             task_try_time_returned = coalesce(excluded.task_try_time_returned, task_try_time_returned),

@@ -147,8 +147,9 @@ public final class MonitoringStore: Sendable {
         )
     }
 
-    /// One row in `task` per task, written when the task is submitted and completed when it ends; also the
-    /// task's `pending` row in `status` (try 0, at `time`).
+    /// The task's row in `task` (a `task_submit` row; the view adds the end columns once
+    /// ``taskEnded(runID:taskID:time:failCount:failCost:finalState:failure:)`` is recorded); also the task's
+    /// `pending` row in `status` (try 0, at `time`).
     public func taskSubmitted(
         runID: String,
         taskID: Int,
@@ -197,8 +198,9 @@ public final class MonitoringStore: Sendable {
         self.buffer.append(.tryReturned(runID: runID, taskID: taskID, tryID: tryID, time: time, failure: failure))
     }
 
-    /// Updates the task's row when it reaches a final state: return time, fail count and cost, final state and
-    /// the failure message (for `failed` and `dep_fail`). Also records the final state in `status`, with the
+    /// Completes the task's row in `task` when it reaches a final state (one `task_end` row, inserted, never an
+    /// update): return time, fail count and cost, final state and the failure message (for `failed` and
+    /// `dep_fail`). Also records the final state in `status`, with the
     /// highest try id recorded for the task (0 if it never launched, as for `memo_done` and `dep_fail`).
     public func taskEnded(
         runID: String,
@@ -285,37 +287,23 @@ public final class MonitoringStore: Sendable {
 
     /// Blocks until everything recorded so far (by any thread, before this call) is committed.
     public func flush() {
-        let target = self.buffer.state.withLock { state -> UInt64? in
-            if state.writerFinished { return nil }
-            state.flushRequested = true
-            return state.enqueued
-        }
-        guard let target else { return }
-        self.buffer.signalWriter()
-        self.buffer.waitForProgress { $0.processed >= target || $0.writerFinished }
+        self.buffer.flush()
     }
 
     /// Flushes, stops the writer thread and closes the database; later calls (and later recording) are ignored.
     public func close() {
-        let first = self.buffer.state.withLock { state in
-            defer { state.closed = true }
-            return !state.closed
-        }
-        if first {
-            self.buffer.signalWriter()
-        }
-        self.buffer.waitForProgress { $0.writerFinished }
+        self.buffer.close()
     }
 
     // MARK: Health
 
     /// Events lost because the database refused them (for example a full disk); normally 0.
     public var droppedEvents: Int {
-        Int(self.buffer.state.withLock { $0.droppedEvents })
+        Int(self.buffer.control.withLock { $0.droppedEvents })
     }
 
     /// The most recent write error, if any; the writer keeps going after an error.
     public var lastError: MonitoringError? {
-        self.buffer.state.withLock { $0.lastError }
+        self.buffer.control.withLock { $0.lastError }
     }
 }

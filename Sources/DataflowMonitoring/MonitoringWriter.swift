@@ -17,9 +17,10 @@ final class MonitoringWriter: @unchecked Sendable {
     private let rollback: SQLiteStatement
     private let insertWorkflow: SQLiteStatement
     private let endWorkflow: SQLiteStatement
-    private let endTask: SQLiteStatement
-    private let insertTasks: MultiRowInsert
-    private let upsertTries: MultiRowInsert
+    private let insertTaskSubmits: MultiRowInsert
+    private let insertTaskEnds: MultiRowInsert
+    private let upsertTryLaunches: MultiRowInsert
+    private let upsertTryEnds: MultiRowInsert
     private let insertStatusEvents: MultiRowInsert
     private let insertBlock: SQLiteStatement
     private let insertFileCheck: SQLiteStatement
@@ -45,20 +46,33 @@ final class MonitoringWriter: @unchecked Sendable {
         self.rollback = try connection.prepare("ROLLBACK", code: .schema)
         self.insertWorkflow = try connection.prepare(Store.insertWorkflowSQL, code: .schema)
         self.endWorkflow = try connection.prepare(Store.endWorkflowSQL, code: .schema)
-        self.endTask = try connection.prepare(Store.endTaskSQL, code: .schema)
-        self.insertTasks = try MultiRowInsert(
+        self.insertTaskSubmits = try MultiRowInsert(
             connection: connection,
-            columns: Store.insertTaskColumns,
+            columns: Store.insertTaskSubmitColumns,
             rowsPerStatement: Store.rowsPerInsert,
-            prefix: Store.insertTaskPrefix,
-            suffix: Store.insertTaskSuffix
+            prefix: Store.insertTaskSubmitPrefix,
+            suffix: ""
         )
-        self.upsertTries = try MultiRowInsert(
+        self.insertTaskEnds = try MultiRowInsert(
             connection: connection,
-            columns: Store.upsertTryColumns,
+            columns: Store.insertTaskEndColumns,
             rowsPerStatement: Store.rowsPerInsert,
-            prefix: Store.upsertTryPrefix,
-            suffix: Store.upsertTrySuffix
+            prefix: Store.insertTaskEndPrefix,
+            suffix: ""
+        )
+        self.upsertTryLaunches = try MultiRowInsert(
+            connection: connection,
+            columns: Store.upsertTryLaunchColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.upsertTryLaunchPrefix,
+            suffix: Store.upsertTryLaunchSuffix
+        )
+        self.upsertTryEnds = try MultiRowInsert(
+            connection: connection,
+            columns: Store.upsertTryEndColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.upsertTryEndPrefix,
+            suffix: Store.upsertTryEndSuffix
         )
         self.insertStatusEvents = try MultiRowInsert(
             connection: connection,
@@ -75,76 +89,61 @@ final class MonitoringWriter: @unchecked Sendable {
 
     // MARK: Thread loop
 
-    /// The thread body: sleep until there is work, swap the buffer out, write it, repeat until closed.
+    /// The thread body: sleep until there is work, take every shard of the buffer, write them, repeat until
+    /// closed.
     func run() {
-        var batch: [MonitoringEvent] = []
-        batch.reserveCapacity(self.buffer.wakeThreshold)
+        // Swapped with the shards: the producers get the (empty, already sized) arrays back.
+        var batches = Array(repeating: [EventBuffer.Entry](), count: self.buffer.shards.count)
         while true {
-            self.waitForWork()
-            // Swap rather than copy: the producers get the (empty, already sized) array back.
-            let closing = self.buffer.state.withLock { state in
-                swap(&state.events, &batch)
-                state.flushRequested = false
-                state.swaps &+= 1
-                return state.closed
+            self.buffer.waitForWork(until: Date(timeIntervalSinceNow: self.flushInterval))
+            let (cycle, closing) = self.buffer.takeAll(into: &batches)
+            let count = batches.reduce(0) { $0 + $1.count }
+            if count > 0 {
+                self.write(batches, count: count)
             }
-            self.buffer.broadcastProgress()  // backpressured producers may append again
-
-            if !batch.isEmpty {
-                self.write(batch)
+            for index in batches.indices {
+                batches[index].removeAll(keepingCapacity: true)
             }
-            let written = UInt64(batch.count)
-            batch.removeAll(keepingCapacity: true)
-            self.buffer.state.withLock { $0.processed &+= written }
-            self.buffer.broadcastProgress()  // flush() waiters
-
-            // `closed` was read in the same critical section as the swap, so nothing can follow it.
+            self.buffer.finishCycle(cycle)
+            // `closing` was read before the shards were taken, so nothing recorded before close() is left.
             if closing { break }
         }
         self.connection.close()
-        self.buffer.state.withLock { $0.writerFinished = true }
-        self.buffer.broadcastProgress()
-    }
-
-    /// Sleeps until the buffer reaches the wake threshold, a flush or close is requested, or
-    /// `flushInterval` passes.
-    private func waitForWork() {
-        let deadline = Date(timeIntervalSinceNow: self.flushInterval)
-        let threshold = self.buffer.wakeThreshold
-        self.buffer.wake.lock()
-        while !self.buffer.state.withLock({ $0.closed || $0.flushRequested || $0.events.count >= threshold }) {
-            if !self.buffer.wake.wait(until: deadline) { break }
-        }
-        self.buffer.wake.unlock()
+        self.buffer.writerDidFinish()
     }
 
     // MARK: Writing
 
-    /// Writes one batch in one transaction. A failing statement loses its rows (counted) and the rest goes
-    /// on; a failing commit drops the batch (retrying a full disk forever would stall every producer).
-    private func write(_ batch: [MonitoringEvent]) {
+    /// Writes one cycle's events (`count` of them, in the shards of `batches`) in one transaction, in record
+    /// order. A failing statement loses its rows (counted) and the rest goes on; a failing commit drops the
+    /// batch (retrying a full disk forever would stall every producer).
+    private func write(_ batches: [[EventBuffer.Entry]], count: Int) {
         // Merge on this thread, outside the transaction: readers and the WAL see only the final rows.
         var errors = WriteErrors()
         do {
             try self.begin.run()
         } catch {
-            self.report(error, dropped: UInt64(batch.count))
+            self.report(error, dropped: UInt64(count))
             return
         }
-        // Merge in windows: a task's events are close together in record order, so a window catches most
-        // of them while its tables stay small and in cache; a task split across windows (or batches) is
-        // still written correctly, as an insert plus an update.
+        // Merge in windows: a try's events are close together in record order, so a window catches most
+        // of them while its tables stay small and in cache; a try split across windows (or batches) is
+        // still written correctly, as an insert plus an upsert.
         // A local copy (moved out and back, not copied) spares a dynamic exclusivity check per event.
         var plan = WriteBatch()
         swap(&plan, &self.plan)
         defer { swap(&plan, &self.plan) }
-        var start = batch.startIndex
-        while start < batch.endIndex {
-            let end = min(start + Self.mergeWindow, batch.endIndex)
+        var merge = EventBuffer.Merge(shards: batches.count)
+        var remaining = count
+        while remaining > 0 {
             plan.removeAll()
-            for index in start..<end {
-                plan.add(batch[index])
+            var taken = 0
+            while taken < Self.mergeWindow, let (shard, index) = merge.next(in: batches) {
+                plan.add(batches[shard][index].event)
+                taken += 1
             }
+            remaining -= taken
+            if taken == 0 { break }
             for event in plan.others {
                 do {
                     try self.apply(event)
@@ -155,13 +154,12 @@ final class MonitoringWriter: @unchecked Sendable {
             self.writeTasks(plan, &errors)
             self.writeTries(plan, &errors)
             self.writeStatusEvents(plan, &errors)
-            start = end
         }
         do {
             try self.commit.run()
         } catch {
             try? self.rollback.run()
-            self.report(error, dropped: UInt64(batch.count))
+            self.report(error, dropped: UInt64(count))
             return
         }
         if let first = errors.first {
@@ -200,81 +198,72 @@ final class MonitoringWriter: @unchecked Sendable {
         }
     }
 
-    /// Submitted tasks become one insert each (with their end if it is in this batch too); tasks that only
-    /// ended here update the row an earlier batch wrote.
+    /// Submissions and ends are one insert each into their own table, in record order; never an update of
+    /// an earlier row (an update of the submitted row, in a later batch, was half of the writer's time).
     private func writeTasks(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
-        let tasks = plan.tasks
         let runIDs = plan.runIDs
-        var inserts: [Int] = []
-        inserts.reserveCapacity(tasks.count)
-        // A single-row UPDATE per ended task: an `UPDATE ... FROM (VALUES ...)` of 128 rows measured ~35%
-        // slower (SQLite materializes the join before it updates).
-        for index in tasks.indices where tasks[index].submission != nil || tasks[index].ending != nil {
-            if tasks[index].submission != nil {
-                inserts.append(index)
-            } else if let ending = tasks[index].ending {
-                let statement = self.endTask
-                statement.bind(1, runIDs[tasks[index].run])
-                statement.bind(2, tasks[index].taskID)
-                statement.bind(3, ending.time)
-                statement.bind(4, ending.failCount)
-                statement.bind(5, ending.failCost)
-                statement.bind(6, static: ending.finalState.staticName)
-                statement.bind(7, ending.failure)
-                statement.bind(8, ending.tryID)
-                do {
-                    try statement.run()
-                } catch {
-                    errors.record(error, dropped: 1)
-                }
+        let submissions = plan.submissions
+        Self.forEachRun(submissions, run: \.run) { run, range in
+            self.insertTaskSubmits.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = range.lowerBound + index
+                statement.bind(first, submissions[row].taskID)
+                statement.bind(first + 1, submissions[row].appName)
+                statement.bind(first + 2, submissions[row].memoize)
+                statement.bind(first + 3, submissions[row].hashsum)
+                self.bindDepends(statement, first + 4, submissions[row].dependsOn)
+                statement.bind(first + 5, submissions[row].executor)
+                statement.bind(first + 6, submissions[row].time)
             }
         }
-        Self.forEachRun(inserts, run: { tasks[$0].run }) { run, range in
-            self.insertTasks.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let row = inserts[range.lowerBound + index]
-                guard let submission = tasks[row].submission else { return }
-                statement.bind(first, tasks[row].taskID)
-                statement.bind(first + 1, submission.appName)
-                statement.bind(first + 2, submission.memoize)
-                statement.bind(first + 3, submission.hashsum)
-                self.bindDepends(statement, first + 4, submission.dependsOn)
-                statement.bind(first + 5, submission.executor)
-                statement.bind(first + 6, submission.time)
-                if let ending = tasks[row].ending {
-                    statement.bind(first + 7, ending.time)
-                    statement.bind(first + 8, ending.failCount)
-                    statement.bind(first + 9, ending.failCost)
-                    statement.bind(first + 10, static: ending.finalState.staticName)
-                    statement.bind(first + 11, ending.failure)
-                    statement.bind(first + 12, ending.tryID)
-                } else {
-                    // A NULL state tells the upsert to keep an existing row's end columns.
-                    statement.bindNull(first + 7)
-                    statement.bind(first + 8, 0)
-                    statement.bind(first + 9, 0.0)
-                    statement.bindNull(first + 10)
-                    statement.bindNull(first + 11)
-                    statement.bindNull(first + 12)
-                }
+        let endings = plan.endings
+        Self.forEachRun(endings, run: \.run) { run, range in
+            self.insertTaskEnds.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = range.lowerBound + index
+                statement.bind(first, endings[row].taskID)
+                statement.bind(first + 1, endings[row].time)
+                statement.bind(first + 2, endings[row].failCount)
+                statement.bind(first + 3, endings[row].failCost)
+                statement.bind(first + 4, static: endings[row].finalState.staticName)
+                statement.bind(first + 5, endings[row].failure)
+                statement.bind(first + 6, endings[row].tryID)
             }
         }
     }
 
+    /// A try's launch (executor, time) and the rest (where, when it ran and returned, its failure) go to their
+    /// own tables: the launch is recorded at submission and the rest after the try ran, usually in a later
+    /// batch, and one row for both was an insert and then an update (the largest cost left after `task`'s
+    /// split).
     private func writeTries(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
         let tries = plan.tries
         let runIDs = plan.runIDs
-        Self.forEachRun(tries, run: \.run) { run, range in
-            self.upsertTries.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let row = range.lowerBound + index
+        var launches: [Int] = []
+        var ends: [Int] = []
+        launches.reserveCapacity(tries.count)
+        ends.reserveCapacity(tries.count)
+        for index in tries.indices {
+            if tries[index].hasLaunch { launches.append(index) }
+            if tries[index].hasEnd { ends.append(index) }
+        }
+        Self.forEachRun(launches, run: { tries[$0].run }) { run, range in
+            self.upsertTryLaunches.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = launches[range.lowerBound + index]
                 statement.bind(first, tries[row].taskID)
                 statement.bind(first + 1, tries[row].tryID)
                 statement.bind(first + 2, tries[row].executor)
                 statement.bind(first + 3, tries[row].launched)
-                statement.bind(first + 4, tries[row].hostname)
-                statement.bind(first + 5, tries[row].blockID)
-                statement.bind(first + 6, tries[row].running)
-                statement.bind(first + 7, tries[row].returned)
-                statement.bind(first + 8, tries[row].failure)
+            }
+        }
+        Self.forEachRun(ends, run: { tries[$0].run }) { run, range in
+            self.upsertTryEnds.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let row = ends[range.lowerBound + index]
+                statement.bind(first, tries[row].taskID)
+                statement.bind(first + 1, tries[row].tryID)
+                statement.bind(first + 2, tries[row].hostname)
+                statement.bind(first + 3, tries[row].blockID)
+                statement.bind(first + 4, tries[row].running)
+                statement.bind(first + 5, tries[row].returned)
+                statement.bind(first + 6, tries[row].failure)
             }
         }
     }
@@ -306,7 +295,7 @@ final class MonitoringWriter: @unchecked Sendable {
             message: "dropped \(dropped) monitoring event(s): \(error.message)",
             sqliteResultCode: error.sqliteResultCode
         )
-        let first = self.buffer.state.withLock { state in
+        let first = self.buffer.control.withLock { state in
             defer {
                 state.lastError = error
                 state.droppedEvents &+= dropped

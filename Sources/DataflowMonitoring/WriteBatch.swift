@@ -1,11 +1,13 @@
 /// One batch of events turned into the rows to write, built on the writer thread before the transaction.
 ///
 /// Why: a task's five calls each used to be a statement (insert, upserts, update). Events of the same
-/// task or try that arrive in one batch are merged here into one `task` row and one `try` row, so the
-/// common case is a plain insert of each. The state changes those calls imply are not rows of their own
-/// (the `status` view derives them from these two); only explicit `taskState` calls are collected, in
-/// record order, for `status_event`. Events that span batches still work: a `try` row is upserted column by
-/// column (a value not seen in this batch is kept), and a task that only ended here becomes an `UPDATE`.
+/// try that arrive in one batch are merged here into one row (written as its launch and end parts, see
+/// `MonitoringWriter.writeTries`), so the common case is a plain insert of each.
+/// A task's submission and its end are separate rows (`task_submit`, `task_end`; the `task` view joins
+/// them), each a plain insert whichever batch it arrives in. The state changes those calls imply are not
+/// rows of their own (the `status` view derives them); only explicit `taskState` calls are collected, in
+/// record order, for `status_event`. Try events that span batches still work: a `try` row is upserted
+/// column by column (a value not seen in this batch is kept).
 struct WriteBatch {
     struct StatusRow {
         var run: Int
@@ -17,6 +19,8 @@ struct WriteBatch {
 
     /// What `taskSubmitted` says about a task.
     struct Submission {
+        var run: Int
+        var taskID: Int
         var appName: String
         var memoize: Bool
         var hashsum: String?
@@ -27,6 +31,8 @@ struct WriteBatch {
 
     /// What `taskEnded` says about a task.
     struct Ending {
+        var run: Int
+        var taskID: Int
         var time: Double
         var failCount: Int
         var failCost: Double
@@ -34,13 +40,6 @@ struct WriteBatch {
         var failure: String?
         /// The highest try id recorded for the task: the try of its final `status` row.
         var tryID: Int
-    }
-
-    struct TaskRow {
-        var run: Int
-        var taskID: Int
-        var submission: Submission?
-        var ending: Ending?
     }
 
     /// A try's columns seen in this batch; `nil` means "not seen: keep what the database has".
@@ -55,17 +54,23 @@ struct WriteBatch {
         var running: Double?
         var returned: Double?
         var failure: String?
+
+        /// Whether the batch saw the try's launch (a `try_launch` row).
+        var hasLaunch: Bool { executor != nil || launched != nil }
+        /// Whether the batch saw anything after the launch (a `try_end` row).
+        var hasEnd: Bool { hostname != nil || blockID != nil || running != nil || returned != nil || failure != nil }
     }
 
     /// The run ids of this batch; rows refer to them by index (usually there is exactly one).
     private(set) var runIDs: [String] = []
     private(set) var statusRows: [StatusRow] = []
-    private(set) var tasks: [TaskRow] = []
+    private(set) var submissions: [Submission] = []
+    private(set) var endings: [Ending] = []
     private(set) var tries: [TryRow] = []
     /// Workflow, block and node events, written one statement each, in record order.
     private(set) var others: [MonitoringEvent] = []
 
-    /// Rows of `tasks` and `tries` by key; tasks use try id -1.
+    /// Rows of `tries` by key.
     private var index = RowIndex(capacity: 16_384)
     private var lastRun = -1
     /// Per run, the highest try id seen of each task that has not ended, kept across batches: `taskEnded`
@@ -77,7 +82,8 @@ struct WriteBatch {
     mutating func removeAll() {
         self.runIDs.removeAll(keepingCapacity: true)
         self.statusRows.removeAll(keepingCapacity: true)
-        self.tasks.removeAll(keepingCapacity: true)
+        self.submissions.removeAll(keepingCapacity: true)
+        self.endings.removeAll(keepingCapacity: true)
         self.tries.removeAll(keepingCapacity: true)
         self.others.removeAll(keepingCapacity: true)
         self.index.removeAll()
@@ -95,6 +101,8 @@ struct WriteBatch {
         case .taskSubmitted(let runID, let taskID, let appName, let memoize, let hashsum, let dependsOn, let executor, let time):
             let run = self.run(runID)
             let submission = Submission(
+                run: run,
+                taskID: taskID,
                 appName: appName,
                 memoize: memoize,
                 hashsum: hashsum,
@@ -102,7 +110,7 @@ struct WriteBatch {
                 executor: executor,
                 time: time
             )
-            self.tasks[self.task(run: run, taskID: taskID)].submission = submission
+            self.submissions.append(submission)
 
         case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
             let run = self.run(runID)
@@ -111,6 +119,8 @@ struct WriteBatch {
                 tryID = self.lastTries[runID]?.removeValue(forKey: taskID) ?? 0
             }
             let ending = Ending(
+                run: run,
+                taskID: taskID,
                 time: time,
                 failCount: failCount,
                 failCost: failCost,
@@ -118,7 +128,7 @@ struct WriteBatch {
                 failure: failure,
                 tryID: tryID
             )
-            self.tasks[self.task(run: run, taskID: taskID)].ending = ending
+            self.endings.append(ending)
 
         case .tryLaunched(let runID, let taskID, let tryID, let executor, let time):
             let run = self.run(runID)
@@ -171,16 +181,6 @@ struct WriteBatch {
     private mutating func noteTry(_ runID: String, taskID: Int, tryID: Int) {
         guard tryID > 0 else { return }
         self.lastTries[runID, default: [:]][taskID] = max(tryID, self.lastTries[runID]?[taskID] ?? 0)
-    }
-
-    /// The index in `tasks` of the task's row, appending an empty row the first time.
-    private mutating func task(run: Int, taskID: Int) -> Int {
-        let next = self.tasks.count
-        let row = self.index.row(run: run, taskID: taskID, tryID: -1, orInsert: next)
-        if row == next {
-            self.tasks.append(TaskRow(run: run, taskID: taskID))
-        }
-        return row
     }
 
     /// The index in `tries` of the try's row, appending an empty row the first time.

@@ -82,6 +82,15 @@ func peakRSSMegabytes() -> Double {
     return 0
 }
 
+/// CPU seconds (user + system) of the whole process so far, from getrusage: steadier than wall time on a
+/// shared machine.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+}
+
 func monotonicNanos() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
@@ -186,6 +195,7 @@ if options.swarm > 0, let htex {
 for i in 0..<min(1000, options.tasks) { _ = try await kernel.submit(noop, -1 - i).value }
 
 let sampler = LatencySampler()
+let startCPU = processCPUSeconds()
 let start = monotonicNanos()
 var p50 = 0.0
 var p99 = 0.0
@@ -255,8 +265,11 @@ if options.sequential {
     (p50, p99) = sampler.percentiles()
 }
 let seconds = Double(monotonicNanos() - start) / 1e9
+let measuredCPU = processCPUSeconds() - startCPU
 let summary = kernel.summary
 await kernel.shutdown()
+// Including shutdown: what the background writers (monitoring, checkpoints) still had to do.
+let totalCPU = processCPUSeconds() - startCPU
 
 let failures = summary.failed + summary.dependencyFailed
 if failures > 0 { fail("\(failures) tasks failed") }
@@ -277,6 +290,10 @@ let result: [String: any Sendable] = [
     "p50_us": (p50 * 10).rounded() / 10,
     "p99_us": (p99 * 10).rounded() / 10,
     "peak_rss_mb": (peakRSSMegabytes() * 10).rounded() / 10,
+    "cpu_seconds": (measuredCPU * 1e3).rounded() / 1e3,
+    "cpu_seconds_with_shutdown": (totalCPU * 1e3).rounded() / 1e3,
+    "cpu_us_per_task": (measuredCPU / Double(max(1, options.tasks)) * 1e6 * 100).rounded() / 100,
+    "cpu_us_per_task_with_shutdown": (totalCPU / Double(max(1, options.tasks)) * 1e6 * 100).rounded() / 100,
 ]
 var output = result
 if options.payloadBytes > 0 {

@@ -2,8 +2,9 @@ import DataflowMonitoring
 import Foundation
 import Testing
 
-/// The `status` view (schema v2): state changes derived from `task` and `try` plus the explicit ones in
-/// `status_event`, the current state per task, and the upgrade of v1 databases.
+/// The `status` view (schema v2, and v4 where `task` and `try` are views): state changes derived from the
+/// task and try rows plus the explicit ones in `status_event`, the current state per task, and the upgrade
+/// of v1 databases (to v4 in one go).
 struct StatusViewTests {
     let runID = "3f2a9c1e-0000-4000-8000-000000000002"
 
@@ -231,7 +232,7 @@ struct StatusViewTests {
         let store = try MonitoringStore(path: path)
         store.close()
         let db = try RawDatabase(path: path)
-        #expect(try db.scalar("PRAGMA user_version") == "3")
+        #expect(try db.scalar("PRAGMA user_version") == "4")
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'status'") == "view")
         #expect(try db.rows("SELECT \(columns) FROM status ORDER BY \(columns)") == before)
         #expect(
