@@ -42,9 +42,8 @@ final class ShardStream {
         chunk.deallocate()
     }
 
-    /// The next row, or nil at the end of the shard.
-    /// - Throws: `TilingError.shardCorrupt` for a truncated record or rows out of input order.
-    func next() throws(TilingError) -> StagedRow? {
+    /// Buffers the next whole record and returns its length (after its 4-byte length), or nil at the end.
+    private func nextRecordLength() throws(TilingError) -> Int? {
         try fill(offset + 4)
         if offset == buffer.count && endOfFile { return nil }
         guard offset + 4 <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record length") }
@@ -53,6 +52,13 @@ final class ShardStream {
             | Int(buffer[offset + 3]) << 24
         try fill(offset + 4 + length)
         guard offset + 4 + length <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record") }
+        return length
+    }
+
+    /// The next row, or nil at the end of the shard.
+    /// - Throws: `TilingError.shardCorrupt` for a truncated record or rows out of input order.
+    func next() throws(TilingError) -> StagedRow? {
+        guard let length = try nextRecordLength() else { return nil }
         var reader = ShardReader(bytes: Array(buffer[offset..<(offset + 4 + length)]), path: path)
         let row = try reader.row(fieldCount: header.fields.count, zoom: header.tile.z)
         offset += 4 + length
@@ -66,14 +72,7 @@ final class ShardStream {
     /// Hands the next record to `body` in place, without decoding it (valid only during the call); nil at the end.
     /// - Throws: `TilingError.shardCorrupt` for a truncated record or rows out of input order, or what `body` throws.
     func nextRecord<Result>(_ body: (ShardRecordView) throws(TilingError) -> Result) throws(TilingError) -> Result? {
-        try fill(offset + 4)
-        if offset == buffer.count && endOfFile { return nil }
-        guard offset + 4 <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record length") }
-        let length =
-            Int(buffer[offset]) | Int(buffer[offset + 1]) << 8 | Int(buffer[offset + 2]) << 16
-            | Int(buffer[offset + 3]) << 24
-        try fill(offset + 4 + length)
-        guard offset + 4 + length <= buffer.count else { throw TilingError(.shardCorrupt, "\(path): truncated record") }
+        guard let length = try nextRecordLength() else { return nil }
         let start = offset + 4
         let fieldCount = header.fields.count
         let path = path
