@@ -6,6 +6,9 @@ final class ShardStream {
     /// The shard's header.
     private(set) var header: ShardHeader
     let path: String
+    /// The shard file's modification time (unix seconds): when its input last changed what it holds, since a
+    /// re-staging that writes the same bytes keeps the file.
+    private(set) var modificationTime = 0.0
     private let descriptor: Int32
     private var buffer: [UInt8] = []
     private var offset = 0
@@ -27,6 +30,8 @@ final class ShardStream {
         guard descriptor >= 0 else {
             throw TilingError(.shardCorrupt, "\(path): cannot open shard: \(String(cString: strerror(errno)))")
         }
+        var info = stat()
+        if fstat(descriptor, &info) == 0 { modificationTime = Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9 }
         try fill(12)
         guard buffer.count >= 12 else { throw TilingError(.shardCorrupt, "\(path): not a staging shard (too short)") }
         let headerLength = Int(buffer[8]) | Int(buffer[9]) << 8 | Int(buffer[10]) << 16 | Int(buffer[11]) << 24

@@ -54,8 +54,12 @@ public struct TileMerger: Sendable {
                 "\(directory)/\($0)"
             }
         var headers: [(path: String, header: ShardHeader)] = []
+        // The tile changed when its newest shard did: its time becomes the GeoPackage's last_change.
+        var newestShard = 0.0
         for path in paths {
-            headers.append((path, try ShardStream(path: path).header))
+            let stream = try ShardStream(path: path)
+            headers.append((path, stream.header))
+            newestShard = max(newestShard, stream.modificationTime)
         }
         headers.sort { $0.header.filename.unicodeScalars.lexicographicallyPrecedes($1.header.filename.unicodeScalars) }
 
@@ -72,12 +76,6 @@ public struct TileMerger: Sendable {
                     fields.append(field)
                 }
             }
-        }
-        // The tile changed when its newest shard did (a shard rewritten with the same bytes keeps its time).
-        var newestShard = 0.0
-        for path in paths {
-            var info = stat()
-            if stat(path, &info) == 0 { newestShard = max(newestShard, Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9) }
         }
         let output = TileOutputWriter(
             tile: tile, outputPath: layout.path(for: tile), inputFields: fields, configuration: configuration,
