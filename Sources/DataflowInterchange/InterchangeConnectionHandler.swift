@@ -10,9 +10,8 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
     private let server: InterchangeServer
     private let connectionID: Int
     private var nonce: [UInt8] = []
-    private var registered = false
     /// Whether the server holds this connection as a worker: only then does its close make the worker leave.
-    private var joined = false
+    private var registered = false
     private var closeReason: String?
     private var handshakeTimeout: Scheduled<Void>?
     private let handshake: HandshakeGuard
@@ -80,7 +79,6 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
             close(context, "turned away at the handshake limit")
             return
         }
-        registered = true
         handshake.authenticated()
         handshakeTimeout?.cancel()
         let acceptance = Acceptance(
@@ -96,14 +94,14 @@ final class InterchangeConnectionHandler: ChannelInboundHandler {
         // A write to a connection that is closing can close it at once, inactive event and all: then it
         // never joins (joining it after would leave a worker that no close ever removes).
         guard context.channel.isActive, closeReason == nil else { return }
-        joined = true
+        registered = true
         server.register(connectionID, channel: context.channel, registration)
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         handshakeTimeout?.cancel()
         server.leftHandshake(connectionID)
-        if joined { server.disconnected(connectionID, reason: closeReason ?? "connection closed") }
+        if registered { server.disconnected(connectionID, reason: closeReason ?? "connection closed") }
         context.fireChannelInactive()
     }
 
