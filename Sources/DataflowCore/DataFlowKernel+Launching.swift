@@ -89,11 +89,11 @@ extension DataFlowKernel {
             monitoring.tryLaunched(
                 runID: runID, taskID: record.id, tryID: record.tryID, executor: record.executor?.label ?? "_parsl_internal", time: Self.now())
         }
-        counters.executing.wrappingAdd(1, ordering: .releasing)
         guard let executor = record.executor else {
             runJoin(request)
             return
         }
+        counters.executing.wrappingAdd(1, ordering: .releasing)
         executor.submit(request)
     }
 
@@ -128,7 +128,7 @@ extension DataFlowKernel: TaskSink {
     /// retries it while retries are left.
     public func taskFinished(_ request: TaskRequest, _ outcome: TaskOutcome) {
         let record = request.token as! TaskRecord
-        counters.executing.wrappingSubtract(1, ordering: .releasing)
+        if record.executor != nil { counters.executing.wrappingSubtract(1, ordering: .releasing) }
         switch outcome.result {
         case .success(let output):
             monitoring?.tryReturned(runID: runID, taskID: record.id, tryID: record.tryID, time: Self.now(), failure: nil)

@@ -59,7 +59,8 @@ public final class DataFlowKernel: Sendable {
         let memoized = Atomic<Int>(0)
         let dependencyFailed = Atomic<Int>(0)
         let retried = Atomic<Int>(0)
-        /// Tries handed to an executor (or running as join apps) and not yet returned.
+        /// Tries handed to an executor and not yet returned. Not join apps: they wait on inner tasks, which on
+        /// object storage are waiting for this count to reach 0 to publish their checkpoint segment.
         let executing = Atomic<Int>(0)
         let rerunForOutputs = Atomic<Int>(0)
         let rerunForInputs = Atomic<Int>(0)
