@@ -169,6 +169,10 @@ public final class MonitoringSnapshots: @unchecked Sendable {
                 throw MonitoringError(code: .write, message: "writing \(Self.pointerName): \(error)")
             }
             lastPointerWrite = Date().timeIntervalSince1970
+            // A later success supersedes an earlier failure: the latest snapshot is out.
+            condition.lock()
+            lastErrorText = nil
+            condition.unlock()
             // Keep the newest few, so a reader that just read the pointer still finds its snapshot.
             while published.count > keep {
                 unlink((root as NSString).appendingPathComponent(published.removeFirst()))
