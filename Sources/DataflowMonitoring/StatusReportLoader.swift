@@ -165,7 +165,10 @@ struct StatusReportLoader {
             while try reruns.step() { report.reruns[reruns.text(0) ?? "?"] = reruns.int(1) }
         }
         // Absent in databases written before partial failures existed (opened read-only, never migrated).
-        if let partial = try? self.connection.prepare(Self.partialFailuresSQL) {
+        let hasPartialFailures = try self.connection.scalarText(
+            "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'partial_failure'")
+        if hasPartialFailures == "1" {
+            let partial = try self.connection.prepare(Self.partialFailuresSQL(layout))
             partial.bind(1, report.runID)
             partial.bind(2, max(0, failureLimit))
             while try partial.step() {
@@ -178,14 +181,17 @@ struct StatusReportLoader {
         return report
     }
 
-    /// Items that failed inside successful tasks, with their app, in the order their tasks reported them.
-    private static let partialFailuresSQL = """
+    /// Items that failed inside successful tasks, with their app, in the order their tasks reported them (the
+    /// app from the task table itself, not the view: see ``Layout``).
+    private static func partialFailuresSQL(_ layout: Layout) -> String {
+        """
         SELECT p.task_id, coalesce(t.task_func_name, '?'), p.item, p.message, count(*) OVER ()
         FROM partial_failure AS p
-        LEFT JOIN task AS t ON t.run_id = p.run_id AND t.task_id = p.task_id
+        LEFT JOIN \(layout.taskTable) AS t ON t.run_id = p.run_id AND t.task_id = p.task_id
         WHERE p.run_id = ?1
         ORDER BY p.task_id, p.rowid LIMIT ?2
         """
+    }
 
     /// Reads the run's `workflow` row into an otherwise empty report.
     private func workflow(runID: String?) throws(MonitoringError) -> StatusReport {
