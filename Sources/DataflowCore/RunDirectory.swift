@@ -30,7 +30,7 @@ enum RunDirectory {
 
     /// Checkpoint files of earlier runs under `root`, oldest first: each run's append log `tasks.ckpt` (POSIX)
     /// and its segments `segment-NNNNNN.ckpt` and merged segments `segment-FIRST-LAST.ckpt` (object storage) in
-    /// name order, which is record order. A segment that is missing (never published) leaves a gap, which is
+    /// order of their first segment number, which is record order. A segment that is missing (never published) leaves a gap, which is
     /// fine: every segment is complete on its own.
     static func earlierCheckpoints(under root: String, excluding current: String) -> [String] {
         runs(under: root).map { "\(root)/\($0)" }
@@ -38,7 +38,10 @@ enum RunDirectory {
             .flatMap { run -> [String] in
                 let directory = "\(run)/checkpoint"
                 let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-                let segments = names.filter { $0.hasPrefix("segment-") && $0.hasSuffix(".ckpt") }.sorted()
+                // By first segment number (names stop sorting as text past six digits), a merge before its parts.
+                let segments = names.filter { $0.hasPrefix("segment-") && $0.hasSuffix(".ckpt") }
+                    .map { (first: Int($0.dropFirst(8).prefix { $0.isNumber }) ?? 0, name: $0) }
+                    .sorted { ($0.first, $0.name) < ($1.first, $1.name) }.map(\.name)
                 return (names.contains("tasks.ckpt") ? ["tasks.ckpt"] : []).map { "\(directory)/\($0)" }
                     + segments.map { "\(directory)/\($0)" }
             }

@@ -51,7 +51,7 @@ public enum StorageKind: String, Sendable, Hashable, Codable, CaseIterable {
             if best == nil || mountPoint.count >= best!.length { best = (mountPoint.count, String(fields[dash + 1])) }
         }
         guard let type = best?.type else { return .posix }
-        return type == "fuse" || (type.hasPrefix("fuse.") && type != "fuseblk") ? .object : .posix
+        return type == "fuse" || type.hasPrefix("fuse.") ? .object : .posix
     }
 
     static func absolutePath(_ path: String) -> String {

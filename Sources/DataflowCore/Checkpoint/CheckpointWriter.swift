@@ -103,11 +103,6 @@ final class CheckpointWriter: @unchecked Sendable {
         thread.start()
     }
 
-    /// An append-only log at `path` (POSIX).
-    convenience init(path: String) throws {
-        try self.init(target: .appendLog(path: path))
-    }
-
     /// Queues one record; `durable` runs after it is durable (or at once if writing failed, see ``error``).
     func append(key: MemoKey, output: [UInt8], durable: (@Sendable () -> Void)?) {
         condition.lock()
