@@ -219,7 +219,7 @@ public enum RasterPipeline {
         let layout = try webTileLayout(config)
         let format = try WebTileFormat(extension: config.extWebTiles)
         if !config.overwrite {
-            // overwrite false (pdgworkflow 1.1.0): web tiles that decode at the tile size, are newer than their
+            // overwrite false (pdgworkflow 1.1.0): web tiles that open at the tile size, are newer than their
             // GeoTIFF and whose colour range is fully configured (a data-derived end may move) are kept.
             let outputs = config.statistics.map { layout.path(for: tile, style: $0.name) }
             let fixedRanges = config.statistics.allSatisfy { ValueRange.configured(for: $0, zoom: tile.z).isComplete }

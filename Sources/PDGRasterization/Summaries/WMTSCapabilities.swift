@@ -56,9 +56,14 @@ public struct WMTSCapabilities: Sendable, Hashable, Codable {
         let tms = try RasterPipeline.wrap { () throws(TilingError) in try config.tileMatrixSet() }
         let maxZoom = min(config.maxZoom, tms.matrices.count - 1)
         let world = try RasterPipeline.wrap { () throws(TilingError) in try tms.worldBounds(zoom: 0) }
-        // The WGS84BoundingBox is longitude/latitude whatever the set's CRS (metres for WebMercatorQuad).
-        var box = try RasterPipeline.wrap { () throws(TilingError) in try tms.geographicBounds(of: world) }
-        if let configured = configuration.boundingBox { box = configured }
+        // The WGS84BoundingBox is longitude/latitude whatever the set's CRS (metres for WebMercatorQuad); the
+        // world's bounds are transformed only when no box is configured.
+        let box: BoundingBox
+        if let configured = configuration.boundingBox {
+            box = configured
+        } else {
+            box = try RasterPipeline.wrap { () throws(TilingError) in try tms.geographicBounds(of: world) }
+        }
         let root = "\(configuration.baseURL)/\(configuration.doi)"
         let format = Self.mediaType(extension: config.extWebTiles)
         let crsURI = Self.crsURI(tms.crs)

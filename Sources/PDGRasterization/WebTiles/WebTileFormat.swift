@@ -93,7 +93,7 @@ extension WebTileFormat {
 
 /// Checks on web tiles already on disk (for `overwrite: false`).
 enum WebTileImage {
-    /// Whether `path` is an image GDAL decodes, `width × height`.
+    /// Whether `path` is an image GDAL opens (its header, not every pixel) of `width × height`.
     static func isValid(path: String, width: Int, height: Int) -> Bool {
         guard FileManager.default.fileExists(atPath: path) else { return false }
         GDALAllRegister()

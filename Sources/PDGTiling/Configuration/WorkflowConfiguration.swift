@@ -371,7 +371,11 @@ public struct WorkflowConfiguration: Sendable, Hashable, Codable {
     /// directory), or the id of a set in `$TILEMATRIXSET_DIRECTORY` (`<id>.json`, OGC TMS 2.0 or 1.0 JSON), the
     /// directory PDG 1.x (morecantile) reads custom sets from.
     public func tileMatrixSet() throws(TilingError) -> TileMatrixSet {
-        try tileMatrixSet(customDirectory: ProcessInfo.processInfo.environment["TILEMATRIXSET_DIRECTORY"])
+        // Called several times per tile: the environment is read only for a set that is neither built in nor a file.
+        if TileMatrixSet.wellKnownIdentifiers.contains(tmsID) || tmsID.hasSuffix(".json") {
+            return try tileMatrixSet(customDirectory: nil)
+        }
+        return try tileMatrixSet(customDirectory: ProcessInfo.processInfo.environment["TILEMATRIXSET_DIRECTORY"])
     }
 
     /// ``tileMatrixSet()`` with the custom-set directory given (tests need not change the process environment).

@@ -109,17 +109,8 @@ final class ShardWriterSet {
             throw TilingError(.writeFailed, "\(partial): cannot open shard: \(String(cString: strerror(errno)))")
         }
         defer { close(descriptor) }
-        let written = entry.buffer.withUnsafeBytes { raw -> Bool in
-            var offset = 0
-            while offset < raw.count {
-                let count = write(descriptor, raw.baseAddress! + offset, raw.count - offset)
-                if count <= 0 { return false }
-                offset += count
-            }
-            return true
-        }
-        guard written else {
-            throw TilingError(.writeFailed, "\(partial): write failed: \(String(cString: strerror(errno)))")
+        if let failure = entry.buffer.withUnsafeBytes({ FilePublisher.writeAll(descriptor, $0) }) {
+            throw TilingError(.writeFailed, "\(partial): write failed: \(failure)")
         }
         entry.created = true
         bufferedBytes = max(0, bufferedBytes - entry.buffer.count)
