@@ -1,8 +1,9 @@
-import DataflowCore
 import DataflowMonitoring
 import DataflowStorage
 import Foundation
 import Testing
+
+@testable import DataflowCore
 
 /// Checkpoints and monitoring as on object storage (`storage: .object`, here on a local directory, which behaves
 /// the same for these checks): write-once segments, their load in a later run, and monitoring snapshots.
@@ -20,19 +21,7 @@ struct CheckpointSegmentTests {
     }
 
     static func records(in files: [String]) throws -> Int {
-        try files.reduce(0) { total, file in
-            let data = try Data(contentsOf: URL(fileURLWithPath: file))
-            // The magic, then records of [length u32][checksum u64][32-byte key + output]: count by walking lengths.
-            var offset = 8
-            var count = 0
-            while offset + 12 <= data.count {
-                let length = Int(data[offset]) | Int(data[offset + 1]) << 8 | Int(data[offset + 2]) << 16 | Int(data[offset + 3]) << 24
-                guard offset + 12 + length <= data.count else { break }
-                offset += 12 + length
-                count += 1
-            }
-            return total + count
-        }
+        try files.reduce(0) { $0 + (try CheckpointFile.read(path: $1).entries.count) }
     }
 
     @Test func aCompletedTaskIsInAPublishedSegmentAndTheLogIsNeverAppended() async throws {

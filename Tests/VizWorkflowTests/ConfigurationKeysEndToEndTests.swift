@@ -67,9 +67,16 @@ import VizWorkflowTestSupport
         let wmts = try String(contentsOfFile: dir + "/viz-output/web_tiles/WMTSCapabilities.xml", encoding: .utf8)
         #expect(wmts.contains("<ows:Title>Ice-wedge polygons (sample)</ows:Title>"))
         #expect(wmts.contains("https://arcticdata.io/data/tiles/10.18739/A2KW57K57/web_tiles/iwp_count/{TileMatrixSet}/{TileMatrix}/{TileCol}/{TileRow}.png"))
-        #expect(
-            !wmts.contains(
-                "<ows:LowerCorner>-180.0 -90.0</ows:LowerCorner>\n          <ows:UpperCorner>180.0 90.0</ows:UpperCorner>\n        </ows:WGS84BoundingBox>"))
+        // The layer's box is the data's extent, not the whole world.
+        let layerBox = try #require(wmts.components(separatedBy: "<ows:WGS84BoundingBox").dropFirst().first?.components(separatedBy: "</ows:WGS84").first)
+        func corner(_ name: String) throws -> [Double] {
+            let text = try #require(layerBox.components(separatedBy: "<ows:\(name)>").dropFirst().first?.components(separatedBy: "<").first)
+            return text.split(separator: " ").compactMap { Double($0) }
+        }
+        let (lower, upper) = (try corner("LowerCorner"), try corner("UpperCorner"))
+        #expect(lower.count == 2 && upper.count == 2, "\(layerBox)")
+        #expect(lower[0] > -180 && upper[0] < 180 && lower[1] > -90 && upper[1] < 90, "\(layerBox)")
+        #expect(upper[0] - lower[0] < 10 && upper[1] - lower[1] < 10, "the sample covers a few degrees: \(layerBox)")
     }
 
     @Test("An input list (JSON array of paths) replaces scanning dir_input")

@@ -194,7 +194,9 @@ extension PipelineEndToEndTests {
         workflow["dir_input"] = input
         try JSONSerialization.data(withJSONObject: workflow).write(to: URL(fileURLWithPath: configPath))
 
-        let (_, summary) = try await run(in: dir)
+        let (runStatus, summary) = try await run(in: dir)
+        // A run with failures exits 1 after its summary (a crash would be another status).
+        #expect(runStatus == 1, "\(summary)")
         #expect(summary.contains("broken.shp"), "\(summary)")
         let (code, text) = try SampleRun.capture(["status", "runinfo"], in: dir)
         #expect(code == 0, "\(text)")
