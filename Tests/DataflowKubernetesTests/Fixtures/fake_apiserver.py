@@ -195,13 +195,19 @@ def kubelet(ns, name):
     finally:
         log.close()
     with LOCK:
-        STATE["procs"][(ns, name)] = proc
+        current = STATE["objects"]["pods"].get((ns, name))
+        deleted = current is None or current["metadata"].get("deletionTimestamp")
+        if not deleted:
+            STATE["procs"][(ns, name)] = proc
+    if deleted:  # the pod was deleted while its container started: no deletion will stop it, so stop it here
+        kill_group(proc, signal.SIGKILL)
+        proc.wait()
+        return
     set_pod_status(ns, name, lambda p: p["status"].update(phase="Running", podIP="127.0.0.1", hostIP="127.0.0.1",
                    conditions=[{"type": "PodScheduled", "status": "True"}, {"type": "Ready", "status": "True"}],
                    containerStatuses=container_status(p, {"running": {"startedAt": now()}})))
     code = proc.wait()
     with LOCK:
-        STATE["procs"].pop((ns, name), None)
         reason = STATE["kill_reasons"].pop((ns, name), None)
     exit_code = code if code >= 0 else 128 - code
     term = {"exitCode": exit_code, "reason": reason or ("Completed" if code == 0 else "Error"), "finishedAt": now()}
@@ -209,6 +215,9 @@ def kubelet(ns, name):
         term["signal"] = -code
     set_pod_status(ns, name, lambda p: p["status"].update(phase="Succeeded" if code == 0 else "Failed",
                    containerStatuses=container_status(p, {"terminated": term})))
+    with LOCK:  # only after the exit is recorded: a deletion waits for this
+        if STATE["procs"].get((ns, name)) is proc:
+            STATE["procs"].pop((ns, name))
 
 def kill_group(proc, sig):
     try:
@@ -236,7 +245,13 @@ def delete_object(kind, ns, name, grace):
             except subprocess.TimeoutExpired:
                 kill_group(proc, signal.SIGKILL)
                 proc.wait()
-            time.sleep(0.05)  # let the kubelet thread record the exit first
+            # Let the kubelet thread record the exit first (a fixed 50 ms sleep lost this race under load).
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                with LOCK:
+                    if STATE["procs"].get((ns, name)) is not proc:
+                        break
+                time.sleep(0.01)
         with LOCK:
             current = STATE["objects"][kind].pop((ns, name), None)
             if current is None:
