@@ -4,7 +4,9 @@ extension MonitoringStore {
     /// 3: `file_check` and `partial_failure` tables (new tables only; a version-2 file gains them when opened).
     /// 4: `task` and `try` became views over tables that are inserted into, not updated: `task_submit` and
     /// `task_end` (see ``taskViewSQL``), `try_launch` and `try_end` (see ``tryViewSQL``).
-    static let schemaVersion = 4
+    /// 5: `task_done`, a task's whole life in one row when the writer saw all of it in one batch (a new table;
+    /// the views read it too, and a v4 file gains it when opened).
+    static let schemaVersion = 5
 
     /// Parsl's monitoring tables, with Parsl's table and column names.
     ///
@@ -14,7 +16,9 @@ extension MonitoringStore {
     ///   written in two inserts, one at submission (`task_submit`) and one at its end (`task_end`), and a
     ///   try's in two, at launch (`try_launch`) and when it ran (`try_end`), because updating the row
     ///   written at submission or launch when the task ended (usually in a later batch) was half of the
-    ///   writer's time;
+    ///   writer's time; and a task whose submission, end and only try (try 0, or none) the writer sees in one
+    ///   batch is one row of `task_done` instead of those four (most tasks of a busy run: the writer's
+    ///   inserts were most of its time);
     /// - `status` is a view, not a table (see ``statusViewSQL``): the five calls of a task's usual life
     ///   already put every timestamp of its `pending`, `launched`, `running` and final rows into the task and
     ///   `try` rows, so writing them again as rows cost the writer two thirds of its inserts; only states that
@@ -79,6 +83,32 @@ extension MonitoringStore {
             task_fail_history TEXT,
             PRIMARY KEY (run_id, task_id, try_id)
         ) WITHOUT ROWID;
+        CREATE TABLE IF NOT EXISTS task_done (
+            task_id INTEGER NOT NULL,
+            run_id TEXT NOT NULL,
+            task_depends TEXT,
+            task_func_name TEXT NOT NULL,
+            task_memoize INTEGER NOT NULL DEFAULT 0,
+            task_hashsum TEXT,
+            task_executor TEXT,
+            task_time_invoked REAL,
+            task_time_returned REAL,
+            task_fail_count INTEGER NOT NULL DEFAULT 0,
+            task_fail_cost REAL NOT NULL DEFAULT 0,
+            task_status_name TEXT NOT NULL,
+            task_fail_message TEXT,
+            try_id INTEGER,
+            try_executor TEXT,
+            task_try_time_launched REAL,
+            hostname TEXT,
+            block_id TEXT,
+            task_try_time_running REAL,
+            task_try_time_returned REAL,
+            task_fail_history TEXT,
+            PRIMARY KEY (run_id, task_id)
+        ) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS task_done_hashsum_idx ON task_done (task_hashsum)
+            WHERE task_hashsum IS NOT NULL;
         CREATE TABLE IF NOT EXISTS status_event (
             task_id INTEGER NOT NULL,
             run_id TEXT NOT NULL,
@@ -124,8 +154,9 @@ extension MonitoringStore {
         """
 
     /// Parsl's `task` table as a view: a submitted task with the columns of its end (NULL, and 0 fail count
-    /// and cost, until it ends), in the table's column order. A `task_end` row without its `task_submit` row
-    /// (possible only if the writer lost the submission) is not a task, here or in the other views.
+    /// and cost, until it ends), in the table's column order, and every whole life in `task_done` (whose final
+    /// try is 0: a task with a later try is never written there). A `task_end` row without its `task_submit`
+    /// row (possible only if the writer lost the submission) is not a task, here or in the other views.
     static let taskViewSQL = """
         CREATE VIEW task AS
             SELECT s.task_id, s.run_id, s.task_depends, s.task_func_name, s.task_memoize, s.task_hashsum,
@@ -134,12 +165,18 @@ extension MonitoringStore {
                    coalesce(e.task_fail_cost, 0.0) AS task_fail_cost, e.task_status_name, e.task_fail_message,
                    e.task_final_try_id
             FROM task_submit AS s
-            LEFT JOIN task_end AS e ON e.run_id = s.run_id AND e.task_id = s.task_id;
+            LEFT JOIN task_end AS e ON e.run_id = s.run_id AND e.task_id = s.task_id
+            UNION ALL
+            SELECT task_id, run_id, task_depends, task_func_name, task_memoize, task_hashsum, task_executor,
+                   task_time_invoked, task_time_returned, task_fail_count, task_fail_cost, task_status_name,
+                   task_fail_message, 0
+            FROM task_done;
         """
 
     /// Parsl's `try` table as a view, in the table's column order: a launched try with what is known of its
-    /// run, and a try known only from its run (a worker's `running` may be recorded before the leader's
-    /// `launched`).
+    /// run, a try known only from its run (a worker's `running` may be recorded before the leader's
+    /// `launched`), and the try of a whole life in `task_done` (`try_id` NULL: the task had none), with
+    /// anything recorded of it after the task ended (a late `running`, in `try_end`).
     static let tryViewSQL = """
         CREATE VIEW try AS
             SELECT l.try_id, l.task_id, l.run_id, e.block_id, e.hostname, l.task_executor,
@@ -151,7 +188,18 @@ extension MonitoringStore {
                    e.task_try_time_returned, e.task_fail_history
             FROM try_end AS e
             WHERE NOT EXISTS (SELECT 1 FROM try_launch AS l
-                              WHERE l.run_id = e.run_id AND l.task_id = e.task_id AND l.try_id = e.try_id);
+                              WHERE l.run_id = e.run_id AND l.task_id = e.task_id AND l.try_id = e.try_id)
+              AND NOT EXISTS (SELECT 1 FROM task_done AS d
+                              WHERE d.run_id = e.run_id AND d.task_id = e.task_id AND d.try_id = e.try_id)
+            UNION ALL
+            SELECT d.try_id, d.task_id, d.run_id, coalesce(e.block_id, d.block_id), coalesce(e.hostname, d.hostname),
+                   d.try_executor, d.task_try_time_launched,
+                   coalesce(e.task_try_time_running, d.task_try_time_running),
+                   coalesce(e.task_try_time_returned, d.task_try_time_returned),
+                   coalesce(e.task_fail_history, d.task_fail_history)
+            FROM task_done AS d
+            LEFT JOIN try_end AS e ON e.run_id = d.run_id AND e.task_id = d.task_id AND e.try_id = d.try_id
+            WHERE d.try_id IS NOT NULL;
         """
 
     /// The ended tasks' final rows (run_id, task_id, task_func_name, task_status_name, timestamp, try_id).
@@ -160,6 +208,8 @@ extension MonitoringStore {
                coalesce(e.task_final_try_id, 0) AS try_id
         FROM task_end AS e
         JOIN task_submit AS s ON s.run_id = e.run_id AND s.task_id = e.task_id
+        UNION ALL
+        SELECT run_id, task_id, task_func_name, task_status_name, task_time_returned, 0 FROM task_done
         """
 
     /// Parsl's `status` table as a view: one row per state change, with Parsl's columns.
@@ -182,7 +232,21 @@ extension MonitoringStore {
             UNION ALL
             SELECT task_id, run_id, task_status_name, timestamp, try_id FROM status_event
             UNION ALL
+            \(wholeLifeStatusRowsSQL)
+            UNION ALL
             SELECT task_id, run_id, task_status_name, timestamp, try_id FROM (\(endedTasksSQL));
+        """
+
+    /// The `pending`, `launched` and `running` rows of the whole lives in `task_done` (their final rows are in
+    /// ``endedTasksSQL``).
+    static let wholeLifeStatusRowsSQL = """
+        SELECT task_id, run_id, 'pending', task_time_invoked, 0 FROM task_done WHERE task_time_invoked IS NOT NULL
+            UNION ALL
+            SELECT task_id, run_id, 'launched', task_try_time_launched, try_id
+            FROM task_done WHERE task_try_time_launched IS NOT NULL
+            UNION ALL
+            SELECT task_id, run_id, 'running', task_try_time_running, try_id
+            FROM task_done WHERE task_try_time_running IS NOT NULL
         """
 
     /// A task's state changes other than its final one, each with its place in the task's history: the
@@ -190,7 +254,7 @@ extension MonitoringStore {
     /// (`pending` 0 < `launched` 1 < `running` 2 < recorded `status_event` rows 3) and `seq` is record
     /// order among `status_event` rows. Try first: a later try starts after the earlier one ended even when
     /// clocks (a worker's, the leader's) disagree. A task that has ended is in its final state whatever the
-    /// times say.
+    /// times say (so the whole lives of `task_done`, all ended, have no rows here).
     static let unfinishedStatusRowsSQL = """
         SELECT task_id, run_id, 'pending' AS task_status_name, task_time_invoked AS timestamp, 0 AS try_id,
                0 AS rank, 0 AS seq
@@ -218,8 +282,9 @@ extension MonitoringStore {
                                           ORDER BY s.try_id DESC, s.timestamp DESC, s.rank DESC, s.seq DESC) AS n
                 FROM (\(unfinishedStatusRowsSQL)) AS s
                 LEFT JOIN task_submit AS f ON f.run_id = s.run_id AND f.task_id = s.task_id
-                WHERE f.task_id IS NULL
-                   OR NOT EXISTS (SELECT 1 FROM task_end AS e WHERE e.run_id = s.run_id AND e.task_id = s.task_id)
+                WHERE (f.task_id IS NULL
+                       OR NOT EXISTS (SELECT 1 FROM task_end AS e WHERE e.run_id = s.run_id AND e.task_id = s.task_id))
+                  AND NOT EXISTS (SELECT 1 FROM task_done AS d WHERE d.run_id = s.run_id AND d.task_id = s.task_id)
             )
             WHERE n = 1;
         """
@@ -322,6 +387,16 @@ extension MonitoringStore {
     static let insertTaskEndPrefix = """
         INSERT OR REPLACE INTO task_end (run_id, task_id, task_time_returned, task_fail_count, task_fail_cost,
             task_status_name, task_fail_message, task_final_try_id)
+        VALUES
+        """
+    /// A whole life (submission, end and try 0 if any, seen in one batch): one insert instead of four.
+    /// `OR REPLACE`, as for `task_submit`: a task recorded again keeps its latest values.
+    static let insertTaskDoneColumns = 20
+    static let insertTaskDonePrefix = """
+        INSERT OR REPLACE INTO task_done (run_id, task_id, task_func_name, task_memoize, task_hashsum,
+            task_depends, task_executor, task_time_invoked, task_time_returned, task_fail_count, task_fail_cost,
+            task_status_name, task_fail_message, try_id, try_executor, task_try_time_launched, hostname, block_id,
+            task_try_time_running, task_try_time_returned, task_fail_history)
         VALUES
         """
     /// Only explicit ``MonitoringStore/taskState(runID:taskID:tryID:state:time:)`` calls become rows;

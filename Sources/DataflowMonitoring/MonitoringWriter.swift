@@ -19,6 +19,7 @@ final class MonitoringWriter: @unchecked Sendable {
     private let endWorkflow: SQLiteStatement
     private let insertTaskSubmits: MultiRowInsert
     private let insertTaskEnds: MultiRowInsert
+    private let insertTaskDones: MultiRowInsert
     private let upsertTryLaunches: MultiRowInsert
     private let upsertTryEnds: MultiRowInsert
     private let insertStatusEvents: MultiRowInsert
@@ -27,9 +28,11 @@ final class MonitoringWriter: @unchecked Sendable {
     private let insertPartialFailure: SQLiteStatement
     private let insertNode: SQLiteStatement
 
-    /// Events merged at a time (see `write`).
-    private static let mergeWindow = 16_384
-    /// The current window's rows; kept between batches to reuse its storage and its last-try table.
+    /// The number of the next event to write (see `write`).
+    private var nextSequence: UInt64 = 0
+    /// The missing number the previous cycle stopped at, if it held events back.
+    private var heldGap: UInt64?
+    /// The current cycle's rows; kept between cycles to reuse its storage and its last-try table.
     private var plan = WriteBatch()
     /// Scratch for `task_depends` text, reused for every task.
     private var dependsText: [UInt8] = []
@@ -58,6 +61,13 @@ final class MonitoringWriter: @unchecked Sendable {
             columns: Store.insertTaskEndColumns,
             rowsPerStatement: Store.rowsPerInsert,
             prefix: Store.insertTaskEndPrefix,
+            suffix: ""
+        )
+        self.insertTaskDones = try MultiRowInsert(
+            connection: connection,
+            columns: Store.insertTaskDoneColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.insertTaskDonePrefix,
             suffix: ""
         )
         self.upsertTryLaunches = try MultiRowInsert(
@@ -92,16 +102,17 @@ final class MonitoringWriter: @unchecked Sendable {
     /// The thread body: sleep until there is work, take every shard of the buffer, write them, repeat until
     /// closed.
     func run() {
-        // Swapped with the shards: the producers get the (empty, already sized) arrays back.
-        var batches = Array(repeating: [EventBuffer.Entry](), count: self.buffer.shards.count)
+        // Swapped with the shards: the producers get the (empty, already sized) arrays back. The last array
+        // is not a shard: it holds the events held back for the next cycle (see `write`).
+        let shards = self.buffer.shards.count
+        var batches = Array(repeating: [EventBuffer.Entry](), count: shards + 1)
         while true {
             self.buffer.waitForWork(until: Date(timeIntervalSinceNow: self.flushInterval))
             let (cycle, closing) = self.buffer.takeAll(into: &batches)
-            let count = batches.reduce(0) { $0 + $1.count }
-            if count > 0 {
-                self.write(batches, count: count)
+            if batches.contains(where: { !$0.isEmpty }) {
+                self.write(&batches, closing: closing)
             }
-            for index in batches.indices {
+            for index in 0..<shards {
                 batches[index].removeAll(keepingCapacity: true)
             }
             self.buffer.finishCycle(cycle)
@@ -114,11 +125,45 @@ final class MonitoringWriter: @unchecked Sendable {
 
     // MARK: Writing
 
-    /// Writes one cycle's events (`count` of them, in the shards of `batches`) in one transaction, in record
-    /// order. A failing statement loses its rows (counted) and the rest goes on; a failing commit drops the
-    /// batch (retrying a full disk forever would stall every producer).
-    private func write(_ batches: [[EventBuffer.Entry]], count: Int) {
-        // Merge on this thread, outside the transaction: readers and the WAL see only the final rows.
+    /// Writes one cycle's events (in the shards of `batches`, and the events held back by the previous
+    /// cycle in its last array) in one transaction, in record order. A failing statement loses its rows
+    /// (counted) and the rest goes on; a failing commit drops the batch (retrying a full disk forever would
+    /// stall every producer).
+    ///
+    /// A cycle takes the shards one after the other, so it may miss an event that was being appended to a
+    /// shard already taken while it takes a later-numbered event from a shard taken after (a try's
+    /// `returned` on one thread, its task's end on another). Everything from the first missing number on is
+    /// held back for the next cycle, which has the missing event: each cycle writes a prefix of record
+    /// order, so a task's whole life is never cut in two by the shards' timing. Everything recorded before
+    /// a `flush()` was numbered before such a gap, so a flush still sees it committed; the last cycle (and a
+    /// gap that a whole cycle did not fill, which should not happen) writes everything.
+    private func write(_ batches: inout [[EventBuffer.Entry]], closing: Bool) {
+        // Merge the whole cycle at once, on this thread and before the transaction starts: a task's
+        // submission and end are often tens of thousands of events apart (a burst of submissions, then
+        // their runs), and only when both are in the same merge is the task one `task_done` row instead of
+        // four (a cycle is at most `maxBufferedEvents`, so this stays bounded). A try or task split across
+        // cycles is still written correctly, as split rows and upserts.
+        // A local copy (moved out and back, not copied) spares a dynamic exclusivity check per event.
+        var plan = WriteBatch()
+        swap(&plan, &self.plan)
+        defer { swap(&plan, &self.plan) }
+        plan.removeAll()
+        var held: [EventBuffer.Entry] = []
+        var count = 0
+        var merge = EventBuffer.Merge(shards: batches.count)
+        while let (shard, index) = merge.next(in: batches) {
+            let sequence = batches[shard][index].sequence
+            if !held.isEmpty || (sequence != self.nextSequence && !closing && self.heldGap != self.nextSequence) {
+                held.append(batches[shard][index])
+                continue
+            }
+            self.nextSequence = sequence &+ 1
+            plan.add(batches[shard][index].event)
+            count += 1
+        }
+        self.heldGap = held.isEmpty ? nil : self.nextSequence
+        swap(&batches[batches.count - 1], &held)
+        guard count > 0 else { return }
         var errors = WriteErrors()
         do {
             try self.begin.run()
@@ -126,35 +171,17 @@ final class MonitoringWriter: @unchecked Sendable {
             self.report(error, dropped: UInt64(count))
             return
         }
-        // Merge in windows: a try's events are close together in record order, so a window catches most
-        // of them while its tables stay small and in cache; a try split across windows (or batches) is
-        // still written correctly, as an insert plus an upsert.
-        // A local copy (moved out and back, not copied) spares a dynamic exclusivity check per event.
-        var plan = WriteBatch()
-        swap(&plan, &self.plan)
-        defer { swap(&plan, &self.plan) }
-        var merge = EventBuffer.Merge(shards: batches.count)
-        var remaining = count
-        while remaining > 0 {
-            plan.removeAll()
-            var taken = 0
-            while taken < Self.mergeWindow, let (shard, index) = merge.next(in: batches) {
-                plan.add(batches[shard][index].event)
-                taken += 1
+        for event in plan.others {
+            do {
+                try self.apply(event)
+            } catch {
+                errors.record(error, dropped: 1)
             }
-            remaining -= taken
-            if taken == 0 { break }
-            for event in plan.others {
-                do {
-                    try self.apply(event)
-                } catch {
-                    errors.record(error, dropped: 1)
-                }
-            }
-            self.writeTasks(plan, &errors)
-            self.writeTries(plan, &errors)
-            self.writeStatusEvents(plan, &errors)
         }
+        self.writeLives(plan, &errors)
+        self.writeTasks(plan, &errors)
+        self.writeTries(plan, &errors)
+        self.writeStatusEvents(plan, &errors)
         do {
             try self.commit.run()
         } catch {
@@ -198,14 +225,59 @@ final class MonitoringWriter: @unchecked Sendable {
         }
     }
 
+    /// Whole lives: one `task_done` row each, with the task's submission, end and try 0 (NULL try columns
+    /// when it had no try).
+    private func writeLives(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
+        let lives = plan.lives
+        let submissions = plan.submissions
+        let endings = plan.endings
+        let tries = plan.tries
+        let runIDs = plan.runIDs
+        Self.forEachRun(lives, run: { submissions[$0.submission].run }) { run, range in
+            self.insertTaskDones.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
+                let life = lives[range.lowerBound + index]
+                let submission = life.submission
+                let ending = life.ending
+                statement.bind(first, submissions[submission].taskID)
+                statement.bind(first + 1, submissions[submission].appName)
+                statement.bind(first + 2, submissions[submission].memoize)
+                statement.bind(first + 3, submissions[submission].hashsum)
+                self.bindDepends(statement, first + 4, submissions[submission].dependsOn)
+                statement.bind(first + 5, submissions[submission].executor)
+                statement.bind(first + 6, submissions[submission].time)
+                statement.bind(first + 7, endings[ending].time)
+                statement.bind(first + 8, endings[ending].failCount)
+                statement.bind(first + 9, endings[ending].failCost)
+                statement.bind(first + 10, static: endings[ending].finalState.staticName)
+                statement.bind(first + 11, endings[ending].failure)
+                let row = life.tryRow
+                if row >= 0 {
+                    statement.bind(first + 12, 0)
+                    statement.bind(first + 13, tries[row].executor)
+                    statement.bind(first + 14, tries[row].launched)
+                    statement.bind(first + 15, tries[row].hostname)
+                    statement.bind(first + 16, tries[row].blockID)
+                    statement.bind(first + 17, tries[row].running)
+                    statement.bind(first + 18, tries[row].returned)
+                    statement.bind(first + 19, tries[row].failure)
+                } else {
+                    for column in Int32(12)..<20 { statement.bindNull(first + column) }
+                }
+            }
+        }
+    }
+
     /// Submissions and ends are one insert each into their own table, in record order; never an update of
     /// an earlier row (an update of the submitted row, in a later batch, was half of the writer's time).
     private func writeTasks(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
         let runIDs = plan.runIDs
         let submissions = plan.submissions
-        Self.forEachRun(submissions, run: \.run) { run, range in
+        var rows: [Int] = []
+        rows.reserveCapacity(submissions.count - plan.lives.count)
+        for index in submissions.indices where !submissions[index].inLife { rows.append(index) }
+        Self.forEachRun(rows, run: { submissions[$0].run }) { run, range in
             self.insertTaskSubmits.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let row = range.lowerBound + index
+                let row = rows[range.lowerBound + index]
                 statement.bind(first, submissions[row].taskID)
                 statement.bind(first + 1, submissions[row].appName)
                 statement.bind(first + 2, submissions[row].memoize)
@@ -216,9 +288,11 @@ final class MonitoringWriter: @unchecked Sendable {
             }
         }
         let endings = plan.endings
-        Self.forEachRun(endings, run: \.run) { run, range in
+        rows.removeAll(keepingCapacity: true)
+        for index in endings.indices where !endings[index].inLife { rows.append(index) }
+        Self.forEachRun(rows, run: { endings[$0].run }) { run, range in
             self.insertTaskEnds.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
-                let row = range.lowerBound + index
+                let row = rows[range.lowerBound + index]
                 statement.bind(first, endings[row].taskID)
                 statement.bind(first + 1, endings[row].time)
                 statement.bind(first + 2, endings[row].failCount)
@@ -241,7 +315,7 @@ final class MonitoringWriter: @unchecked Sendable {
         var ends: [Int] = []
         launches.reserveCapacity(tries.count)
         ends.reserveCapacity(tries.count)
-        for index in tries.indices {
+        for index in tries.indices where !tries[index].inLife {
             if tries[index].hasLaunch { launches.append(index) }
             if tries[index].hasEnd { ends.append(index) }
         }

@@ -2,7 +2,7 @@
 ///
 /// Why not `Dictionary`: the writer looks up every task event, and `Hasher` plus the dictionary's
 /// bookkeeping were ~15% of its time. This is open addressing with a multiplicative hash over plain integers,
-/// and ``removeAll()`` is O(1) (a generation counter), so the table is reused for every window without
+/// and ``removeAll()`` is O(1) (a generation counter), so the table is reused for every cycle without
 /// clearing it.
 struct RowIndex {
     private struct Slot {
@@ -32,7 +32,7 @@ struct RowIndex {
         self.count = 0
         self.generation &+= 1
         if self.generation == 0 {
-            // Wrapped around: stale slots could look current, so clear them once in 4 billion windows.
+            // Wrapped around: stale slots could look current, so clear them once in 4 billion cycles.
             for index in self.slots.indices { self.slots[index].generation = 0 }
             self.generation = 1
         }
@@ -41,8 +41,7 @@ struct RowIndex {
     /// The row stored for the key; if there is none, stores `newRow` and returns it.
     mutating func row(run: Int, taskID: Int, tryID: Int, orInsert newRow: Int) -> Int {
         if 2 * (self.count + 1) > self.slots.count { self.grow() }
-        let mixed = (taskID &+ tryID &* 0x1F1F_1F1F &+ run &* 0x5851_F42D) &* -7_046_029_254_386_353_131
-        var index = Int(UInt(bitPattern: mixed) >> UInt(self.shift))
+        var index = Int(UInt(bitPattern: Self.hash(run: run, taskID: taskID, tryID: tryID)) >> UInt(self.shift))
         let mask = self.slots.count - 1
         while true {
             let slot = self.slots[index]
@@ -56,6 +55,23 @@ struct RowIndex {
             }
             index = (index + 1) & mask
         }
+    }
+
+    /// The row stored for the key, if any.
+    func row(run: Int, taskID: Int, tryID: Int) -> Int? {
+        var index = Int(UInt(bitPattern: Self.hash(run: run, taskID: taskID, tryID: tryID)) >> UInt(self.shift))
+        let mask = self.slots.count - 1
+        while true {
+            let slot = self.slots[index]
+            if slot.generation != self.generation { return nil }
+            if slot.taskID == taskID && slot.tryID == tryID && slot.run == run { return slot.row }
+            index = (index + 1) & mask
+        }
+    }
+
+    @inline(__always)
+    private static func hash(run: Int, taskID: Int, tryID: Int) -> Int {
+        (taskID &+ tryID &* 0x1F1F_1F1F &+ run &* 0x5851_F42D) &* -7_046_029_254_386_353_131
     }
 
     private mutating func grow() {

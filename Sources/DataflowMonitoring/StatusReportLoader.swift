@@ -10,8 +10,8 @@ struct StatusReportLoader {
     }
 
     /// Where the task and try columns are: the `task` and `try` tables (schema v2 and v3), or the tables the
-    /// v4 views join. The views are for people; these queries read the tables, because through the views
-    /// SQLite could not use their keys for the per-task lookups (a 300,000-task run's counts took 4.3 s
+    /// v4 and v5 views join. The views are for people; these queries read the tables, because through the
+    /// views SQLite could not use their keys for the per-task lookups (a 300,000-task run's counts took 4.3 s
     /// instead of 0.3 s).
     struct Layout {
         /// The task rows, as `t` (submission columns).
@@ -23,6 +23,9 @@ struct StatusReportLoader {
         /// The tables with a try's launch columns and with the rest of it.
         var launches: String
         var runs: String
+        /// Schema v5: whole lives are rows of `task_done`, apart from the tables above. Every such task has
+        /// ended, so its current state is its final one.
+        var lives = false
 
         /// Schema v2 and v3: `task` and `try` are tables.
         static let tables = Layout(taskTable: "task", endJoin: "", end: "t", launches: "try", runs: "try")
@@ -37,10 +40,20 @@ struct StatusReportLoader {
 
         /// The layout of the database behind `connection`.
         static func of(_ connection: SQLiteConnection) throws(MonitoringError) -> Layout {
-            let split = try connection.scalarText(
-                "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'task_submit'"
+            let tables = try connection.scalarText(
+                """
+                SELECT group_concat(name) FROM (SELECT name FROM sqlite_master
+                    WHERE type = 'table' AND name IN ('task_submit', 'task_done') ORDER BY name)
+                """
             )
-            return split == "1" ? .split : .tables
+            switch tables {
+            case "task_done,task_submit":
+                var layout = Layout.split
+                layout.lives = true
+                return layout
+            case "task_submit": return .split
+            default: return .tables
+            }
         }
 
         /// The current state of task `t`: its final state if it ended, else its latest row in the `status`
@@ -68,33 +81,57 @@ struct StatusReportLoader {
         }
 
         var countsSQL: String {
-            """
-            SELECT t.task_func_name, \(currentStateSQL), count(*)
-            FROM \(taskTable) AS t \(endJoin)
-            WHERE t.run_id = ?1
-            GROUP BY 1, 2
-            """
+            let tasks = """
+                SELECT t.task_func_name AS app, \(currentStateSQL) AS state
+                FROM \(taskTable) AS t \(endJoin)
+                WHERE t.run_id = ?1
+                """
+            guard self.lives else { return "SELECT app, state, count(*) FROM (\(tasks)) GROUP BY 1, 2" }
+            return """
+                SELECT app, state, count(*) FROM (
+                    \(tasks)
+                    UNION ALL
+                    SELECT task_func_name, task_status_name FROM task_done WHERE run_id = ?1
+                )
+                GROUP BY 1, 2
+                """
         }
 
         /// Failed tries, plus tasks that failed with no failed try (dep_fail, or failures before launch).
         var failuresSQL: String {
-            """
-            WITH failure (task_id, task_func_name, try_id, message, hostname, state) AS (
-                SELECT y.task_id, t.task_func_name, y.try_id, y.task_fail_history, y.hostname, \(currentStateSQL)
-                FROM \(runs) AS y
-                JOIN \(taskTable) AS t ON t.run_id = y.run_id AND t.task_id = y.task_id
-                \(endJoin)
-                WHERE y.run_id = ?1 AND y.task_fail_history IS NOT NULL
+            // A whole life's try is its try 0, in its own row (with a `running` recorded after its end, in
+            // `try_end`).
+            let lives =
+                self.lives
+                ? """
                 UNION ALL
-                SELECT t.task_id, t.task_func_name, NULL, \(end).task_fail_message, NULL, \(currentStateSQL)
-                FROM \(taskTable) AS t \(endJoin)
-                WHERE t.run_id = ?1 AND \(end).task_fail_message IS NOT NULL
-                  AND NOT EXISTS (SELECT 1 FROM \(runs) AS y WHERE y.run_id = t.run_id AND y.task_id = t.task_id
-                                  AND y.task_fail_history IS NOT NULL)
-            )
-            SELECT task_id, task_func_name, try_id, message, hostname, state, count(*) OVER () FROM failure
-            ORDER BY task_id, try_id LIMIT ?2
-            """
+                SELECT d.task_id, d.task_func_name, d.try_id, d.task_fail_history, coalesce(y.hostname, d.hostname),
+                       d.task_status_name
+                FROM task_done AS d
+                LEFT JOIN \(runs) AS y ON y.run_id = d.run_id AND y.task_id = d.task_id AND y.try_id = d.try_id
+                WHERE d.run_id = ?1 AND d.task_fail_history IS NOT NULL
+                UNION ALL
+                SELECT task_id, task_func_name, NULL, task_fail_message, NULL, task_status_name
+                FROM task_done WHERE run_id = ?1 AND task_fail_message IS NOT NULL AND task_fail_history IS NULL
+                """ : ""
+            return """
+                WITH failure (task_id, task_func_name, try_id, message, hostname, state) AS (
+                    SELECT y.task_id, t.task_func_name, y.try_id, y.task_fail_history, y.hostname, \(currentStateSQL)
+                    FROM \(runs) AS y
+                    JOIN \(taskTable) AS t ON t.run_id = y.run_id AND t.task_id = y.task_id
+                    \(endJoin)
+                    WHERE y.run_id = ?1 AND y.task_fail_history IS NOT NULL
+                    UNION ALL
+                    SELECT t.task_id, t.task_func_name, NULL, \(end).task_fail_message, NULL, \(currentStateSQL)
+                    FROM \(taskTable) AS t \(endJoin)
+                    WHERE t.run_id = ?1 AND \(end).task_fail_message IS NOT NULL
+                      AND NOT EXISTS (SELECT 1 FROM \(runs) AS y WHERE y.run_id = t.run_id AND y.task_id = t.task_id
+                                      AND y.task_fail_history IS NOT NULL)
+                    \(lives)
+                )
+                SELECT task_id, task_func_name, try_id, message, hostname, state, count(*) OVER () FROM failure
+                ORDER BY task_id, try_id LIMIT ?2
+                """
         }
     }
 
@@ -184,13 +221,16 @@ struct StatusReportLoader {
     /// Items that failed inside successful tasks, with their app, in the order their tasks reported them (the
     /// app from the task table itself, not the view: see ``Layout``).
     private static func partialFailuresSQL(_ layout: Layout) -> String {
-        """
-        SELECT p.task_id, coalesce(t.task_func_name, '?'), p.item, p.message, count(*) OVER ()
-        FROM partial_failure AS p
-        LEFT JOIN \(layout.taskTable) AS t ON t.run_id = p.run_id AND t.task_id = p.task_id
-        WHERE p.run_id = ?1
-        ORDER BY p.task_id, p.rowid LIMIT ?2
-        """
+        let lives = layout.lives ? "LEFT JOIN task_done AS d ON d.run_id = p.run_id AND d.task_id = p.task_id" : ""
+        let app = layout.lives ? "coalesce(t.task_func_name, d.task_func_name, '?')" : "coalesce(t.task_func_name, '?')"
+        return """
+            SELECT p.task_id, \(app), p.item, p.message, count(*) OVER ()
+            FROM partial_failure AS p
+            LEFT JOIN \(layout.taskTable) AS t ON t.run_id = p.run_id AND t.task_id = p.task_id
+            \(lives)
+            WHERE p.run_id = ?1
+            ORDER BY p.task_id, p.rowid LIMIT ?2
+            """
     }
 
     /// Reads the run's `workflow` row into an otherwise empty report.

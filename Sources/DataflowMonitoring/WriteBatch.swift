@@ -8,6 +8,12 @@
 /// rows of their own (the `status` view derives them); only explicit `taskState` calls are collected, in
 /// record order, for `status_event`. Try events that span batches still work: a `try` row is upserted
 /// column by column (a value not seen in this batch is kept).
+///
+/// A task whose submission and end are both in the batch, with no try but try 0 (no retry), is a *life*:
+/// one `task_done` row instead of its submission, end and try rows. Whether a task is one is known at its
+/// end: its submission is found by key, and its final try id (see `lastTries`) says whether it retried.
+/// Events of the task after its end (a worker's late `running`) merge into the life's try when they are in
+/// the same batch, or become a `try_end` row that the `try` view joins to the life.
 struct WriteBatch {
     struct StatusRow {
         var run: Int
@@ -27,6 +33,8 @@ struct WriteBatch {
         var dependsOn: [Int]
         var executor: String
         var time: Double
+        /// Written as part of a life, not on its own.
+        var inLife = false
     }
 
     /// What `taskEnded` says about a task.
@@ -40,6 +48,15 @@ struct WriteBatch {
         var failure: String?
         /// The highest try id recorded for the task: the try of its final `status` row.
         var tryID: Int
+        var inLife = false
+    }
+
+    /// A task whose whole life is in the batch: its submission, its end and its try 0 (-1: it had none), as
+    /// indices into ``submissions``, ``endings`` and ``tries``.
+    struct Life {
+        var submission: Int
+        var ending: Int
+        var tryRow: Int
     }
 
     /// A try's columns seen in this batch; `nil` means "not seen: keep what the database has".
@@ -54,6 +71,8 @@ struct WriteBatch {
         var running: Double?
         var returned: Double?
         var failure: String?
+        /// Written as part of a life, not on its own.
+        var inLife = false
 
         /// Whether the batch saw the try's launch (a `try_launch` row).
         var hasLaunch: Bool { executor != nil || launched != nil }
@@ -67,11 +86,14 @@ struct WriteBatch {
     private(set) var submissions: [Submission] = []
     private(set) var endings: [Ending] = []
     private(set) var tries: [TryRow] = []
+    private(set) var lives: [Life] = []
     /// Workflow, block and node events, written one statement each, in record order.
     private(set) var others: [MonitoringEvent] = []
 
     /// Rows of `tries` by key.
     private var index = RowIndex(capacity: 16_384)
+    /// Rows of `submissions` by key (try id -1).
+    private var submissionIndex = RowIndex(capacity: 16_384)
     private var lastRun = -1
     /// Per run, the highest try id seen of each task that has not ended, kept across batches: `taskEnded`
     /// gets its final status row's try id from here. Only ids above 0 are stored (0 is the default), so tasks
@@ -85,8 +107,10 @@ struct WriteBatch {
         self.submissions.removeAll(keepingCapacity: true)
         self.endings.removeAll(keepingCapacity: true)
         self.tries.removeAll(keepingCapacity: true)
+        self.lives.removeAll(keepingCapacity: true)
         self.others.removeAll(keepingCapacity: true)
         self.index.removeAll()
+        self.submissionIndex.removeAll()
         self.lastRun = -1
     }
 
@@ -110,7 +134,16 @@ struct WriteBatch {
                 executor: executor,
                 time: time
             )
-            self.submissions.append(submission)
+            let next = self.submissions.count
+            let row = self.submissionIndex.row(run: run, taskID: taskID, tryID: -1, orInsert: next)
+            if row == next {
+                self.submissions.append(submission)
+            } else if !self.submissions[row].inLife {
+                // Submitted again (not done by the kernel): the latest values, as `OR REPLACE` would keep.
+                self.submissions[row] = submission
+            } else {
+                self.submissions.append(submission)
+            }
 
         case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
             let run = self.run(runID)
@@ -118,7 +151,7 @@ struct WriteBatch {
             if !self.lastTries.isEmpty {
                 tryID = self.lastTries[runID]?.removeValue(forKey: taskID) ?? 0
             }
-            let ending = Ending(
+            var ending = Ending(
                 run: run,
                 taskID: taskID,
                 time: time,
@@ -128,6 +161,15 @@ struct WriteBatch {
                 failure: failure,
                 tryID: tryID
             )
+            if tryID == 0, let submission = self.submissionIndex.row(run: run, taskID: taskID, tryID: -1),
+                !self.submissions[submission].inLife
+            {
+                self.submissions[submission].inLife = true
+                ending.inLife = true
+                let tryRow = self.index.row(run: run, taskID: taskID, tryID: 0) ?? -1
+                if tryRow >= 0 { self.tries[tryRow].inLife = true }
+                self.lives.append(Life(submission: submission, ending: self.endings.count, tryRow: tryRow))
+            }
             self.endings.append(ending)
 
         case .tryLaunched(let runID, let taskID, let tryID, let executor, let time):

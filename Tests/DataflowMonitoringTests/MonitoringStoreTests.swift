@@ -15,13 +15,14 @@ struct MonitoringStoreTests {
         let tables = try db.rows("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").map { $0[0] }
         #expect(
             tables == [
-                "block", "file_check", "node", "partial_failure", "status_event", "task_end", "task_submit",
+                "block", "file_check", "node", "partial_failure", "status_event", "task_done", "task_end",
+                "task_submit",
                 "try_end", "try_launch", "workflow",
             ])
         let views = try db.rows("SELECT name FROM sqlite_master WHERE type = 'view' ORDER BY name").map { $0[0] }
         #expect(views == ["status", "status_utc", "task", "task_current_status", "try", "workflow_utc"])
         #expect(try db.scalar("PRAGMA journal_mode") == "wal")
-        #expect(try db.scalar("PRAGMA user_version") == "4")
+        #expect(try db.scalar("PRAGMA user_version") == "5")
         // Parsl's column names are there and the empty tables answer queries.
         #expect(try db.scalar("SELECT count(task_status_name) FROM status") == "0")
         #expect(try db.rows("SELECT task_func_name, task_depends, task_hashsum, task_fail_cost FROM task").isEmpty)

@@ -68,6 +68,6 @@ struct PartialFailureTests {
         let report = try StatusReport.load(databasePath: directory.databasePath)
         #expect(report.partialFailureCount == 3)
         #expect(report.reruns == ["output_missing": 1])
-        #expect(try RawDatabase(path: directory.databasePath).scalar("PRAGMA user_version") == "4")
+        #expect(try RawDatabase(path: directory.databasePath).scalar("PRAGMA user_version") == "5")
     }
 }

@@ -194,7 +194,7 @@ struct TaskViewTests {
         let store = try MonitoringStore(path: path)
         store.close()
         let db = try RawDatabase(path: path)
-        #expect(try db.scalar("PRAGMA user_version") == "4")
+        #expect(try db.scalar("PRAGMA user_version") == "5")
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'task'") == "view")
         #expect(try db.rows("SELECT * FROM task ORDER BY task_id") == tasksBefore)
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'try'") == "view")
