@@ -28,10 +28,8 @@ final class MonitoringWriter: @unchecked Sendable {
     private let insertPartialFailure: SQLiteStatement
     private let insertNode: SQLiteStatement
 
-    /// The number of the next event to write (see `write`).
-    private var nextSequence: UInt64 = 0
-    /// The missing number the previous cycle stopped at, if it held events back.
-    private var heldGap: UInt64?
+    /// Which events each cycle writes now and which it holds back (see `write`).
+    private var prefix = RecordPrefix()
     /// The current cycle's rows; kept between cycles to reuse its storage and its last-try table.
     private var plan = WriteBatch()
     /// Scratch for `task_depends` text, reused for every task.
@@ -126,17 +124,10 @@ final class MonitoringWriter: @unchecked Sendable {
     // MARK: Writing
 
     /// Writes one cycle's events (in the shards of `batches`, and the events held back by the previous
-    /// cycle in its last array) in one transaction, in record order. A failing statement loses its rows
-    /// (counted) and the rest goes on; a failing commit drops the batch (retrying a full disk forever would
-    /// stall every producer).
-    ///
-    /// A cycle takes the shards one after the other, so it may miss an event that was being appended to a
-    /// shard already taken while it takes a later-numbered event from a shard taken after (a try's
-    /// `returned` on one thread, its task's end on another). Everything from the first missing number on is
-    /// held back for the next cycle, which has the missing event: each cycle writes a prefix of record
-    /// order, so a task's whole life is never cut in two by the shards' timing. Everything recorded before
-    /// a `flush()` was numbered before such a gap, so a flush still sees it committed; the last cycle (and a
-    /// gap that a whole cycle did not fill, which should not happen) writes everything.
+    /// cycle in its last array) in one transaction, in record order, up to the first event still being
+    /// appended when its shard was taken (see ``RecordPrefix``); what follows is held back in the last array.
+    /// A failing statement loses its rows (counted) and the rest goes on; a failing commit drops the
+    /// batch (retrying a full disk forever would stall every producer).
     private func write(_ batches: inout [[EventBuffer.Entry]], closing: Bool) {
         // Merge the whole cycle at once, on this thread and before the transaction starts: a task's
         // submission and end are often tens of thousands of events apart (a burst of submissions, then
@@ -151,17 +142,16 @@ final class MonitoringWriter: @unchecked Sendable {
         var held: [EventBuffer.Entry] = []
         var count = 0
         var merge = EventBuffer.Merge(shards: batches.count)
+        self.prefix.startCycle(closing: closing)
         while let (shard, index) = merge.next(in: batches) {
-            let sequence = batches[shard][index].sequence
-            if !held.isEmpty || (sequence != self.nextSequence && !closing && self.heldGap != self.nextSequence) {
+            if self.prefix.admit(batches[shard][index].sequence) {
+                plan.add(batches[shard][index].event)
+                count += 1
+            } else {
                 held.append(batches[shard][index])
-                continue
             }
-            self.nextSequence = sequence &+ 1
-            plan.add(batches[shard][index].event)
-            count += 1
         }
-        self.heldGap = held.isEmpty ? nil : self.nextSequence
+        self.prefix.endCycle()
         swap(&batches[batches.count - 1], &held)
         guard count > 0 else { return }
         var errors = WriteErrors()

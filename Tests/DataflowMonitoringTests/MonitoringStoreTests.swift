@@ -244,6 +244,9 @@ struct MonitoringStoreTests {
                 == String(tasks))
         // Every task's rows are pending, launched, running, exec_done; only the explicit calls are stored.
         #expect(try db.scalar("SELECT count(*) FROM status_event") == "0")
+        // One batch saw each task's whole life: one `task_done` row each, nothing else.
+        #expect(try db.scalar("SELECT count(*) FROM task_done") == String(tasks))
+        #expect(try db.scalar("SELECT (SELECT count(*) FROM task_submit) + (SELECT count(*) FROM try_end)") == "0")
         let out = try db.scalar(
             """
             SELECT count(*) FROM (SELECT task_id, group_concat(task_status_name) AS states

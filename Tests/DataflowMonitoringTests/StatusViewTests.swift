@@ -233,6 +233,7 @@ struct StatusViewTests {
         store.close()
         let db = try RawDatabase(path: path)
         #expect(try db.scalar("PRAGMA user_version") == "5")
+        #expect(try db.scalar("SELECT count(*) FROM task_done") == "0")
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'status'") == "view")
         #expect(try db.rows("SELECT \(columns) FROM status ORDER BY \(columns)") == before)
         #expect(

@@ -195,6 +195,8 @@ struct TaskViewTests {
         store.close()
         let db = try RawDatabase(path: path)
         #expect(try db.scalar("PRAGMA user_version") == "5")
+        // v5's whole-life table too, empty: the old rows stay where the upgrade to v4 put them.
+        #expect(try db.scalar("SELECT count(*) FROM task_done") == "0")
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'task'") == "view")
         #expect(try db.rows("SELECT * FROM task ORDER BY task_id") == tasksBefore)
         #expect(try db.scalar("SELECT type FROM sqlite_master WHERE name = 'try'") == "view")
