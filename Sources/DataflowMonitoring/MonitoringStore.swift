@@ -48,7 +48,8 @@ public final class MonitoringStore: Sendable {
             public static let full = Synchronous(rawValue: "FULL")
         }
 
-        /// Longest time a recorded event waits before it is committed. Default 0.2 s.
+        /// Longest time a recorded event usually waits before it is committed (twice that for an event recorded
+        /// after one that was still being appended when the writer took its shard). Default 0.2 s.
         public var flushInterval: Duration
         /// Most events held in memory; recording blocks (backpressure) while this many wait. Default 1,000,000.
         public var maxBufferedEvents: Int
@@ -148,8 +149,9 @@ public final class MonitoringStore: Sendable {
     }
 
     /// The task's row in `task` (a `task_submit` row; the view adds the end columns once
-    /// ``taskEnded(runID:taskID:time:failCount:failCost:finalState:failure:)`` is recorded); also the task's
-    /// `pending` row in `status` (try 0, at `time`).
+    /// ``taskEnded(runID:taskID:time:failCount:failCost:finalState:failure:)`` is recorded; or, when the task
+    /// ends with no retry in the same commit, part of its one `task_done` row); also the task's `pending` row
+    /// in `status` (try 0, at `time`).
     public func taskSubmitted(
         runID: String,
         taskID: Int,
@@ -199,7 +201,8 @@ public final class MonitoringStore: Sendable {
     }
 
     /// Completes the task's row in `task` when it reaches a final state (one `task_end` row, inserted, never an
-    /// update): return time, fail count and cost, final state and the failure message (for `failed` and
+    /// update, or its whole life in one `task_done` row when the same commit has its submission and its only
+    /// try): return time, fail count and cost, final state and the failure message (for `failed` and
     /// `dep_fail`). Also records the final state in `status`, with the
     /// highest try id recorded for the task (0 if it never launched, as for `memo_done` and `dep_fail`).
     public func taskEnded(
