@@ -90,7 +90,8 @@ let package = Package(
         .testTarget(
             name: "VizWorkflowTests",
             dependencies: [
-                "VizWorkflow", "DataflowCore", "PDGTileViewer", "PDGTiling", "PDGTilingApps", "PDGRasterization", "CVizGDAL", "VizWorkflowTestSupport",
+                "VizWorkflow", "DataflowCore", "DataflowStorage", "PDGTileViewer", "PDGTiling", "PDGTilingApps", "PDGRasterization", "CVizGDAL",
+                "VizWorkflowTestSupport",
             ]
         ),
         .testTarget(name: "PDGRasterizationTests", dependencies: ["PDGRasterization", "PDGTiling", "CVizGDAL", "CVizSQLite"]),

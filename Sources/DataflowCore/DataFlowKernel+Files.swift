@@ -35,7 +35,7 @@ extension DataFlowKernel {
         record.inputKey = inputKey
         record.inputFingerprints = recordedInputs
 
-        if let cached = memoTable.withLock({ $0[key] }) {
+        if let cached = memoTable[key] {
             // A record without files was written before the app declared any: run again to learn them.
             if let stored = FileCheckpointRecord.decode(cached) {
                 guard let (changed, now) = stored.firstChangedOutput() else {
@@ -49,7 +49,7 @@ extension DataFlowKernel {
             return false
         }
         if !inputFiles.isEmpty, let previousKey = inputKeyIndex.withLock({ $0[inputKey] }),
-            let previous = memoTable.withLock({ $0[previousKey] }).flatMap(FileCheckpointRecord.decode)
+            let previous = memoTable[previousKey].flatMap(FileCheckpointRecord.decode)
         {
             let changed = previous.inputs.first { old in recordedInputs.first { $0.path == old.path }?.fingerprint != old.fingerprint }
             noteRerun(record, .inputChanged, path: changed?.path ?? inputFiles[0].path)

@@ -59,7 +59,7 @@ extension DataFlowKernel {
                 }
                 let key = MemoKey(app: record.app.name, input: encodedInput)
                 record.memoKey = key
-                if let cached = memoTable.withLock({ $0[key] }) {
+                if let cached = memoTable[key] {
                     let output = try record.app.decodeOutput(cached)
                     finish(record, .success(output), state: .memoDone)
                     return
@@ -208,19 +208,26 @@ extension DataFlowKernel: TaskSink {
             finish(record, .failure(taskError(record, code: .appFailed, "cannot encode the output: \(error)", underlying: error)), state: .failed)
             return
         }
-        memoTable.withLock { $0[key] = encoded }
+        memoTable.store(encoded, for: key)
         switch configuration.checkpointMode {
         case .taskExit?:
-            // Complete only once durable: whatever a dependent or the user saw survives a crash.
-            checkpointWriter!.append(
-                key: key, output: encoded,
-                durable: { [self] in
-                    finish(record, .success(output), state: .execDone)
-                })
+            // Complete only once durable (see `finishDurable`): whatever a dependent or the user saw survives a
+            // crash.
+            record.durableOutput = output
+            checkpointWriter!.append(key: key, output: encoded, completing: record)
         case .periodic?, .dfkExit?, .manual?:
             deferredCheckpoints.withLock { $0.append((key, encoded)) }
             finish(record, .success(output), state: .execDone)
         case nil:
+            finish(record, .success(output), state: .execDone)
+        }
+    }
+
+    /// Completes tasks whose checkpoint records are durable (on the checkpoint writer's thread).
+    func finishDurable(_ records: [TaskRecord]) {
+        for record in records {
+            let output = record.durableOutput!
+            record.durableOutput = nil
             finish(record, .success(output), state: .execDone)
         }
     }

@@ -34,7 +34,7 @@ public final class DataFlowKernel: Sendable {
     let nextTaskID = Atomic<Int>(0)
     let outstandingTasks = Atomic<Int>(0)
     let drainWaiters = Mutex<[CheckedContinuation<Void, Never>]>([])
-    let memoTable = Mutex<[MemoKey: [UInt8]]>([:])
+    let memoTable: MemoTable
     /// Input-only memo key → full key, for records of tasks with input files (see ``memoizeWithFiles``).
     let inputKeyIndex = Mutex<[MemoKey: MemoKey]>([:])
     /// Records waiting for a periodic, manual or exit checkpoint.
@@ -120,13 +120,20 @@ public final class DataFlowKernel: Sendable {
                 }
             }
             inputKeyIndex.withLock { $0 = Self.indexInputKeys(table) }
-            memoTable.withLock { $0 = table }
+            memoTable = MemoTable(table)
+        } else {
+            memoTable = MemoTable()
         }
         self.checkpointLoadReport = report
 
         switch (configuration.checkpointMode, storage) {
         case (nil, _): checkpointWriter = nil
-        case (_, .posix): checkpointWriter = try CheckpointWriter(target: .appendLog(path: "\(runDirectory)/checkpoint/tasks.ckpt"))
+        case (_, .posix):
+            // A small batch waits briefly for company only while other tries run (their records are coming).
+            checkpointWriter = try CheckpointWriter(
+                target: .appendLog(
+                    path: "\(runDirectory)/checkpoint/tasks.ckpt",
+                    moreComing: { [counters] in counters.executing.load(ordering: .acquiring) > 0 }))
         case (_, .object):
             // Publish early when no try is executing: then every outstanding task waits on these records.
             checkpointWriter = try CheckpointWriter(
@@ -170,6 +177,8 @@ public final class DataFlowKernel: Sendable {
             monitoring = nil
         }
         monitoringSnapshots = snapshots
+        // Weak: the kernel owns the writer; a kernel dropped without shutdown must not be kept alive by it.
+        checkpointWriter?.onDurable { [weak self] records in self?.finishDurable(records) }
         if let monitoring {
             let runID = self.runID
             for case let source as any BackendEventSource in configuration.executors {
@@ -240,7 +249,7 @@ public final class DataFlowKernel: Sendable {
             defer { records = [] }
             return records
         }
-        for (key, output) in records { writer.append(key: key, output: output, durable: nil) }
+        for (key, output) in records { writer.append(key: key, output: output, completing: nil) }
         writer.flush()
     }
 

@@ -14,6 +14,8 @@ final class TaskRecord: @unchecked Sendable {
     let complete: @Sendable (Result<any Sendable, any Error>) -> Void
 
     var input: (any Sendable)?
+    /// The output of a succeeded try while its checkpoint record is being made durable (`task_exit`).
+    var durableOutput: (any Sendable)?
     var memoKey: MemoKey?
     /// For apps with declared files: the memo key without the input files' fingerprints, and those fingerprints.
     var inputKey: MemoKey?

@@ -22,7 +22,8 @@ public enum StorageKind: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// The storage kind for `path`: `DATAFLOW_STORAGE` if it is `posix` or `object`, else ``detect(path:)``.
     public static func resolve(path: String) -> StorageKind {
-        if let value = ProcessInfo.processInfo.environment[environmentVariable], let kind = StorageKind(rawValue: value) {
+        // getenv, not ProcessInfo's environment: that copies the whole environment into a dictionary per call.
+        if let value = getenv(environmentVariable), let kind = StorageKind(rawValue: String(cString: value)) {
             return kind
         }
         return detect(path: path)
@@ -30,25 +31,28 @@ public enum StorageKind: String, Sendable, Hashable, Codable, CaseIterable {
 
     /// Detects the kind from the mount that holds `path` (which need not exist yet) in `/proc/self/mountinfo`:
     /// a FUSE mount (`fuse`, `fuse.gcsfuse`, any `fuse.*` but `fuseblk`) is ``object``, anything else ``posix``.
-    /// Reading the mount table asks the FUSE daemon nothing.
+    /// Reading the mount table asks the FUSE daemon nothing; it is read again only after a mount or unmount
+    /// (see `MountTable`).
     public static func detect(path: String) -> StorageKind {
-        guard let table = try? String(contentsOfFile: "/proc/self/mountinfo", encoding: .utf8) else { return .posix }
-        return detect(path: path, mountTable: table)
+        guard let entries = MountTable.shared.entries else { return .posix }
+        return detect(path: path, mounts: entries)
     }
 
     /// Detects the kind of `path` from a mount table in `/proc/self/mountinfo`'s format.
     public static func detect(path: String, mountTable table: String) -> StorageKind {
+        detect(path: path, mounts: MountTable.parse(table))
+    }
+
+    static func detect(path: String, mounts: [MountTable.Entry]) -> StorageKind {
         let absolute = absolutePath(path)
         var best: (length: Int, type: String)?
-        for line in table.split(separator: "\n") {
-            let fields = line.split(separator: " ", omittingEmptySubsequences: false)
-            guard fields.count > 6, let dash = fields.firstIndex(of: "-"), dash + 1 < fields.count else { continue }
-            let mountPoint = unescape(String(fields[4]))
+        for mount in mounts {
+            let mountPoint = mount.mountPoint
             let covers =
                 mountPoint == "/" || absolute == mountPoint || absolute.hasPrefix(mountPoint.hasSuffix("/") ? mountPoint : mountPoint + "/")
             guard covers else { continue }
             // Later lines of the same length win: a mount stacked on another mount point hides it.
-            if best == nil || mountPoint.count >= best!.length { best = (mountPoint.count, String(fields[dash + 1])) }
+            if best == nil || mountPoint.utf8.count >= best!.length { best = (mountPoint.utf8.count, mount.type) }
         }
         guard let type = best?.type else { return .posix }
         return type == "fuse" || type.hasPrefix("fuse.") ? .object : .posix

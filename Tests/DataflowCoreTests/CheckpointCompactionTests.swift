@@ -27,7 +27,7 @@ struct CheckpointCompactionTests {
         try await withTemporaryDirectory { root in
             let writer = try Self.writer(root, compaction: .init(segments: 4, bytes: 1 << 20))
             for n in 0..<23 {
-                writer.append(key: Self.key(n), output: [UInt8(n)], durable: nil)
+                writer.append(key: Self.key(n), output: [UInt8(n)], completing: nil)
                 writer.flush()
                 writer.waitForCompaction()
             }
@@ -46,7 +46,7 @@ struct CheckpointCompactionTests {
             let writer = try Self.writer(root, compaction: .init(segments: 3, bytes: 200))
             let sizes = [10, 10, 500, 10, 10, 10, 90, 90, 90, 10]
             for (n, size) in sizes.enumerated() {
-                writer.append(key: Self.key(n), output: [UInt8](repeating: UInt8(n), count: size), durable: nil)
+                writer.append(key: Self.key(n), output: [UInt8](repeating: UInt8(n), count: size), completing: nil)
                 writer.flush()
                 writer.waitForCompaction()
             }

@@ -1,3 +1,4 @@
+import DataflowStorage
 import Foundation
 import Testing
 import VizWorkflowTestSupport
@@ -52,6 +53,22 @@ import VizWorkflowTestSupport
         let files = RunDirectory.earlierCheckpoints(under: mount + "/runinfo", excluding: "").filter { $0.contains("/\(run)/") }
         let records = files.compactMap { try? CheckpointFile.read(path: $0).entries.count }.reduce(0, +)
         return (files.count, records)
+    }
+
+    /// Storage detection keeps the mount table between calls and reads it again only after a mount or unmount:
+    /// a path becomes object storage when a bucket is mounted over it and POSIX again when it is unmounted.
+    @Test(.enabled(if: EmulatedBucket.unavailable == nil, "\(EmulatedBucket.unavailable ?? "")"))
+    func storageDetectionFollowsMountsAndUnmounts() throws {
+        let bucket = try EmulatedBucket()
+        defer { bucket.remove() }
+        let path = bucket.root + "/mnt-pod/viz-output/tile.tif"
+        #expect(StorageKind.detect(path: path) == .posix)
+        #expect(StorageKind.detect(path: path) == .posix)
+        let mount = try bucket.mount(node: "pod", enforceRate: "off")
+        #expect(StorageKind.detect(path: path) == .object)
+        #expect(StorageKind.detect(path: bucket.root + "/elsewhere") == .posix)
+        try mount.unmount()
+        #expect(StorageKind.detect(path: path) == .posix)
     }
 
     @Test(.enabled(if: EmulatedBucket.unavailable == nil, "\(EmulatedBucket.unavailable ?? "")"))
