@@ -18,7 +18,10 @@ extension MonitoringStore {
     ///   written at submission or launch when the task ended (usually in a later batch) was half of the
     ///   writer's time; and a task whose submission, end and only try (try 0, or none) the writer sees in one
     ///   batch is one row of `task_done` instead of those four (most tasks of a busy run: the writer's
-    ///   inserts were most of its time);
+    ///   inserts were most of its time); `task_done` has no key: a row appended to a rowid table costs
+    ///   about 40% less than one placed by a `(run_id, task_id)` key (the writer's largest cost), so the views
+    ///   never look a task up in it row by row (`NOT EXISTS` would scan it per row): they `LEFT JOIN` it,
+    ///   for which SQLite builds an automatic index once per query (0.2 s for 300k rows);
     /// - `status` is a view, not a table (see ``statusViewSQL``): the five calls of a task's usual life
     ///   already put every timestamp of its `pending`, `launched`, `running` and final rows into the task and
     ///   `try` rows, so writing them again as rows cost the writer two thirds of its inserts; only states that
@@ -104,9 +107,8 @@ extension MonitoringStore {
             block_id TEXT,
             task_try_time_running REAL,
             task_try_time_returned REAL,
-            task_fail_history TEXT,
-            PRIMARY KEY (run_id, task_id)
-        ) WITHOUT ROWID;
+            task_fail_history TEXT
+        );
         CREATE INDEX IF NOT EXISTS task_done_hashsum_idx ON task_done (task_hashsum)
             WHERE task_hashsum IS NOT NULL;
         CREATE TABLE IF NOT EXISTS status_event (
@@ -187,10 +189,10 @@ extension MonitoringStore {
             SELECT e.try_id, e.task_id, e.run_id, e.block_id, e.hostname, NULL, NULL, e.task_try_time_running,
                    e.task_try_time_returned, e.task_fail_history
             FROM try_end AS e
+            LEFT JOIN task_done AS d ON d.run_id = e.run_id AND d.task_id = e.task_id AND d.try_id = e.try_id
             WHERE NOT EXISTS (SELECT 1 FROM try_launch AS l
                               WHERE l.run_id = e.run_id AND l.task_id = e.task_id AND l.try_id = e.try_id)
-              AND NOT EXISTS (SELECT 1 FROM task_done AS d
-                              WHERE d.run_id = e.run_id AND d.task_id = e.task_id AND d.try_id = e.try_id)
+              AND d.task_id IS NULL
             UNION ALL
             SELECT d.try_id, d.task_id, d.run_id, coalesce(e.block_id, d.block_id), coalesce(e.hostname, d.hostname),
                    d.try_executor, d.task_try_time_launched,
@@ -282,9 +284,10 @@ extension MonitoringStore {
                                           ORDER BY s.try_id DESC, s.timestamp DESC, s.rank DESC, s.seq DESC) AS n
                 FROM (\(unfinishedStatusRowsSQL)) AS s
                 LEFT JOIN task_submit AS f ON f.run_id = s.run_id AND f.task_id = s.task_id
+                LEFT JOIN task_done AS d ON d.run_id = s.run_id AND d.task_id = s.task_id
                 WHERE (f.task_id IS NULL
                        OR NOT EXISTS (SELECT 1 FROM task_end AS e WHERE e.run_id = s.run_id AND e.task_id = s.task_id))
-                  AND NOT EXISTS (SELECT 1 FROM task_done AS d WHERE d.run_id = s.run_id AND d.task_id = s.task_id)
+                  AND d.task_id IS NULL
             )
             WHERE n = 1;
         """
@@ -389,11 +392,11 @@ extension MonitoringStore {
             task_status_name, task_fail_message, task_final_try_id)
         VALUES
         """
-    /// A whole life (submission, end and try 0 if any, seen in one batch): one insert instead of four.
-    /// `OR REPLACE`, as for `task_submit`: a task recorded again keeps its latest values.
+    /// A whole life (submission, end and try 0 if any, seen in one batch): one insert instead of four, appended
+    /// to a table without a key (see ``tablesSQL``).
     static let insertTaskDoneColumns = 20
     static let insertTaskDonePrefix = """
-        INSERT OR REPLACE INTO task_done (run_id, task_id, task_func_name, task_memoize, task_hashsum,
+        INSERT INTO task_done (run_id, task_id, task_func_name, task_memoize, task_hashsum,
             task_depends, task_executor, task_time_invoked, task_time_returned, task_fail_count, task_fail_cost,
             task_status_name, task_fail_message, try_id, try_executor, task_try_time_launched, hostname, block_id,
             task_try_time_running, task_try_time_returned, task_fail_history)

@@ -62,6 +62,7 @@ struct GeoreferencingTests {
     @Test("Every GeoTIFF carries its set's CRS and the tile's exact bounds in it", arguments: cases)
     func geotiffCRSAndBounds(tms: String, epsg: Int) throws {
         let directory = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = try Self.config(tms: tms, directory: directory)
         let set = try config.tileMatrixSet()
         let child = TileIndex(x: 0, y: 0, z: 1)
@@ -83,6 +84,7 @@ struct GeoreferencingTests {
     @Test("The WMTS TopLeftCorner of each matrix is the GeoTIFF origin of its tile (0, 0), in the CRS's axis order", arguments: cases)
     func wmtsMatricesAgree(tms: String, epsg: Int) throws {
         let directory = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = try Self.config(tms: tms, directory: directory)
         let set = try config.tileMatrixSet()
         let xml = try WMTSCapabilities().document(for: config)

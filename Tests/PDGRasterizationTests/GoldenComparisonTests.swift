@@ -64,6 +64,7 @@ struct GoldenComparisonTests {
     func pngsFromGoldenGeoTIFFs() throws {
         let root = try RasterTestSupport.golden("complete-workflow")
         let output = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: output) }
         var config = try RasterTestSupport.completeWorkflowConfig(output: output)
         config.dirGeotiff = root + "/geotiffs"
         var options = RasterPipelineOptions()
@@ -147,6 +148,7 @@ struct GoldenComparisonTests {
     func minimalExample() async throws {
         let root = try RasterTestSupport.golden("minimal-example")
         let output = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: output) }
         var config = try WorkflowConfiguration(contentsOf: root + "/config__updated.json").resolvingPaths(against: output)
         config.dirStaged = root + "/staged"
         let report = try await RasterizationRunner(workflow: config).rasterize()
@@ -175,6 +177,7 @@ struct GoldenComparisonTests {
     func dedupAndFailures() async throws {
         let root = try RasterTestSupport.golden("complete-workflow")
         let output = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: output) }
         var config = try RasterTestSupport.completeWorkflowConfig(output: output)
         config.dirStaged = output + "/staged"
         config.zRange = [12, 13]

@@ -19,6 +19,7 @@ struct OverwriteAndCapabilitiesTests {
     @Test("overwrite false keeps valid, up-to-date GeoTIFFs and web tiles; rebuilds broken or out-of-date ones; overwrite true rebuilds")
     func overwriteKeepsValidOutputs() throws {
         let directory = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         var config = try PyramidAndWebTileTests.config(directory: directory)
         #expect(config.overwrite == false)
         let child = TileIndex(x: 0, y: 0, z: 1)

@@ -24,6 +24,7 @@ struct PyramidAndWebTileTests {
     @Test("Spec §8 worked example: 3,0,1,2 → 6 (sum); 1.0,0.5,0,0 → 0.375 (average); missing children are zeros")
     func parentAggregation() throws {
         let directory = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = try Self.config(directory: directory)
         let child = TileIndex(x: 0, y: 0, z: 1)
         let raster = RasterTile(
@@ -42,6 +43,7 @@ struct PyramidAndWebTileTests {
     @Test("Web tiles render when min == max and on NaN (pdgraster fails), with nodata transparent")
     func degenerateRanges() throws {
         let directory = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         let config = try Self.config(directory: directory)
         let tile = TileIndex(x: 1, y: 0, z: 1)
         let raster = RasterTile(

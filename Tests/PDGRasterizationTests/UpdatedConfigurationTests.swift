@@ -10,6 +10,7 @@ struct UpdatedConfigurationTests {
     func matchesTheShippedUpdatedConfig() async throws {
         let root = try RasterTestSupport.golden("minimal-example")
         let output = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: output) }
         let shipped = try WorkflowConfiguration(contentsOf: root + "/config__updated.json")
         var config = shipped.resolvingPaths(against: output)
         config.dirStaged = root + "/staged"

@@ -17,6 +17,7 @@ struct WebTileFormatTests {
     @Test("Each extension gets its own format, decodable by GDAL at the tile size", arguments: formats)
     func writtenAsTheExtensionSays(ext: String, driver: String, magic: [UInt8]) throws {
         let directory = try RasterTestSupport.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
         var config = try PyramidAndWebTileTests.config(directory: directory)
         config.extWebTiles = ext
         let tile = TileIndex(x: 1, y: 0, z: 1)

@@ -42,11 +42,13 @@ import VizWorkflowTestSupport
     func screenshot(_ url: String, to path: String) throws {
         let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
         let browser = try #require(chromium, "Chromium is not installed (scripts/setup.sh installs it)")
+        let profile = "\(NSTemporaryDirectory())chromium-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: profile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: browser)
         process.arguments = [
             "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=900,600",
-            "--virtual-time-budget=5000", "--user-data-dir=\(NSTemporaryDirectory())chromium-\(UUID().uuidString)",
+            "--virtual-time-budget=5000", "--user-data-dir=\(profile)",
             "--screenshot=\(path)", url,
         ]
         process.standardOutput = FileHandle.nullDevice
