@@ -211,6 +211,10 @@ public final class MonitoringStore: Sendable {
     /// try): return time, fail count and cost, final state and the failure message (for `failed` and
     /// `dep_fail`). Also records the final state in `status`, with the
     /// highest try id recorded for the task (0 if it never launched, as for `memo_done` and `dep_fail`).
+    ///
+    /// `returned`, when not `nil`, is when the task's final try (that highest try id) returned without
+    /// failure: the same rows as a ``tryReturned(runID:taskID:tryID:time:failure:)`` call for that try just
+    /// before this one, for one event fewer. A try that failed still needs its own `tryReturned` call.
     public func taskEnded(
         runID: String,
         taskID: Int,
@@ -218,7 +222,8 @@ public final class MonitoringStore: Sendable {
         failCount: Int,
         failCost: Double,
         finalState: TaskState,
-        failure: String?
+        failure: String?,
+        returned: Double? = nil
     ) {
         self.buffer.append(
             .taskEnded(
@@ -228,7 +233,8 @@ public final class MonitoringStore: Sendable {
                 failCount: failCount,
                 failCost: failCost,
                 finalState: finalState,
-                failure: failure
+                failure: failure,
+                returned: returned
             )
         )
     }

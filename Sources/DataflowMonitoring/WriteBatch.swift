@@ -214,11 +214,17 @@ struct WriteBatch {
                 self.submissions.append(submission)
             }
 
-        case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
+        case .taskEnded(
+            let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure, let returned):
             let run = self.run(runID)
             var tryID = 0
             if !self.lastTries.isEmpty {
                 tryID = self.lastTries[runID]?.removeValue(forKey: taskID) ?? 0
+            }
+            if let returned {
+                // The final try's `tryReturned`, folded into its task's end.
+                let row = self.try(run: run, taskID: taskID, tryID: tryID)
+                self.tries[row].returned = returned
             }
             var ending = Ending(
                 run: run,
