@@ -16,6 +16,8 @@ final class TaskRecord: @unchecked Sendable {
     var input: (any Sendable)?
     /// The output of a succeeded try while its checkpoint record is being made durable (`task_exit`).
     var durableOutput: (any Sendable)?
+    /// When the succeeded final try returned, for monitoring: recorded with the task's end, not on its own.
+    var returnedAt: Double?
     var memoKey: MemoKey?
     /// For apps with declared files: the memo key without the input files' fingerprints, and those fingerprints.
     var inputKey: MemoKey?

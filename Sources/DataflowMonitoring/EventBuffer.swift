@@ -118,12 +118,13 @@ final class EventBuffer: Sendable {
     // MARK: Writer side
 
     /// Starts a cycle: swaps every shard's array with the (empty) one in `batches` and says whether the buffer
-    /// was closed before the swaps (then this is the last cycle: nothing recorded later is taken).
-    func takeAll(into batches: inout [[Entry]]) -> (cycle: UInt64, closing: Bool) {
-        let (cycle, closing) = self.control.withLock { control in
-            control.flushRequested = false
+    /// was closed before the swaps (then this is the last cycle: nothing recorded later is taken) and whether
+    /// a `flush()` waits for this cycle (then it must write everything it took).
+    func takeAll(into batches: inout [[Entry]]) -> (cycle: UInt64, closing: Bool, flushing: Bool) {
+        let (cycle, closing, flushing) = self.control.withLock { control in
+            defer { control.flushRequested = false }
             control.cyclesStarted &+= 1
-            return (control.cyclesStarted, control.closed)
+            return (control.cyclesStarted, control.closed, control.flushRequested)
         }
         var count = 0
         for index in self.shards.indices {
@@ -132,7 +133,7 @@ final class EventBuffer: Sendable {
         }
         self.taken.wrappingAdd(UInt64(count), ordering: .relaxed)
         self.broadcastProgress()  // backpressured producers may append again
-        return (cycle, closing)
+        return (cycle, closing, flushing)
     }
 
     /// Ends a cycle: everything it took is committed (or dropped and counted).

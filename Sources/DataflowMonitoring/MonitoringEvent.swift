@@ -22,7 +22,9 @@ enum MonitoringEvent: Sendable {
         failCount: Int,
         failCost: Double,
         finalState: TaskState,
-        failure: String?
+        failure: String?,
+        /// When the final try returned, if it succeeded and its `tryReturned` was not recorded (folded in).
+        returned: Double?
     )
     case tryLaunched(runID: String, taskID: Int, tryID: Int, executor: String, time: Double)
     case tryRunning(runID: String, taskID: Int, tryID: Int, hostname: String?, blockID: String?, time: Double)

@@ -331,6 +331,7 @@ extension MonitoringStore {
         // A bigger page cache keeps the index pages of a long run in memory.
         try connection.execute("PRAGMA cache_size=-65536", code: .schema)
         try connection.execute("PRAGMA temp_store=MEMORY", code: .schema)
+        // `wal_autocheckpoint` stays at SQLite's 1000 pages: 10,000 measured no better (session 5).
 
         let version = Int(try connection.scalarText("PRAGMA user_version") ?? "0") ?? 0
         guard version <= schemaVersion else {

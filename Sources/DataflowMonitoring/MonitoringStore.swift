@@ -28,7 +28,9 @@ import Synchronization
 /// highest try id seen for the task. Other states (`fail_retryable`, `joining`, ...) are recorded with
 /// `taskState`.
 ///
-/// - Important: Recorded events become visible to readers only after the writer commits them; call
+/// - Important: Recorded events become visible to readers only after the writer commits them (a task that
+///   has not ended within one cycle up to one more `flushInterval` later, see
+///   ``Configuration-swift.struct/flushInterval``); call
 ///   ``flush()`` when a reader must see everything recorded so far. Events recorded after ``close()`` are
 ///   ignored.
 public final class MonitoringStore: Sendable {
@@ -49,7 +51,11 @@ public final class MonitoringStore: Sendable {
         }
 
         /// Longest time a recorded event usually waits before it is committed (twice that for an event recorded
-        /// after one that was still being appended when the writer took its shard). Default 0.2 s.
+        /// after one that was still being appended when the writer took its shard). A task that is still
+        /// pending or running at the end of a cycle has its submission and try 0 held back one more cycle (so
+        /// that a task ending soon after is one `task_done` row): such a task appears in the database up to
+        /// one `flushInterval` later than its events otherwise would. ``MonitoringStore/flush()`` and
+        /// ``MonitoringStore/close()`` hold nothing back. Default 0.2 s.
         public var flushInterval: Duration
         /// Most events held in memory; recording blocks (backpressure) while this many wait. Default 1,000,000.
         public var maxBufferedEvents: Int
@@ -205,6 +211,10 @@ public final class MonitoringStore: Sendable {
     /// try): return time, fail count and cost, final state and the failure message (for `failed` and
     /// `dep_fail`). Also records the final state in `status`, with the
     /// highest try id recorded for the task (0 if it never launched, as for `memo_done` and `dep_fail`).
+    ///
+    /// `returned`, when not `nil`, is when the task's final try (that highest try id) returned without
+    /// failure: the same rows as a ``tryReturned(runID:taskID:tryID:time:failure:)`` call for that try just
+    /// before this one, for one event fewer. A try that failed still needs its own `tryReturned` call.
     public func taskEnded(
         runID: String,
         taskID: Int,
@@ -212,7 +222,8 @@ public final class MonitoringStore: Sendable {
         failCount: Int,
         failCost: Double,
         finalState: TaskState,
-        failure: String?
+        failure: String?,
+        returned: Double? = nil
     ) {
         self.buffer.append(
             .taskEnded(
@@ -222,7 +233,8 @@ public final class MonitoringStore: Sendable {
                 failCount: failCount,
                 failCost: failCost,
                 finalState: finalState,
-                failure: failure
+                failure: failure,
+                returned: returned
             )
         )
     }

@@ -106,9 +106,9 @@ final class MonitoringWriter: @unchecked Sendable {
         var batches = Array(repeating: [EventBuffer.Entry](), count: shards + 1)
         while true {
             self.buffer.waitForWork(until: Date(timeIntervalSinceNow: self.flushInterval))
-            let (cycle, closing) = self.buffer.takeAll(into: &batches)
-            if batches.contains(where: { !$0.isEmpty }) {
-                self.write(&batches, closing: closing)
+            let (cycle, closing, flushing) = self.buffer.takeAll(into: &batches)
+            if self.plan.hasCarried || batches.contains(where: { !$0.isEmpty }) {
+                self.write(&batches, closing: closing, flushing: flushing)
             }
             for index in 0..<shards {
                 batches[index].removeAll(keepingCapacity: true)
@@ -126,9 +126,11 @@ final class MonitoringWriter: @unchecked Sendable {
     /// Writes one cycle's events (in the shards of `batches`, and the events held back by the previous
     /// cycle in its last array) in one transaction, in record order, up to the first event still being
     /// appended when its shard was taken (see ``RecordPrefix``); what follows is held back in the last array.
+    /// Unless the cycle is the last one or serves a `flush()`, the submissions of tasks that have not ended
+    /// are held back one more cycle too (see ``WriteBatch/holdUnfinished()``).
     /// A failing statement loses its rows (counted) and the rest goes on; a failing commit drops the
     /// batch (retrying a full disk forever would stall every producer).
-    private func write(_ batches: inout [[EventBuffer.Entry]], closing: Bool) {
+    private func write(_ batches: inout [[EventBuffer.Entry]], closing: Bool, flushing: Bool) {
         // Merge the whole cycle at once, on this thread and before the transaction starts: a task's
         // submission and end are often tens of thousands of events apart (a burst of submissions, then
         // their runs), and only when both are in the same merge is the task one `task_done` row instead of
@@ -153,7 +155,10 @@ final class MonitoringWriter: @unchecked Sendable {
         }
         self.prefix.endCycle()
         swap(&batches[batches.count - 1], &held)
-        guard count > 0 else { return }
+        // In record order the held-back submissions come before everything the next cycle takes (events
+        // the prefix held back included), so carrying them as rows keeps each task's order.
+        if !closing && !flushing { plan.holdUnfinished() }
+        guard count > 0 || !plan.submissions.isEmpty else { return }
         var errors = WriteErrors()
         do {
             try self.begin.run()
@@ -264,7 +269,9 @@ final class MonitoringWriter: @unchecked Sendable {
         let submissions = plan.submissions
         var rows: [Int] = []
         rows.reserveCapacity(submissions.count - plan.lives.count)
-        for index in submissions.indices where !submissions[index].inLife { rows.append(index) }
+        for index in submissions.indices where !submissions[index].inLife && !submissions[index].held {
+            rows.append(index)
+        }
         Self.forEachRun(rows, run: { submissions[$0].run }) { run, range in
             self.insertTaskSubmits.write(runID: runIDs[run], count: range.count, errors: &errors) { statement, first, index in
                 let row = rows[range.lowerBound + index]
@@ -305,7 +312,7 @@ final class MonitoringWriter: @unchecked Sendable {
         var ends: [Int] = []
         launches.reserveCapacity(tries.count)
         ends.reserveCapacity(tries.count)
-        for index in tries.indices where !tries[index].inLife {
+        for index in tries.indices where !tries[index].inLife && !tries[index].held {
             if tries[index].hasLaunch { launches.append(index) }
             if tries[index].hasEnd { ends.append(index) }
         }

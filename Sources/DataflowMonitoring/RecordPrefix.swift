@@ -8,6 +8,9 @@
 /// a gap (the gap's event was appended after the cycle started), so a flush still finds it committed.
 /// The last cycle writes everything, and so does a cycle whose first gap a whole cycle did not fill (which
 /// should not happen: numbers are taken inside the shard's lock, with the append).
+/// The submissions of unfinished tasks that `WriteBatch.holdUnfinished()` keeps for the next cycle are not
+/// held here: they are carried as rows, from the written prefix, so they precede every event of the next
+/// cycle (the events held here included) and each task's order holds.
 struct RecordPrefix {
     /// The number of the next event to write.
     private(set) var next: UInt64 = 0

@@ -14,6 +14,7 @@ final class SQLiteConnection {
     /// published snapshot on a bucket.
     init(path: String, readOnly: Bool = false, immutable: Bool = false, busyTimeoutMilliseconds: Int32 = 5_000) throws(MonitoringError) {
         self.path = path
+        _ = Self.globalConfiguration
         var flags = SQLITE_OPEN_NOMUTEX
         flags |= readOnly || immutable ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE)
         var name = path
@@ -43,6 +44,14 @@ final class SQLiteConnection {
     deinit {
         self.close()
     }
+
+    /// Process-wide settings that SQLite takes only before it initializes: made once (a lazy global is
+    /// initialized once, under a lock), before the first connection of this module opens. Without memory
+    /// statistics every SQLite allocation skips a global mutex. If something else in the process (GDAL) has
+    /// already used SQLite, the call is refused (`SQLITE_MISUSE`) and nothing changes.
+    private static let globalConfiguration: Int32 = {
+        viz_sqlite3_disable_memstatus()
+    }()
 
     /// Closes the connection; statements still alive are finalized lazily (`sqlite3_close_v2`).
     func close() {

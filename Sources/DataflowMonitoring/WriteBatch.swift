@@ -14,6 +14,11 @@
 /// end: its submission is found by key, and its final try id (see `lastTries`) says whether it retried.
 /// Events of the task after its end (a worker's late `running`) merge into the life's try when they are in
 /// the same batch, or become a `try_end` row that the `try` view joins to the life.
+///
+/// A task submitted in this batch that has not ended (and has not retried or recorded an explicit state) is
+/// *held back* once (``holdUnfinished()``): its submission and try 0 are not written now but carried into the
+/// next batch, ahead of its events, so that a task ending there is still one `task_done` row. A task held
+/// once is written split if it has not ended by the end of the next batch.
 struct WriteBatch {
     struct StatusRow {
         var run: Int
@@ -35,6 +40,12 @@ struct WriteBatch {
         var time: Double
         /// Written as part of a life, not on its own.
         var inLife = false
+        /// Its task ended in this batch but is not a life (it retried).
+        var ended = false
+        /// Held back by the previous batch: written by this one whatever happens.
+        var heldOnce = false
+        /// Held back for the next batch: not written by this one.
+        var held = false
     }
 
     /// What `taskEnded` says about a task.
@@ -73,6 +84,8 @@ struct WriteBatch {
         var failure: String?
         /// Written as part of a life, not on its own.
         var inLife = false
+        /// Held back with its task's submission for the next batch (see ``Submission/held``).
+        var held = false
 
         /// Whether the batch saw the try's launch (a `try_launch` row).
         var hasLaunch: Bool { executor != nil || launched != nil }
@@ -99,8 +112,15 @@ struct WriteBatch {
     /// gets its final status row's try id from here. Only ids above 0 are stored (0 is the default), so tasks
     /// that never retry cost no dictionary work.
     private var lastTries: [String: [Int: Int]] = [:]
+    /// Submissions and try rows held back by ``holdUnfinished()``, with their run ids, for the next batch.
+    private var carriedSubmissions: [(runID: String, row: Submission)] = []
+    private var carriedTries: [(runID: String, row: TryRow)] = []
 
-    /// Empties the batch, keeping its storage; the last-try table lives on.
+    /// Whether the previous batch held rows back for this one (they are in it after ``removeAll()``).
+    var hasCarried: Bool { !self.carriedSubmissions.isEmpty }
+
+    /// Empties the batch, keeping its storage; the last-try table lives on, and the rows the previous batch
+    /// held back become this batch's first rows (they precede every event it will be given).
     mutating func removeAll() {
         self.runIDs.removeAll(keepingCapacity: true)
         self.statusRows.removeAll(keepingCapacity: true)
@@ -112,6 +132,55 @@ struct WriteBatch {
         self.index.removeAll()
         self.submissionIndex.removeAll()
         self.lastRun = -1
+        for (runID, var row) in self.carriedSubmissions {
+            row.run = self.run(runID)
+            row.held = false
+            row.heldOnce = true
+            let next = self.submissions.count
+            _ = self.submissionIndex.row(run: row.run, taskID: row.taskID, tryID: -1, orInsert: next)
+            self.submissions.append(row)
+        }
+        for (runID, var row) in self.carriedTries {
+            row.run = self.run(runID)
+            row.held = false
+            let next = self.tries.count
+            _ = self.index.row(run: row.run, taskID: row.taskID, tryID: row.tryID, orInsert: next)
+            self.tries.append(row)
+        }
+        self.carriedSubmissions.removeAll(keepingCapacity: true)
+        self.carriedTries.removeAll(keepingCapacity: true)
+    }
+
+    /// Holds back for the next batch each submission of this batch whose task has not ended, with its try 0:
+    /// not one held back before (those are written now, split), nor one that retried or recorded an explicit
+    /// state (its `status_event` rows are written now, so its submission is too).
+    mutating func holdUnfinished() {
+        var explicit = Set<TaskKey>()
+        for row in self.statusRows { explicit.insert(TaskKey(run: row.run, taskID: row.taskID)) }
+        for index in self.submissions.indices {
+            let submission = self.submissions[index]
+            if submission.inLife || submission.ended || submission.heldOnce { continue }
+            let runID = self.runIDs[submission.run]
+            if !self.lastTries.isEmpty && self.lastTries[runID]?[submission.taskID] != nil { continue }
+            if !explicit.isEmpty && explicit.contains(TaskKey(run: submission.run, taskID: submission.taskID)) {
+                continue
+            }
+            // The latest submission of a task submitted twice in the batch is the one indexed.
+            guard self.submissionIndex.row(run: submission.run, taskID: submission.taskID, tryID: -1) == index else {
+                continue
+            }
+            self.submissions[index].held = true
+            self.carriedSubmissions.append((runID, submission))
+            if let row = self.index.row(run: submission.run, taskID: submission.taskID, tryID: 0) {
+                self.tries[row].held = true
+                self.carriedTries.append((runID, self.tries[row]))
+            }
+        }
+    }
+
+    private struct TaskKey: Hashable {
+        var run: Int
+        var taskID: Int
     }
 
     /// Adds one event, merging it with earlier events of the same task or try.
@@ -145,11 +214,17 @@ struct WriteBatch {
                 self.submissions.append(submission)
             }
 
-        case .taskEnded(let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure):
+        case .taskEnded(
+            let runID, let taskID, let time, let failCount, let failCost, let finalState, let failure, let returned):
             let run = self.run(runID)
             var tryID = 0
             if !self.lastTries.isEmpty {
                 tryID = self.lastTries[runID]?.removeValue(forKey: taskID) ?? 0
+            }
+            if let returned {
+                // The final try's `tryReturned`, folded into its task's end.
+                let row = self.try(run: run, taskID: taskID, tryID: tryID)
+                self.tries[row].returned = returned
             }
             var ending = Ending(
                 run: run,
@@ -161,9 +236,14 @@ struct WriteBatch {
                 failure: failure,
                 tryID: tryID
             )
-            if tryID == 0, let submission = self.submissionIndex.row(run: run, taskID: taskID, tryID: -1),
+            if let submission = self.submissionIndex.row(run: run, taskID: taskID, tryID: -1),
                 !self.submissions[submission].inLife
             {
+                guard tryID == 0 else {
+                    self.submissions[submission].ended = true
+                    self.endings.append(ending)
+                    return
+                }
                 self.submissions[submission].inLife = true
                 ending.inLife = true
                 let tryRow = self.index.row(run: run, taskID: taskID, tryID: 0) ?? -1

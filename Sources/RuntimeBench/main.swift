@@ -118,7 +118,15 @@ final class LatencySampler: Sendable {
 let arguments = Array(CommandLine.arguments.dropFirst())
 let options = ["worker", "swarm"].contains(arguments.first) ? Options() : Options.parse(arguments)
 let runRoot = NSTemporaryDirectory() + "runtime-bench-\(getpid())"
-defer { try? FileManager.default.removeItem(atPath: runRoot) }
+// RUNTIME_BENCH_KEEP_RUN=1 keeps the run directory (its monitoring.db) for inspection and says where it is.
+let keepRun = ProcessInfo.processInfo.environment["RUNTIME_BENCH_KEEP_RUN"] == "1"
+defer {
+    if keepRun {
+        FileHandle.standardError.write(Data("runtime-bench: run directory kept: \(runRoot)\n".utf8))
+    } else {
+        try? FileManager.default.removeItem(atPath: runRoot)
+    }
+}
 
 var builder = AppRegistry.Builder()
 let appOptions = AppOptions(cacheable: options.checkpoint)

@@ -12,13 +12,15 @@ struct WholeLifeTests {
     static let wholeLives = [1, 3, 4, 7, 8, 9, 11]
 
     /// Records a mix of task lives. `flushBetweenCalls` commits every call on its own, so no task is a whole
-    /// life (the v4 rows); otherwise only the explicit flushes split tasks 5 and 9.
+    /// life (the v4 rows); otherwise only the explicit flushes split tasks 5 and 9. `foldReturns` records
+    /// a succeeded final try's return with its task's end (`taskEnded(returned:)`), as the kernel does,
+    /// instead of a `tryReturned` call of its own (the same times either way).
     ///
     /// 1: a plain task; 2: retried (try 0 fails, `fail_retryable`, try 1 succeeds); 3: memoized (no try);
     /// 4: dependency failure (no try); 5: its try's run and its end in a later cycle than its launch;
     /// 6: still running; 7: a join app (`joining`); 8: fails with no retry; 9: a worker's `running` recorded
     /// after the task ended, in a later cycle; 10: pending; 11: a partial failure inside a successful task.
-    private func record(_ store: MonitoringStore, flushBetweenCalls: Bool) {
+    private func record(_ store: MonitoringStore, flushBetweenCalls: Bool, foldReturns: Bool = false) {
         let run = self.runID
         var time = 100.0
         func step(_ record: (Double) -> Void) {
@@ -51,14 +53,27 @@ struct WholeLifeTests {
                     finalState: state, failure: failure)
             }
         }
+        func finished(_ task: Int, _ tryID: Int = 0, failCount: Int = 0) {
+            guard foldReturns else {
+                returned(task, tryID)
+                end(task, .execDone, failCount: failCount)
+                return
+            }
+            let returnedTime = time
+            time += 1
+            step {
+                store.taskEnded(
+                    runID: run, taskID: task, time: $0, failCount: failCount, failCost: Double(failCount) / 2,
+                    finalState: .execDone, failure: nil, returned: returnedTime)
+            }
+        }
         store.workflowStarted(runID: run, workflowName: "w", workflowVersion: "1", runDirectory: "/r", time: 1)
         submit(1)
         submit(5, app: "slow")
         launch(5)
         launch(1)
         running(1)
-        returned(1)
-        end(1, .execDone)
+        finished(1)
         submit(2)
         launch(2)
         running(2)
@@ -66,8 +81,7 @@ struct WholeLifeTests {
         step { store.taskState(runID: run, taskID: 2, tryID: 0, state: .failRetryable, time: $0) }
         launch(2, 1)
         running(2, 1)
-        returned(2, 1)
-        end(2, .execDone, failCount: 1)
+        finished(2, 1, failCount: 1)
         submit(3, memoize: true)
         end(3, .memoDone)
         submit(4, dependsOn: [8])
@@ -84,23 +98,19 @@ struct WholeLifeTests {
         returned(8, failure: "boom 8")
         end(8, .failed, failCount: 1, failure: "boom 8")
         end(4, .depFail, failure: "Dependency failure")
-        returned(7)
-        end(7, .execDone)
+        finished(7)
         submit(9)
         launch(9)
-        returned(9)
-        end(9, .execDone)
+        finished(9)
         submit(10)
         submit(11, app: "tiles")
         launch(11)
         running(11)
-        returned(11)
-        end(11, .execDone)
+        finished(11)
         step { store.partialFailure(runID: run, taskID: 11, item: "tile 3", message: "empty", time: $0) }
         store.flush()
         running(5)
-        returned(5)
-        end(5, .execDone)
+        finished(5)
         step {
             store.tryRunning(runID: run, taskID: 9, tryID: 0, hostname: "late", blockID: "b9", time: $0)
         }
@@ -260,13 +270,18 @@ struct WholeLifeTests {
         defer { directory.remove() }
         let wholePath = directory.url.appendingPathComponent("whole/monitoring.db").path
         let splitPath = directory.url.appendingPathComponent("split/monitoring.db").path
+        let foldedPath = directory.url.appendingPathComponent("folded/monitoring.db").path
         let whole = try MonitoringStore(path: wholePath, configuration: .init(flushInterval: .seconds(60)))
-        self.record(whole, flushBetweenCalls: false)
+        self.record(whole, flushBetweenCalls: false, foldReturns: true)
         whole.close()
         let split = try MonitoringStore(path: splitPath)
         self.record(split, flushBetweenCalls: true)
         split.close()
-        #expect(whole.droppedEvents == 0 && split.droppedEvents == 0)
+        // Split rows with the returns folded into the ends: `try_end` upserts of the tries launched earlier.
+        let folded = try MonitoringStore(path: foldedPath)
+        self.record(folded, flushBetweenCalls: true, foldReturns: true)
+        folded.close()
+        #expect(whole.droppedEvents == 0 && split.droppedEvents == 0 && folded.droppedEvents == 0)
 
         let wholeDB = try RawDatabase(path: wholePath)
         let splitDB = try RawDatabase(path: splitPath)
@@ -289,9 +304,14 @@ struct WholeLifeTests {
 
         let wholeViews = try self.views(wholeDB)
         let splitViews = try self.views(splitDB)
+        let foldedViews = try self.views(RawDatabase(path: foldedPath))
         for (name, rows) in splitViews {
             #expect(wholeViews[name] == rows, "\(name)")
+            #expect(foldedViews[name] == rows, "\(name)")
         }
+        // Every succeeded try has its return time, folded or not.
+        #expect(
+            splitViews["try"]?.filter { $0[8] == nil }.map { "\($0[1]!)/\($0[0]!)" } == ["6/0"])
         // The split rows are what they should be: each task once, tries of 3 and 4 absent, 9 with its late run.
         #expect(splitViews["task"]?.count == 11)
         #expect(
@@ -310,6 +330,7 @@ struct WholeLifeTests {
 
         let wholeReport = try self.report(wholePath)
         #expect(wholeReport == (try self.report(splitPath)))
+        #expect(try self.report(foldedPath) == wholeReport)
         #expect(wholeReport.taskCount == 11)
         #expect(wholeReport.failures.map(\.message) == ["boom 0", "Dependency failure", "boom 8"])
         #expect(wholeReport.failures.last?.hostname == "h8")
