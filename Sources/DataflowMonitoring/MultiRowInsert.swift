@@ -91,4 +91,10 @@ final class MultiRowInsert {
             index += 1
         }
     }
+
+    /// Finalizes both statements (see ``SQLiteStatement/finalize()``).
+    func finalize() {
+        self.many.finalize()
+        self.one.finalize()
+    }
 }

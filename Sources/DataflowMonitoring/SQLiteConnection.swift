@@ -104,6 +104,7 @@ final class SQLiteConnection {
 final class SQLiteStatement {
     private let statement: OpaquePointer
     private let connection: SQLiteConnection
+    private var finalized = false
 
     /// Tells SQLite to copy a bound string or blob (the Swift buffer does not outlive the call).
     private static let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
@@ -114,6 +115,14 @@ final class SQLiteStatement {
     }
 
     deinit {
+        self.finalize()
+    }
+
+    /// Releases the statement now; it must not be used after. A connection closes for real (and checkpoints
+    /// its WAL into the database) only once its last statement is finalized.
+    func finalize() {
+        guard !self.finalized else { return }
+        self.finalized = true
         sqlite3_finalize(self.statement)
     }
 

@@ -29,6 +29,25 @@ struct MonitoringStoreTests {
         #expect(try db.rows("SELECT try_id, block_id, hostname, task_try_time_running FROM try").isEmpty)
     }
 
+    /// Closing checkpoints the WAL into the database and removes it, even while the writer object is still
+    /// alive: a run leaves one file, not a database plus tens of megabytes of WAL.
+    @Test func closingLeavesNoWriteAheadLog() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let store = try MonitoringStore(path: directory.databasePath)
+        store.workflowStarted(runID: runID, workflowName: "wal", workflowVersion: "1", runDirectory: "/tmp/x", time: 1)
+        for task in 0..<20_000 {
+            store.taskSubmitted(
+                runID: runID, taskID: task, appName: "noop", memoize: false, hashsum: nil, dependsOn: [], executor: "threads", time: 2)
+        }
+        store.flush()
+        #expect(FileManager.default.fileExists(atPath: directory.databasePath + "-wal"))
+        store.close()
+        #expect(!FileManager.default.fileExists(atPath: directory.databasePath + "-wal"))
+        let db = try RawDatabase(path: directory.databasePath)
+        #expect(try db.scalar("SELECT count(*) FROM task") == "20000")
+    }
+
     @Test func reopeningAnExistingDatabaseKeepsItsRows() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
