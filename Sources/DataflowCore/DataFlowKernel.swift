@@ -191,6 +191,10 @@ public final class DataFlowKernel: Sendable {
         }
     }
 
+    /// The CPU time, in seconds, that the monitoring database's writer thread used, once ``shutdown(waitForTasks:)``
+    /// has returned; `nil` before, or without monitoring.
+    public var monitoringWriterCPUSeconds: Double? { monitoring?.writerCPUSeconds }
+
     /// Tasks submitted and not yet finished.
     public var outstanding: Int { outstandingTasks.load(ordering: .relaxed) }
 

@@ -46,6 +46,8 @@ final class EventBuffer: Sendable {
         var writerFinished = false
         var droppedEvents: UInt64 = 0
         var lastError: MonitoringError?
+        /// CPU time of the writer thread, set when it finishes.
+        var writerCPUSeconds: Double?
     }
 
     /// Shards; a power of two. More than the threads that usually record at once (a submitter, the

@@ -403,6 +403,23 @@ extension MonitoringStore {
             task_try_time_running, task_try_time_returned, task_fail_history)
         VALUES
         """
+    /// The usual whole life (`exec_done` on its only try, no failure, dependency, hash or block) with what
+    /// most rows share bound once per statement: `?1` run id, `?2` app, `?3` executor, `?4` hostname, `?5`
+    /// memoize; each row binds only its id and five times (7 parameters instead of 20).
+    static let insertPlainLifeShared = 5
+    static let insertPlainLifeColumns = 6
+    static let insertPlainLifePrefix = """
+        INSERT INTO task_done (run_id, task_func_name, task_executor, hostname, task_memoize, task_depends,
+            task_fail_count, task_fail_cost, task_status_name, try_id, try_executor, task_id, task_time_invoked,
+            task_time_returned, task_try_time_launched, task_try_time_running, task_try_time_returned)
+        VALUES
+        """
+    /// One row of ``insertPlainLifePrefix`` whose own parameters start at `first`; the constants are what the
+    /// general insert binds for such a life (`''` for no dependencies, as `task_depends` is for them).
+    static func plainLifeRow(_ first: Int) -> String {
+        "(?1, ?2, ?3, ?4, ?5, '', 0, 0.0, 'exec_done', 0, ?3, ?\(first), ?\(first + 1), ?\(first + 2), ?\(first + 3), "
+            + "?\(first + 4), ?\(first + 5))"
+    }
     /// Only explicit ``MonitoringStore/taskState(runID:taskID:tryID:state:time:)`` calls become rows;
     /// the `status` view derives the rest.
     static let insertStatusEventColumns = 4

@@ -317,6 +317,12 @@ public final class MonitoringStore: Sendable {
         Int(self.buffer.control.withLock { $0.droppedEvents })
     }
 
+    /// The CPU time the writer thread used, in seconds, once ``close()`` has returned (`nil` before): what
+    /// monitoring costs beyond the recording calls themselves (runtime-bench reports it per task).
+    public var writerCPUSeconds: Double? {
+        self.buffer.control.withLock { $0.writerCPUSeconds }
+    }
+
     /// The most recent write error, if any; the writer keeps going after an error.
     public var lastError: MonitoringError? {
         self.buffer.control.withLock { $0.lastError }

@@ -20,6 +20,7 @@ final class MonitoringWriter: @unchecked Sendable {
     private let insertTaskSubmits: MultiRowInsert
     private let insertTaskEnds: MultiRowInsert
     private let insertTaskDones: MultiRowInsert
+    private let insertPlainLives: MultiRowInsert
     private let upsertTryLaunches: MultiRowInsert
     private let upsertTryEnds: MultiRowInsert
     private let insertStatusEvents: MultiRowInsert
@@ -67,6 +68,14 @@ final class MonitoringWriter: @unchecked Sendable {
             rowsPerStatement: Store.rowsPerInsert,
             prefix: Store.insertTaskDonePrefix,
             suffix: ""
+        )
+        self.insertPlainLives = try MultiRowInsert(
+            connection: connection,
+            shared: Store.insertPlainLifeShared,
+            columns: Store.insertPlainLifeColumns,
+            rowsPerStatement: Store.rowsPerInsert,
+            prefix: Store.insertPlainLifePrefix,
+            row: Store.plainLifeRow
         )
         self.upsertTryLaunches = try MultiRowInsert(
             connection: connection,
@@ -127,12 +136,17 @@ final class MonitoringWriter: @unchecked Sendable {
             statement.finalize()
         }
         for insert in [
-            self.insertTaskSubmits, self.insertTaskEnds, self.insertTaskDones, self.upsertTryLaunches, self.upsertTryEnds,
+            self.insertTaskSubmits, self.insertTaskEnds, self.insertTaskDones, self.insertPlainLives, self.upsertTryLaunches,
+            self.upsertTryEnds,
             self.insertStatusEvents,
         ] {
             insert.finalize()
         }
         self.connection.close()
+        var cpu = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu)
+        let cpuSeconds = Double(cpu.tv_sec) + Double(cpu.tv_nsec) * 1e-9
+        self.buffer.control.withLock { $0.writerCPUSeconds = cpuSeconds }
         self.buffer.writerDidFinish()
     }
 
@@ -238,7 +252,15 @@ final class MonitoringWriter: @unchecked Sendable {
     /// Whole lives: one `task_done` row each, with the task's submission, end and try 0 (NULL try columns
     /// when it had no try).
     private func writeLives(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
-        let lives = plan.lives
+        // The usual lives go through the statement that binds 7 parameters a row instead of 20.
+        var plain: [WriteBatch.Life] = []
+        var other: [WriteBatch.Life] = []
+        plain.reserveCapacity(plan.lives.count)
+        for life in plan.lives {
+            if Self.isPlain(life, plan) { plain.append(life) } else { other.append(life) }
+        }
+        self.writePlainLives(plain, plan, &errors)
+        let lives = other
         let submissions = plan.submissions
         let endings = plan.endings
         let tries = plan.tries
@@ -274,6 +296,53 @@ final class MonitoringWriter: @unchecked Sendable {
                     for column in Int32(12)..<20 { statement.bindNull(first + column) }
                 }
             }
+        }
+    }
+
+    /// Whether a life is the usual one ``MonitoringStore/insertPlainLifePrefix`` writes.
+    private static func isPlain(_ life: WriteBatch.Life, _ plan: borrowing WriteBatch) -> Bool {
+        guard life.tryRow >= 0 else { return false }
+        let submission = plan.submissions[life.submission]
+        let ending = plan.endings[life.ending]
+        let attempt = plan.tries[life.tryRow]
+        return submission.hashsum == nil && submission.dependsOn.isEmpty && ending.failCount == 0 && ending.failCost == 0
+            && ending.finalState == .execDone && ending.failure == nil && attempt.failure == nil && attempt.blockID == nil
+            && attempt.executor == submission.executor
+    }
+
+    /// Usual lives, in stretches that share run, app, executor, hostname and memoize (bound once per statement).
+    private func writePlainLives(_ lives: [WriteBatch.Life], _ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
+        let submissions = plan.submissions
+        let endings = plan.endings
+        let tries = plan.tries
+        let runIDs = plan.runIDs
+        // Compared field by field (an array of shared values per life would cost an allocation each).
+        func sameShared(_ a: WriteBatch.Life, _ b: WriteBatch.Life) -> Bool {
+            let (x, y) = (submissions[a.submission], submissions[b.submission])
+            return x.run == y.run && x.memoize == y.memoize && x.appName == y.appName && x.executor == y.executor
+                && tries[a.tryRow].hostname == tries[b.tryRow].hostname
+        }
+        var start = 0
+        while start < lives.count {
+            var end = start + 1
+            while end < lives.count && sameShared(lives[start], lives[end]) { end += 1 }
+            let submission = submissions[lives[start].submission]
+            let values: [MultiRowInsert.SharedValue] = [
+                .text(runIDs[submission.run]), .text(submission.appName), .text(submission.executor),
+                tries[lives[start].tryRow].hostname.map { .text($0) } ?? .null, .int(submission.memoize ? 1 : 0),
+            ]
+            let stretch = start..<end
+            self.insertPlainLives.write(shared: values, count: stretch.count, errors: &errors) { statement, first, index in
+                let life = lives[stretch.lowerBound + index]
+                let attempt = tries[life.tryRow]
+                statement.bind(first, submissions[life.submission].taskID)
+                statement.bind(first + 1, submissions[life.submission].time)
+                statement.bind(first + 2, endings[life.ending].time)
+                statement.bind(first + 3, attempt.launched)
+                statement.bind(first + 4, attempt.running)
+                statement.bind(first + 5, attempt.returned)
+            }
+            start = end
         }
     }
 

@@ -5,16 +5,26 @@
 /// statement spreads that over all of them (measured ~2x rows/s for v1's append-only `status` table).
 /// Parameter `?1` is the run id, shared by every row of the statement, so a 36-character id is bound (and
 /// copied) once per statement and run instead of once per row; bindings survive `sqlite3_reset`, so an
-/// unchanged run id is not bound again at all.
+/// unchanged run id is not bound again at all. A statement may share more parameters than the run id (see
+/// ``init(connection:shared:columns:rowsPerStatement:prefix:row:)``): values most rows have in common.
 final class MultiRowInsert {
-    /// Parameters per row, not counting the shared run id.
+    /// A value bound once per statement for all its rows.
+    enum SharedValue: Equatable {
+        case text(String)
+        case int(Int)
+        case null
+    }
+
+    /// Parameters per row, not counting the shared ones.
     let columns: Int
+    /// Parameters shared by every row (`?1` ... `?shared`; `?1` is the run id).
+    let shared: Int
     /// Rows in one execution of the big statement.
     let rowsPerStatement: Int
     private let many: SQLiteStatement
     private let one: SQLiteStatement
-    private var manyRunID: String?
-    private var oneRunID: String?
+    private var manyShared: [SharedValue] = []
+    private var oneShared: [SharedValue] = []
 
     /// Prepares both statements.
     /// - Parameters:
@@ -29,9 +39,32 @@ final class MultiRowInsert {
         suffix: String
     ) throws(MonitoringError) {
         self.columns = columns
+        self.shared = 1
         self.rowsPerStatement = rowsPerStatement
         self.many = try connection.prepare(Self.sql(prefix, suffix, rows: rowsPerStatement, columns: columns), code: .schema)
         self.one = try connection.prepare(Self.sql(prefix, suffix, rows: 1, columns: columns), code: .schema)
+    }
+
+    /// Prepares both statements with `shared` parameters common to all rows and a row of the caller's shape.
+    /// - Parameters:
+    ///   - row: The `VALUES` entry of a row whose own parameters start at the given number, e.g.
+    ///     `{ "(?1, ?2, 0, ?\($0), ?\($0 + 1))" }`.
+    init(
+        connection: SQLiteConnection,
+        shared: Int,
+        columns: Int,
+        rowsPerStatement: Int,
+        prefix: String,
+        row: (Int) -> String
+    ) throws(MonitoringError) {
+        self.columns = columns
+        self.shared = shared
+        self.rowsPerStatement = rowsPerStatement
+        func sql(rows: Int) -> String {
+            prefix + " " + (0..<rows).map { row(shared + 1 + $0 * columns) }.joined(separator: ", ")
+        }
+        self.many = try connection.prepare(sql(rows: rowsPerStatement), code: .schema)
+        self.one = try connection.prepare(sql(rows: 1), code: .schema)
     }
 
     /// `prefix (?1, ?2, ..., ?k+1), (?1, ?k+2, ...) suffix`.
@@ -58,15 +91,24 @@ final class MultiRowInsert {
         errors: inout WriteErrors,
         bindRow: (SQLiteStatement, Int32, Int) -> Void
     ) {
+        write(shared: [.text(runID)], count: count, errors: &errors, bindRow: bindRow)
+    }
+
+    /// Writes `count` rows with the shared parameters `shared` (`?1` the run id, then the others).
+    func write(
+        shared: [SharedValue],
+        count: Int,
+        errors: inout WriteErrors,
+        bindRow: (SQLiteStatement, Int32, Int) -> Void
+    ) {
+        precondition(shared.count == self.shared)
+        let first = Int32(self.shared + 1)
         var index = 0
         if count - index >= self.rowsPerStatement {
-            if self.manyRunID != runID {
-                self.many.bind(1, runID)
-                self.manyRunID = runID
-            }
+            Self.bind(shared, to: self.many, boundBefore: &self.manyShared)
             while count - index >= self.rowsPerStatement {
                 for row in 0..<self.rowsPerStatement {
-                    bindRow(self.many, Int32(2 + row * self.columns), index + row)
+                    bindRow(self.many, first + Int32(row * self.columns), index + row)
                 }
                 do {
                     try self.many.run()
@@ -77,12 +119,9 @@ final class MultiRowInsert {
             }
         }
         guard index < count else { return }
-        if self.oneRunID != runID {
-            self.one.bind(1, runID)
-            self.oneRunID = runID
-        }
+        Self.bind(shared, to: self.one, boundBefore: &self.oneShared)
         while index < count {
-            bindRow(self.one, 2, index)
+            bindRow(self.one, first, index)
             do {
                 try self.one.run()
             } catch {
@@ -90,6 +129,19 @@ final class MultiRowInsert {
             }
             index += 1
         }
+    }
+
+    /// Binds the shared values that differ from what the statement holds (bindings survive resets).
+    private static func bind(_ shared: [SharedValue], to statement: SQLiteStatement, boundBefore: inout [SharedValue]) {
+        for (offset, value) in shared.enumerated() where offset >= boundBefore.count || boundBefore[offset] != value {
+            let index = Int32(offset + 1)
+            switch value {
+            case .text(let text): statement.bind(index, text)
+            case .int(let number): statement.bind(index, number)
+            case .null: statement.bindNull(index)
+            }
+        }
+        boundBefore = shared
     }
 
     /// Finalizes both statements (see ``SQLiteStatement/finalize()``).

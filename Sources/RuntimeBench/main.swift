@@ -304,6 +304,10 @@ let result: [String: any Sendable] = [
     "cpu_us_per_task_with_shutdown": (totalCPU / Double(max(1, options.tasks)) * 1e6 * 100).rounded() / 100,
 ]
 var output = result
+if let writerCPU = kernel.monitoringWriterCPUSeconds {
+    // The monitoring writer thread's own CPU (warm-up included): steadier than the process's under load.
+    output["monitoring_writer_cpu_us_per_task"] = (writerCPU / Double(max(1, options.tasks)) * 1e6 * 100).rounded() / 100
+}
 if options.payloadBytes > 0 {
     output["megabytes_per_second_each_way"] = (Double(options.tasks * options.payloadBytes) / seconds / 1e6 * 10).rounded() / 10
 }
