@@ -86,8 +86,14 @@ extension DataFlowKernel {
             token: record
         )
         if let monitoring {
-            monitoring.tryLaunched(
-                runID: runID, taskID: record.id, tryID: record.tryID, executor: record.executor?.label ?? "_parsl_internal", time: Self.now())
+            if record.submissionDeferred {
+                // Launched as it was submitted: one event for both, at the submission's time.
+                recordSubmission(record, launched: true)
+            } else {
+                monitoring.tryLaunched(
+                    runID: runID, taskID: record.id, tryID: record.tryID, executor: record.executor?.label ?? "_parsl_internal",
+                    time: Self.now())
+            }
         }
         guard let executor = record.executor else {
             runJoin(request)
@@ -242,6 +248,7 @@ extension DataFlowKernel: TaskSink {
         default: counters.failed.wrappingAdd(1, ordering: .relaxed)
         }
         if let monitoring {
+            if record.submissionDeferred { recordSubmission(record, launched: false) }
             var failureText: String?
             if case .failure(let error) = result { failureText = "\(error)" }
             monitoring.taskEnded(

@@ -78,20 +78,17 @@ extension DataFlowKernel {
             complete: future.complete
         )
         outstandingTasks.wrappingAdd(1, ordering: .relaxed)
-        if let monitoring {
-            monitoring.taskSubmitted(
-                runID: runID,
-                taskID: id,
-                appName: app.name,
-                memoize: app.options.cacheable,
-                hashsum: nil,
-                dependsOn: dependencies.map(\.taskID),
-                executor: executor?.label ?? "_parsl_internal",
-                time: Self.now()
-            )
+        if monitoring != nil {
+            record.submittedAt = Self.now()
+            record.submissionDeferred = true
+            // A task launched now records its submission with its launch (`dispatch`), or with its end
+            // (`finish`, e.g. from the memo table): one monitoring event instead of two.
+            if !dependencies.isEmpty { recordSubmission(record, launched: false) }
         }
         if dependencies.isEmpty {
             launch(record)
+            // Every path of `launch` dispatches or finishes; this only guards against one that does neither.
+            if record.submissionDeferred { recordSubmission(record, launched: false) }
         } else {
             for dependency in dependencies {
                 dependency.whenSettled { [self] in
@@ -104,5 +101,22 @@ extension DataFlowKernel {
             }
         }
         return future
+    }
+
+    /// Records the task's submission in monitoring (once): with try 0's launch when `launched`.
+    func recordSubmission(_ record: TaskRecord, launched: Bool) {
+        guard let monitoring, record.submissionDeferred else { return }
+        record.submissionDeferred = false
+        monitoring.taskSubmitted(
+            runID: runID,
+            taskID: record.id,
+            appName: record.app.name,
+            memoize: record.app.options.cacheable,
+            hashsum: nil,
+            dependsOn: record.dependencies.map(\.taskID),
+            executor: record.executor?.label ?? "_parsl_internal",
+            time: record.submittedAt,
+            launched: launched
+        )
     }
 }

@@ -14,6 +14,10 @@ final class TaskRecord: @unchecked Sendable {
     let complete: @Sendable (Result<any Sendable, any Error>) -> Void
 
     var input: (any Sendable)?
+    /// The submission not yet recorded in monitoring, and when it happened: a task launched at once records
+    /// it with its launch (see `DataFlowKernel.recordSubmission`).
+    var submissionDeferred = false
+    var submittedAt = 0.0
     /// The output of a succeeded try while its checkpoint record is being made durable (`task_exit`).
     var durableOutput: (any Sendable)?
     /// When the succeeded final try returned, for monitoring: recorded with the task's end, not on its own.

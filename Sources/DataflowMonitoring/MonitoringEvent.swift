@@ -10,6 +10,9 @@ enum MonitoringEvent: Sendable {
         taskID: Int,
         appName: String,
         memoize: Bool,
+        /// Try 0 was launched on `executor` at `time` too (no `tryLaunched` of its own). Next to `memoize`,
+        /// it takes no room: the slot's padding.
+        launched: Bool,
         hashsum: String?,
         dependsOn: [Int],
         executor: String,

@@ -21,7 +21,7 @@ import Synchronization
 ///
 /// A task's usual life is five calls, and the state changes they imply get their `status` rows without
 /// a ``taskState(runID:taskID:tryID:state:time:)`` call (`status` is a view that derives those rows from the
-/// `task` and `try` rows the calls write; explicit `taskState` calls are stored in `status_event`): ``taskSubmitted(runID:taskID:appName:memoize:hashsum:dependsOn:executor:time:)``
+/// `task` and `try` rows the calls write; explicit `taskState` calls are stored in `status_event`): ``taskSubmitted(runID:taskID:appName:memoize:hashsum:dependsOn:executor:time:launched:)``
 /// records `pending` (try 0), ``tryLaunched(runID:taskID:tryID:executor:time:)`` `launched`,
 /// ``tryRunning(runID:taskID:tryID:hostname:blockID:time:)`` `running`, ``tryReturned(runID:taskID:tryID:time:failure:)``
 /// none, and ``taskEnded(runID:taskID:time:failCount:failCost:finalState:failure:)`` the final state, with the
@@ -157,7 +157,9 @@ public final class MonitoringStore: Sendable {
     /// The task's row in `task` (a `task_submit` row; the view adds the end columns once
     /// ``taskEnded(runID:taskID:time:failCount:failCost:finalState:failure:)`` is recorded; or, when the task
     /// ends with no retry in the same commit, part of its one `task_done` row); also the task's `pending` row
-    /// in `status` (try 0, at `time`).
+    /// in `status` (try 0, at `time`). `launched` also records try 0's launch on `executor` at `time`, as
+    /// ``tryLaunched(runID:taskID:tryID:executor:time:)`` would: the kernel says so for a task it dispatches
+    /// as it is submitted (one event instead of two).
     public func taskSubmitted(
         runID: String,
         taskID: Int,
@@ -166,7 +168,8 @@ public final class MonitoringStore: Sendable {
         hashsum: String?,
         dependsOn: [Int],
         executor: String,
-        time: Double
+        time: Double,
+        launched: Bool = false
     ) {
         self.buffer.append(
             .taskSubmitted(
@@ -174,6 +177,7 @@ public final class MonitoringStore: Sendable {
                 taskID: taskID,
                 appName: appName,
                 memoize: memoize,
+                launched: launched,
                 hashsum: hashsum,
                 dependsOn: dependsOn,
                 executor: executor,

@@ -191,7 +191,8 @@ struct WriteBatch {
             self.noteTry(runID, taskID: taskID, tryID: tryID)
             self.statusRows.append(StatusRow(run: run, taskID: taskID, tryID: tryID, state: state, time: time))
 
-        case .taskSubmitted(let runID, let taskID, let appName, let memoize, let hashsum, let dependsOn, let executor, let time):
+        case .taskSubmitted(
+            let runID, let taskID, let appName, let memoize, let launched, let hashsum, let dependsOn, let executor, let time):
             let run = self.run(runID)
             let submission = Submission(
                 run: run,
@@ -212,6 +213,12 @@ struct WriteBatch {
                 self.submissions[row] = submission
             } else {
                 self.submissions.append(submission)
+            }
+            if launched {
+                // Try 0's launch, recorded with the submission (as a `tryLaunched` at the same time would be).
+                let row = self.try(run: run, taskID: taskID, tryID: 0)
+                self.tries[row].executor = executor
+                self.tries[row].launched = time
             }
 
         case .taskEnded(

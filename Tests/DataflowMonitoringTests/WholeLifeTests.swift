@@ -265,6 +265,56 @@ struct WholeLifeTests {
         return report
     }
 
+    /// A launch recorded with its submission (`taskSubmitted(launched: true)`, as the kernel does for a task
+    /// it dispatches at once) gives the same rows as a `tryLaunched` at the same time, whole or split, and a
+    /// memoized task submitted the same way without `launched` has no try.
+    @Test(arguments: [false, true])
+    func aLaunchRecordedWithItsSubmissionIsATryLaunched(flushBetweenCalls: Bool) throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        func record(_ store: MonitoringStore, together: Bool) {
+            let run = self.runID
+            func step(_ call: () -> Void) {
+                call()
+                if flushBetweenCalls { store.flush() }
+            }
+            store.workflowStarted(runID: run, workflowName: "w", workflowVersion: "1", runDirectory: "/r", time: 1)
+            for task in 1...3 {
+                let time = Double(10 * task)
+                step {
+                    store.taskSubmitted(
+                        runID: run, taskID: task, appName: "app", memoize: true, hashsum: nil, dependsOn: [],
+                        executor: "threads", time: time, launched: together)
+                }
+                if !together { step { store.tryLaunched(runID: run, taskID: task, tryID: 0, executor: "threads", time: time) } }
+                step { store.tryRunning(runID: run, taskID: task, tryID: 0, hostname: "h", blockID: nil, time: time + 1) }
+                step {
+                    store.taskEnded(
+                        runID: run, taskID: task, time: time + 3, failCount: 0, failCost: 0, finalState: .execDone, failure: nil,
+                        returned: time + 2)
+                }
+            }
+            step {
+                store.taskSubmitted(
+                    runID: run, taskID: 4, appName: "app", memoize: true, hashsum: nil, dependsOn: [], executor: "threads", time: 50)
+            }
+            step {
+                store.taskEnded(runID: run, taskID: 4, time: 51, failCount: 0, failCost: 0, finalState: .memoDone, failure: nil)
+            }
+        }
+        var results: [[String: [[String?]]]] = []
+        for together in [true, false] {
+            let path = directory.url.appendingPathComponent("\(together)/monitoring.db").path
+            let store = try MonitoringStore(path: path, configuration: .init(flushInterval: .seconds(60)))
+            record(store, together: together)
+            store.close()
+            let db = try RawDatabase(path: path)
+            results.append(try self.views(db))
+            #expect(try db.scalar("SELECT count(*) FROM try WHERE task_try_time_launched IS NOT NULL") == "3")
+        }
+        for name in results[1].keys { #expect(results[0][name] == results[1][name], "\(name)") }
+    }
+
     @Test func wholeLivesAreOneRowAndEveryViewShowsWhatTheSplitRowsShow() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
