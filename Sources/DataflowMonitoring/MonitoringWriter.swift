@@ -166,7 +166,7 @@ final class MonitoringWriter: @unchecked Sendable {
         // four (a cycle is at most `maxBufferedEvents`, so this stays bounded). A try or task split across
         // cycles is still written correctly, as split rows and upserts.
         // A local copy (moved out and back, not copied) spares a dynamic exclusivity check per event.
-        var plan = WriteBatch()
+        var plan = WriteBatch(indexCapacity: 1)
         swap(&plan, &self.plan)
         defer { swap(&plan, &self.plan) }
         plan.removeAll()
