@@ -59,7 +59,7 @@ extension DataFlowKernel {
                 }
                 let key = MemoKey(app: record.app.name, input: encodedInput)
                 record.memoKey = key
-                if let cached = memoTable.lookupOrReserve(key) {
+                if let cached = memoTable[key] {
                     let output = try record.app.decodeOutput(cached)
                     finish(record, .success(output), state: .memoDone)
                     return

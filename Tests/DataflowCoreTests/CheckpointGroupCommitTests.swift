@@ -56,7 +56,7 @@ struct CheckpointGroupCommitTests {
 
     @Test func recordsArrivingOneByOneShareFsyncs() async throws {
         try await withTemporaryDirectory { root in
-            let writer = try Self.writer(root, moreComing: true, delay: .milliseconds(20), records: 512)
+            let writer = try Self.writer(root, moreComing: true, delay: .milliseconds(200), records: 512)
             // 200 records over ~40 ms: without the delay each would wake the idle writer for its own fsync.
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 Thread.detachNewThread {

@@ -183,7 +183,7 @@ final class CheckpointWriter: @unchecked Sendable {
         condition.unlock()
     }
 
-    /// Batches written so far (each one fsync or one segment).
+    /// Batches of records written so far (each one fsync or one segment; the file's magic alone is not one).
     var batchesWritten: Int {
         condition.lock()
         defer { condition.unlock() }
@@ -241,6 +241,7 @@ final class CheckpointWriter: @unchecked Sendable {
             swap(&done, &waiting)
             let handler = durableHandler
             let generation = flushRequests
+            let records = pendingRecords
             pendingRecords = 0
             segmentStarted = nil
             let exiting = stopping
@@ -254,7 +255,7 @@ final class CheckpointWriter: @unchecked Sendable {
             }
 
             condition.lock()
-            if !batch.isEmpty { writtenBatches += 1 }
+            if records > 0 { writtenBatches += 1 }
             flushedGeneration = generation
             condition.broadcast()
             condition.unlock()

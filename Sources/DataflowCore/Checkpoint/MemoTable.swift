@@ -33,25 +33,7 @@ final class MemoTable: Sendable {
 
     /// The stored output of `key`, if any.
     subscript(key: MemoKey) -> [UInt8]? {
-        shards[Self.shardIndex(key)].entries.withLock { entries in
-            guard let output = entries[key], !output.isEmpty else { return nil }
-            return output
-        }
-    }
-
-    /// The stored output of `key`, if any; if none, reserves the key with an empty placeholder (an encoded
-    /// output is never empty), in the same probe.
-    ///
-    /// Why: in a fresh run nearly every lookup misses, and a miss in `Dictionary` walks the occupied buckets
-    /// up to a free one; the ``store(_:for:)`` that follows when the task succeeds walked them again to
-    /// insert. With the key reserved, that store finds it at once.
-    func lookupOrReserve(_ key: MemoKey) -> [UInt8]? {
-        shards[Self.shardIndex(key)].entries.withLock { entries in
-            // `subscript(_:default:)`'s modify accessor finds or inserts with one probe.
-            func read(_ output: inout [UInt8]) -> [UInt8] { output }
-            let output = read(&entries[key, default: []])
-            return output.isEmpty ? nil : output
-        }
+        shards[Self.shardIndex(key)].entries.withLock { $0[key] }
     }
 
     /// Stores (or replaces) the output of `key`.
@@ -59,8 +41,8 @@ final class MemoTable: Sendable {
         shards[Self.shardIndex(key)].entries.withLock { $0[key] = output }
     }
 
-    /// How many outputs the table holds (keys only reserved by ``lookupOrReserve(_:)`` are not counted).
+    /// How many outputs the table holds.
     var count: Int {
-        shards.reduce(0) { total, shard in total + shard.entries.withLock { $0.values.count { !$0.isEmpty } } }
+        shards.reduce(0) { total, shard in total + shard.entries.withLock { $0.count } }
     }
 }
