@@ -65,11 +65,20 @@ struct OverwriteAndCapabilitiesTests {
         try bytes.prefix(20).write(to: URL(fileURLWithPath: path))
         _ = try RasterPipeline.renderWebTile(config: config, tile: parent, ranges: nil)
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == bytes)
-        // A range left to the data may move with other tiles: such web tiles are always drawn again.
-        config.statistics[0].valueRange = [0, nil]
-        usleep(20_000)
+        // A valid, up-to-date PNG with other content (the tile drawn with another fixed range, [0, 1000]) stands
+        // in for it: with fixed ranges it is kept, as the pipeline cannot tell...
+        var other = config
+        other.overwrite = true
+        other.statistics[0].valueRange = [0, 1000]
+        _ = try RasterPipeline.renderWebTile(config: other, tile: parent, ranges: nil)
+        let stranger = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(stranger != bytes)
         _ = try RasterPipeline.renderWebTile(config: config, tile: parent, ranges: nil)
-        #expect(try FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date != before)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == stranger)
+        // ...but a range left to the data may move with other tiles: such web tiles are always drawn again.
+        config.statistics[0].valueRange = [0, nil]
+        _ = try RasterPipeline.renderWebTile(config: config, tile: parent, ranges: nil)
+        #expect(try Data(contentsOf: URL(fileURLWithPath: path)) != stranger)
     }
 
     @Test("WMTS: the config's title and DOI, the data's extent in longitude/latitude, tile_path_structure in the template")
