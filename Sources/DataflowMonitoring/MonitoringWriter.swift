@@ -254,13 +254,12 @@ final class MonitoringWriter: @unchecked Sendable {
     private func writeLives(_ plan: borrowing WriteBatch, _ errors: inout WriteErrors) {
         // The usual lives go through the statement that binds 7 parameters a row instead of 20.
         var plain: [WriteBatch.Life] = []
-        var other: [WriteBatch.Life] = []
+        var lives: [WriteBatch.Life] = []
         plain.reserveCapacity(plan.lives.count)
         for life in plan.lives {
-            if Self.isPlain(life, plan) { plain.append(life) } else { other.append(life) }
+            if Self.isPlain(life, plan) { plain.append(life) } else { lives.append(life) }
         }
         self.writePlainLives(plain, plan, &errors)
-        let lives = other
         let submissions = plan.submissions
         let endings = plan.endings
         let tries = plan.tries
@@ -470,63 +469,22 @@ final class MonitoringWriter: @unchecked Sendable {
             assertionFailure("task events are merged by WriteBatch")
 
         case .workflowStarted(let runID, let workflowName, let workflowVersion, let runDirectory, let time):
-            let statement = self.insertWorkflow
-            statement.bind(1, runID)
-            statement.bind(2, workflowName)
-            statement.bind(3, workflowVersion)
-            statement.bind(4, time)
-            statement.bind(5, self.host)
-            statement.bind(6, self.user)
-            statement.bind(7, runDirectory)
-            try statement.run()
+            try self.insertWorkflow.run(binding: runID, workflowName, workflowVersion, time, self.host, self.user, runDirectory)
 
         case .workflowEnded(let runID, let time, let tasksCompleted, let tasksFailed):
-            let statement = self.endWorkflow
-            statement.bind(1, runID)
-            statement.bind(2, time)
-            statement.bind(3, tasksCompleted)
-            statement.bind(4, tasksFailed)
-            try statement.run()
+            try self.endWorkflow.run(binding: runID, time, tasksCompleted, tasksFailed)
 
         case .block(let runID, let blockID, let executor, let jobID, let status, let reason, let time):
-            let statement = self.insertBlock
-            statement.bind(1, runID)
-            statement.bind(2, blockID)
-            statement.bind(3, executor)
-            statement.bind(4, jobID)
-            statement.bind(5, status)
-            statement.bind(6, reason)
-            statement.bind(7, time)
-            try statement.run()
+            try self.insertBlock.run(binding: runID, blockID, executor, jobID, status, reason, time)
 
         case .fileCheck(let runID, let taskID, let reason, let path, let time):
-            let statement = self.insertFileCheck
-            statement.bind(1, runID)
-            statement.bind(2, taskID)
-            statement.bind(3, reason)
-            statement.bind(4, path)
-            statement.bind(5, time)
-            try statement.run()
+            try self.insertFileCheck.run(binding: runID, taskID, reason, path, time)
 
         case .partialFailure(let runID, let taskID, let item, let message, let time):
-            let statement = self.insertPartialFailure
-            statement.bind(1, runID)
-            statement.bind(2, taskID)
-            statement.bind(3, item)
-            statement.bind(4, message)
-            statement.bind(5, time)
-            try statement.run()
+            try self.insertPartialFailure.run(binding: runID, taskID, item, message, time)
 
         case .node(let runID, let hostname, let blockID, let workerID, let workerCount, let active, let time):
-            let statement = self.insertNode
-            statement.bind(1, runID)
-            statement.bind(2, hostname)
-            statement.bind(3, workerID)
-            statement.bind(4, blockID)
-            statement.bind(5, workerCount)
-            statement.bind(6, active)
-            statement.bind(7, time)
-            try statement.run()
+            try self.insertNode.run(binding: runID, hostname, workerID, blockID, workerCount, active, time)
         }
     }
 }

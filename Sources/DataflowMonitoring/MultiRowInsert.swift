@@ -6,7 +6,7 @@
 /// Parameter `?1` is the run id, shared by every row of the statement, so a 36-character id is bound (and
 /// copied) once per statement and run instead of once per row; bindings survive `sqlite3_reset`, so an
 /// unchanged run id is not bound again at all. A statement may share more parameters than the run id (see
-/// ``init(connection:shared:columns:rowsPerStatement:prefix:row:)``): values most rows have in common.
+/// ``init(connection:shared:columns:rowsPerStatement:prefix:suffix:row:)``): values most rows have in common.
 final class MultiRowInsert {
     /// A value bound once per statement for all its rows.
     enum SharedValue: Equatable {
@@ -26,58 +26,47 @@ final class MultiRowInsert {
     private var manyShared: [SharedValue] = []
     private var oneShared: [SharedValue] = []
 
-    /// Prepares both statements.
+    /// Prepares both statements, each row `(?1, ?k, ..., ?k+columns-1)`: the run id and the row's own values.
     /// - Parameters:
     ///   - columns: Parameters per row after the run id; row `r` uses `?1` and `?(2 + r*columns)`... onwards.
     ///   - prefix: `INSERT INTO table (run_id, c1, ..., cN) VALUES`.
     ///   - suffix: Anything after the `VALUES` list (an `ON CONFLICT` clause), or "".
-    init(
+    convenience init(
         connection: SQLiteConnection,
         columns: Int,
         rowsPerStatement: Int,
         prefix: String,
         suffix: String
     ) throws(MonitoringError) {
-        self.columns = columns
-        self.shared = 1
-        self.rowsPerStatement = rowsPerStatement
-        self.many = try connection.prepare(Self.sql(prefix, suffix, rows: rowsPerStatement, columns: columns), code: .schema)
-        self.one = try connection.prepare(Self.sql(prefix, suffix, rows: 1, columns: columns), code: .schema)
+        try self.init(
+            connection: connection, shared: 1, columns: columns, rowsPerStatement: rowsPerStatement, prefix: prefix,
+            suffix: suffix
+        ) { first in "(?1" + (first..<first + columns).map { ", ?\($0)" }.joined() + ")" }
     }
 
     /// Prepares both statements with `shared` parameters common to all rows and a row of the caller's shape.
     /// - Parameters:
     ///   - row: The `VALUES` entry of a row whose own parameters start at the given number, e.g.
     ///     `{ "(?1, ?2, 0, ?\($0), ?\($0 + 1))" }`.
+    ///   - suffix: Anything after the `VALUES` list (an `ON CONFLICT` clause), or "".
     init(
         connection: SQLiteConnection,
         shared: Int,
         columns: Int,
         rowsPerStatement: Int,
         prefix: String,
+        suffix: String = "",
         row: (Int) -> String
     ) throws(MonitoringError) {
         self.columns = columns
         self.shared = shared
         self.rowsPerStatement = rowsPerStatement
         func sql(rows: Int) -> String {
-            prefix + " " + (0..<rows).map { row(shared + 1 + $0 * columns) }.joined(separator: ", ")
+            let values = prefix + " " + (0..<rows).map { row(shared + 1 + $0 * columns) }.joined(separator: ", ")
+            return suffix.isEmpty ? values : values + " " + suffix
         }
         self.many = try connection.prepare(sql(rows: rowsPerStatement), code: .schema)
         self.one = try connection.prepare(sql(rows: 1), code: .schema)
-    }
-
-    /// `prefix (?1, ?2, ..., ?k+1), (?1, ?k+2, ...) suffix`.
-    static func sql(_ prefix: String, _ suffix: String, rows: Int, columns: Int) -> String {
-        var sql = prefix
-        for row in 0..<rows {
-            sql += row == 0 ? " (?1" : ", (?1"
-            for column in 0..<columns {
-                sql += ", ?\(2 + row * columns + column)"
-            }
-            sql += ")"
-        }
-        return suffix.isEmpty ? sql : sql + " " + suffix
     }
 
     /// Writes `count` rows of run `runID`.

@@ -52,34 +52,28 @@ struct RowIndex {
         if 2 * (self.count + 1) > self.slots.count { self.grow() }
         let run = Int32(truncatingIfNeeded: run)
         let tryID = Int32(truncatingIfNeeded: tryID)
-        var index = self.home(run: run, taskID: taskID, tryID: tryID)
-        let mask = self.slots.count - 1
-        while true {
-            let slot = self.slots[index]
-            if slot.generation != self.generation {
-                self.slots[index] = Slot(
-                    taskID: taskID, tryID: tryID, run: run, row: UInt32(truncatingIfNeeded: newRow),
-                    generation: self.generation)
-                self.count += 1
-                return newRow
-            }
-            if slot.taskID == taskID && slot.tryID == tryID && slot.run == run {
-                return Int(slot.row)
-            }
-            index = (index + 1) & mask
-        }
+        let (index, found) = self.probe(run: run, taskID: taskID, tryID: tryID)
+        if let found { return found }
+        self.slots[index] = Slot(
+            taskID: taskID, tryID: tryID, run: run, row: UInt32(truncatingIfNeeded: newRow), generation: self.generation)
+        self.count += 1
+        return newRow
     }
 
     /// The row stored for the key, if any.
     func row(run: Int, taskID: Int, tryID: Int) -> Int? {
-        let run = Int32(truncatingIfNeeded: run)
-        let tryID = Int32(truncatingIfNeeded: tryID)
+        self.probe(run: Int32(truncatingIfNeeded: run), taskID: taskID, tryID: Int32(truncatingIfNeeded: tryID)).row
+    }
+
+    /// The key's slot and its row, or the free slot where it would go (`row` nil).
+    @inline(__always)
+    private func probe(run: Int32, taskID: Int, tryID: Int32) -> (index: Int, row: Int?) {
         var index = self.home(run: run, taskID: taskID, tryID: tryID)
         let mask = self.slots.count - 1
         while true {
             let slot = self.slots[index]
-            if slot.generation != self.generation { return nil }
-            if slot.taskID == taskID && slot.tryID == tryID && slot.run == run { return Int(slot.row) }
+            if slot.generation != self.generation { return (index, nil) }
+            if slot.taskID == taskID && slot.tryID == tryID && slot.run == run { return (index, Int(slot.row)) }
             index = (index + 1) & mask
         }
     }

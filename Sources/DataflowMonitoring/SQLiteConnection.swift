@@ -181,6 +181,13 @@ final class SQLiteStatement {
         sqlite3_bind_null(self.statement, index)
     }
 
+    /// Binds `values` to parameters 1, 2, ... and runs the statement (for one-row statements such as a
+    /// `block` or `node` event).
+    func run(binding values: any SQLiteBindable...) throws(MonitoringError) {
+        for (offset, value) in values.enumerated() { value.bind(to: self, at: Int32(offset + 1)) }
+        try self.run()
+    }
+
     // MARK: Stepping
 
     /// Advances the statement: `true` when a row is available, `false` when done.
@@ -233,5 +240,32 @@ final class SQLiteStatement {
 
     func optionalDouble(_ column: Int32) -> Double? {
         self.isNull(column) ? nil : self.double(column)
+    }
+}
+
+/// A value that binds to a statement parameter (``SQLiteStatement/run(binding:)``); `nil` binds NULL.
+protocol SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32)
+}
+
+extension Int: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) { statement.bind(index, self) }
+}
+
+extension Double: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) { statement.bind(index, self) }
+}
+
+extension Bool: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) { statement.bind(index, self) }
+}
+
+extension String: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) { statement.bind(index, self) }
+}
+
+extension Optional: SQLiteBindable where Wrapped: SQLiteBindable {
+    func bind(to statement: SQLiteStatement, at index: Int32) {
+        if let self { self.bind(to: statement, at: index) } else { statement.bindNull(index) }
     }
 }
