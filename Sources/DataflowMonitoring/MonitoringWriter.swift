@@ -126,22 +126,6 @@ final class MonitoringWriter: @unchecked Sendable {
             // `closing` was read before the shards were taken, so nothing recorded before close() is left.
             if closing { break }
         }
-        // Finalized before the close, not when this object goes: `sqlite3_close_v2` with live statements
-        // leaves a zombie connection, and a process that exits before the writer is freed kept its WAL (tens of
-        // megabytes) next to the database instead of checkpointing it.
-        for statement in [
-            self.begin, self.commit, self.rollback, self.insertWorkflow, self.endWorkflow, self.insertBlock, self.insertFileCheck,
-            self.insertPartialFailure, self.insertNode,
-        ] {
-            statement.finalize()
-        }
-        for insert in [
-            self.insertTaskSubmits, self.insertTaskEnds, self.insertTaskDones, self.insertPlainLives, self.upsertTryLaunches,
-            self.upsertTryEnds,
-            self.insertStatusEvents,
-        ] {
-            insert.finalize()
-        }
         self.connection.close()
         var cpu = timespec()
         clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu)

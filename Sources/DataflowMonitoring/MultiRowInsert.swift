@@ -132,10 +132,4 @@ final class MultiRowInsert {
         }
         boundBefore = shared
     }
-
-    /// Finalizes both statements (see ``SQLiteStatement/finalize()``).
-    func finalize() {
-        self.many.finalize()
-        self.one.finalize()
-    }
 }
