@@ -6,10 +6,6 @@ import Testing
 
 /// The append log's group commit: a small batch waits for company only while more records are coming.
 struct CheckpointGroupCommitTests {
-    static func key(_ n: Int) -> MemoKey {
-        MemoKey(bytes: (0..<32).map { UInt8(truncatingIfNeeded: n >> ($0 % 4 * 8)) })!
-    }
-
     static func writer(_ root: String, moreComing: Bool, delay: Duration, records: Int) throws -> CheckpointWriter {
         try CheckpointWriter(
             target: .appendLog(path: "\(root)/checkpoint/tasks.ckpt", moreComing: { moreComing }),
@@ -30,7 +26,7 @@ struct CheckpointGroupCommitTests {
     @Test func aRecordNothingElseRunsBesideIsWrittenAtOnce() async throws {
         try await withTemporaryDirectory { root in
             let writer = try Self.writer(root, moreComing: false, delay: .seconds(60), records: 512)
-            writer.append(key: Self.key(1), output: [1], completing: nil)
+            writer.append(key: CheckpointCompactionTests.key(1), output: [1], completing: nil)
             #expect(await Self.eventually(10) { writer.batchesWritten == 1 })
             writer.close()
             #expect(try CheckpointFile.read(path: "\(root)/checkpoint/tasks.ckpt").entries.map(\.1) == [[1]])
@@ -40,9 +36,9 @@ struct CheckpointGroupCommitTests {
     @Test func aSmallBatchWaitsWhileMoreAreComingAndAFullOneDoesNot() async throws {
         try await withTemporaryDirectory { root in
             let writer = try Self.writer(root, moreComing: true, delay: .seconds(60), records: 4)
-            for n in 0..<4 { writer.append(key: Self.key(n), output: [UInt8(n)], completing: nil) }
+            for n in 0..<4 { writer.append(key: CheckpointCompactionTests.key(n), output: [UInt8(n)], completing: nil) }
             #expect(await Self.eventually(10) { writer.batchesWritten == 1 })
-            writer.append(key: Self.key(4), output: [4], completing: nil)
+            writer.append(key: CheckpointCompactionTests.key(4), output: [4], completing: nil)
             // The delay is a minute: the lone record stays gathered...
             try await Task.sleep(for: .milliseconds(300))
             #expect(writer.batchesWritten == 1)
@@ -61,7 +57,7 @@ struct CheckpointGroupCommitTests {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 Thread.detachNewThread {
                     for n in 0..<200 {
-                        writer.append(key: Self.key(n), output: [UInt8(truncatingIfNeeded: n)], completing: nil)
+                        writer.append(key: CheckpointCompactionTests.key(n), output: [UInt8(truncatingIfNeeded: n)], completing: nil)
                         usleep(200)
                     }
                     continuation.resume()
